@@ -62,4 +62,5 @@ def real_data_dir() -> Path | None:
 requires_real_data = pytest.mark.skipif(
     real_data_dir() is None,
     reason="needs the real datasets: set LABS_DATA_DIR to a folder with MNIST/, FashionMNIST/, wine/")
-ROOT_FILES = ["lab1_tensor_ops.py", "lab2_logistic.py", "lab3_lenet.py", "mnist_checkpoint.py"]
+ROOT_FILES = ["lab1_tensor_ops.py", "lab2_logistic.py", "lab3_lenet.py", "lab4_wine_mlp.py",
+              "mnist_checkpoint.py"]
