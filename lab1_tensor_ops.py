@@ -14,6 +14,8 @@ Run:      python lab1_tensor_ops.py            (under a second on a laptop CPU)
 from __future__ import annotations
 
 import argparse
+import time
+from pathlib import Path
 
 import torch
 
@@ -150,6 +152,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=0, help="seed for the random tensors")
     parser.add_argument("--device", default="auto",
                         help="auto (cuda, then mps, then cpu), cpu, cuda, cuda:N or mps")
+    parser.add_argument("--out-dir", type=Path, default=common.DEFAULT_OUT_DIR,
+                        help="where lab1_tensor_ops.json is written")
+    parser.add_argument("--data-dir", type=Path, default=None,
+                        help="unused (lab1 needs no data); accepted like every lab's flags")
+    parser.add_argument("--smoke", action="store_true", help="accepted for symmetry (lab1 is "
+                                                              "instant anyway)")
     return parser.parse_args(argv)
 
 
@@ -157,12 +165,16 @@ def main(argv=None) -> dict:
     args = parse_args(argv)
     device = common.select_device(args.device)
     common.seed_everything(args.seed)
+    start = time.perf_counter()
     print(f"device: {device}")
     results = {}
     results.update(broadcast_subtraction(device))
     results.update(small_matmul(device))
     results.update(no_grad_gradients(device))
     results.update(primer(device))
+    common.save_results(args.out_dir, "lab1_tensor_ops", config=common.config_of(args),
+                        metrics=results, history={}, device=device,
+                        wall_time=time.perf_counter() - start)
     return results
 
 

@@ -3,8 +3,8 @@ import pytest
 import lab1_tensor_ops
 
 
-def test_lab1_values(capsys):
-    out = lab1_tensor_ops.main(["--device", "cpu"])
+def test_lab1_values(capsys, tmp_path):
+    out = lab1_tensor_ops.main(["--device", "cpu", "--out-dir", str(tmp_path)])
     printed = capsys.readouterr().out
     assert out["broadcast"] == [[-3, -2, -1], [-4, -3, -2]]
     assert "doesn't match the broadcast shape" in out["inplace_error"]
@@ -15,3 +15,4 @@ def test_lab1_values(capsys):
     assert out["a_grad"] == [[3.0, 4.0]] and out["c_grad"] == 1.0
     assert out["sigmoid_grad"] == pytest.approx(0.19661193, abs=1e-7)
     assert out["accumulated_grads"] == [4.0, 5.0, 0.0]
+    assert (tmp_path / "lab1_tensor_ops.json").exists()
