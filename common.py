@@ -327,19 +327,29 @@ def image_loaders(dataset: str, data_dir: Path, *, kind: str, batch_size: int,
     seed, ``kind='tensor'`` and ``kind='dataloader'`` yield the same batches, bit for bit.
     """
     generator = torch.Generator().manual_seed(seed)
+    splits = ((True, batch_size), (False, test_batch_size))
+    # --smoke reads only the examples its 3 capped batches can use.
+    limit = {train: 3 * bs if smoke else None for train, bs in splits}
     if kind == "tensor":
         made = []
-        for train, bs in ((True, batch_size), (False, test_batch_size)):
+        for train, bs in splits:
             ds = load_image_dataset(dataset, data_dir, train)
-            x = normalise_images(ds.data, mean, std, pad)
-            made.append(TensorBatches(x, ds.targets, bs, shuffle=train,
+            n = limit[train] or len(ds.targets)
+            x = normalise_images(ds.data[:n], mean, std, pad)
+            made.append(TensorBatches(x, ds.targets[:n], bs, shuffle=train,
                                       generator=generator if train else None, device=device))
     elif kind == "dataloader":
+        from torch.utils.data import Subset
+
         tf = standard_transform(mean, std, pad)
-        made = [DeviceLoader(load_image_dataset(dataset, data_dir, train, tf), bs,
-                             shuffle=train, generator=generator if train else None,
-                             device=device, workers=workers)
-                for train, bs in ((True, batch_size), (False, test_batch_size))]
+        made = []
+        for train, bs in splits:
+            ds = load_image_dataset(dataset, data_dir, train, tf)
+            if limit[train]:
+                ds = Subset(ds, range(min(limit[train], len(ds))))
+            made.append(DeviceLoader(ds, bs, shuffle=train,
+                                     generator=generator if train else None, device=device,
+                                     workers=workers))
     else:
         raise LabError(f"unknown loader '{kind}': use tensor or dataloader")
     if smoke:
@@ -398,7 +408,8 @@ def load_results(path: Path) -> dict:
 def plot_panels(path: Path, panels: list[dict], title: str | None = None) -> Path:
     """Draw side-by-side line charts to a PNG (Agg backend: no window, works headless).
 
-    Each panel: {"title", "xlabel", "ylabel", "series": {label: (x, y) or (x, y, fmt)}}.
+    Each panel: {"title", "xlabel", "ylabel", "yscale" (optional),
+    "series": {label: (x, y) or (x, y, fmt)}}.
     """
     import matplotlib
     matplotlib.use("Agg")
@@ -409,7 +420,7 @@ def plot_panels(path: Path, panels: list[dict], title: str | None = None) -> Pat
         for label, (x, y, *fmt) in panel["series"].items():
             ax.plot(x, y, *(fmt or ["-"]), label=label)
         ax.set(title=panel.get("title", ""), xlabel=panel.get("xlabel", ""),
-               ylabel=panel.get("ylabel", ""))
+               ylabel=panel.get("ylabel", ""), yscale=panel.get("yscale", "linear"))
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
     if title:

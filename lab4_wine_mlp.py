@@ -305,7 +305,7 @@ def main(argv=None) -> dict:
     loss_units = "standardised quality" if args.normalize_target else "quality points"
     common.plot_panels(out_dir / f"{args.name}_loss.png", [{
         "title": "MLP on red wine quality", "xlabel": "epoch",
-        "ylabel": f"MSE ({loss_units}^2)", "series": {
+        "ylabel": f"MSE ({loss_units}^2, log scale)", "yscale": "log", "series": {
             "train loss": (history["epoch"], history["train_loss"]),
             "test loss": (history["epoch"], history["test_loss"])}}])
     plot_predictions(out_dir / f"{args.name}_pred.png", y_te, pred_te, metrics)
