@@ -63,7 +63,8 @@ def add_common_args(parser: argparse.ArgumentParser, *, epochs: int | None = Non
                         help="use deterministic algorithms only (slower on GPU; "
                              "errors if an op has no deterministic version)")
     parser.add_argument("--data-dir", type=Path, default=None,
-                        help=f"dataset folder (default: ${DATA_ENV}, else data/ next to the scripts)")
+                        help=f"dataset folder (default: ${DATA_ENV}, else data/ next to the "
+                             f"scripts)")
     parser.add_argument("--out-dir", type=Path, default=DEFAULT_OUT_DIR,
                         help="where results JSON and figures are written")
     parser.add_argument("--smoke", action="store_true",

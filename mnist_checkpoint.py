@@ -148,13 +148,14 @@ def load_checkpoint(path: Path, model: nn.Module) -> dict:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else ""
-        raise common.LabError(f"{path} holds objects other than tensors and plain containers, which "
-                       f"weights_only loading refuses ({first[:160]})") from None
+        raise common.LabError(f"{path} holds objects other than tensors and plain containers, "
+                              f"which weights_only loading refuses ({first[:160]})") from None
     except Exception as err:  # noqa: BLE001 -- zip, legacy-pickle and I/O errors all mean this
-        raise common.LabError(f"{path} is not a readable checkpoint: the file is truncated or not a "
-                       f"torch.save file ({type(err).__name__})") from None
+        raise common.LabError(f"{path} is not a readable checkpoint: the file is truncated or "
+                              f"not a torch.save file ({type(err).__name__})") from None
     if not isinstance(state, dict) or state.get("format") != FORMAT:
-        raise common.LabError(f"{path} is not a mnist_checkpoint.py checkpoint (no '{FORMAT}' marker)")
+        raise common.LabError(f"{path} is not a mnist_checkpoint.py checkpoint "
+                              f"(no '{FORMAT}' marker)")
     missing = [k for k in ("model", "optimizer", "epoch", "history", "rng", "config")
                if k not in state]
     if missing:
@@ -244,8 +245,8 @@ def main(argv=None) -> dict:
         clash = [f"--{k.replace('_', '-')} {saved.get(k)} (now {getattr(args, k)})"
                  for k in RESUME_MUST_MATCH if saved.get(k) != getattr(args, k)]
         if clash:
-            raise common.LabError(f"{args.resume} was trained with {', '.join(clash)}; pass the same "
-                           f"settings to resume it")
+            raise common.LabError(f"{args.resume} was trained with {', '.join(clash)}; pass the "
+                                  f"same settings to resume it")
         # A fresh network and optimizer, loaded from the file: the tutorial's defect was to keep
         # training the old objects while believing it used the reloaded ones.
         model.load_state_dict(state["model"])
@@ -253,8 +254,8 @@ def main(argv=None) -> dict:
         history, first_epoch = state["history"], state["epoch"] + 1
         restore_rng_states(state["rng"], train_loader.generator)
         if first_epoch > args.epochs:
-            raise common.LabError(f"{args.resume} already holds {state['epoch']} epochs; ask for more "
-                           f"with --epochs N (total)")
+            raise common.LabError(f"{args.resume} already holds {state['epoch']} epochs; ask for "
+                                  f"more with --epochs N (total)")
         print(f"resumed {args.resume} after epoch {state['epoch']}")
     else:
         history = {"train_counter": [], "train_loss": [], "test_counter": [], "test_loss": [],
@@ -296,7 +297,8 @@ def main(argv=None) -> dict:
     wall = time.perf_counter() - start
     accs = history["test_acc"]
     metrics = {"test_acc_before": accs[0], "test_acc": accs[-1],
-               "test_loss": history["test_loss"][-1], "epochs_done": len(accs) - 1, "train_examples_per_sec": timer.rate}
+               "test_loss": history["test_loss"][-1], "epochs_done": len(accs) - 1,
+               "train_examples_per_sec": timer.rate}
     metrics.update({f"test_acc_epoch{e}": a for e, a in enumerate(accs) if e})
     common.save_results(args.out_dir, args.name, config=common.config_of(args), metrics=metrics,
                         history=history, device=device, wall_time=wall)

@@ -12,6 +12,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+# Every command-line script of the project (their --help must work).
+ROOT_FILES = ["lab1_tensor_ops.py", "lab2_logistic.py", "lab3_lenet.py", "lab4_wine_mlp.py",
+              "mnist_checkpoint.py", "tools/report.py", "tools/benchmark.py"]
+
 IDX_FILES = {True: ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
              False: ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
 
@@ -61,6 +65,5 @@ def real_data_dir() -> Path | None:
 
 requires_real_data = pytest.mark.skipif(
     real_data_dir() is None,
-    reason="needs the real datasets: set LABS_DATA_DIR to a folder with MNIST/, FashionMNIST/, wine/")
-ROOT_FILES = ["lab1_tensor_ops.py", "lab2_logistic.py", "lab3_lenet.py", "lab4_wine_mlp.py",
-              "mnist_checkpoint.py"]
+    reason="needs the real datasets: set LABS_DATA_DIR to a folder with MNIST/, FashionMNIST/ "
+           "and wine/")
