@@ -95,9 +95,9 @@ def evaluate(model, loader) -> tuple[float, float]:
 # --------------------------------------------------------------------------- checkpoints
 
 def rng_states(batch_order: torch.Generator) -> dict:
+    py_version, py_state, py_gauss = random.getstate()
     np_state = np.random.get_state(legacy=False)
-    states = {"python": list(random.getstate()[1]) + [random.getstate()[0]],
-              "python_gauss": random.getstate()[2],
+    states = {"python": list(py_state) + [py_version], "python_gauss": py_gauss,
               "numpy_key": torch.from_numpy(np_state["state"]["key"].astype(np.int64)),
               "numpy_pos": np_state["state"]["pos"],
               "numpy_gauss": [np_state["has_gauss"], np_state["gauss"]],

@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 import common  # noqa: E402
 import lab3_lenet  # noqa: E402
 import mnist_checkpoint  # noqa: E402
+from tools import report  # noqa: E402
 
 BEGIN, END = "<!-- benchmark-table:begin -->", "<!-- benchmark-table:end -->"
 
@@ -166,10 +167,8 @@ def main(argv=None) -> int:
                                     "table": table}, indent=2) + "\n")
     print("\n" + table)
     if args.write:
-        readme = (ROOT / "README.md").read_text()
-        head, rest = readme.split(BEGIN, 1)
-        _, tail = rest.split(END, 1)
-        (ROOT / "README.md").write_text(f"{head}{BEGIN}\n{table}\n{END}{tail}")
+        readme = ROOT / "README.md"
+        readme.write_text(report.replace_block(readme.read_text(), table, BEGIN, END))
     return 0 if all(r["same_weights"] for r in rows) else 1
 
 

@@ -185,12 +185,13 @@ def render(rows) -> str:
     return "\n".join(lines)
 
 
-def replace_block(readme: str, table: str) -> str:
-    if BEGIN not in readme or END not in readme:
-        raise SystemExit(f"README has no {BEGIN} ... {END} block")
-    head, rest = readme.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    return f"{head}{BEGIN}\n{table}\n{END}{tail}"
+def replace_block(readme: str, table: str, begin: str = BEGIN, end: str = END) -> str:
+    """``readme`` with the text between the ``begin`` and ``end`` markers replaced by ``table``."""
+    if begin not in readme or end not in readme:
+        raise SystemExit(f"README has no {begin} ... {end} block")
+    head, rest = readme.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    return f"{head}{begin}\n{table}\n{end}{tail}"
 
 
 def main(argv=None) -> int:
