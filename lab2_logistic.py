@@ -13,7 +13,7 @@ Softmax part: Fashion-MNIST, Flatten + Linear(784, 10), batch 4096, 10 epochs, t
             and one bias shared by all classes                 (write-up: test acc 0.6876)
   scratch   from scratch, corrected: small init, a bias per class, the nn run's settings
 
-    python lab2_logistic.py                       # both parts, about 30 s on a 2-core CPU
+    python lab2_logistic.py                       # both parts, about 20 s on a 2-core CPU
     python lab2_logistic.py --part logistic --writeup-defect
 """
 from __future__ import annotations

@@ -13,8 +13,8 @@ Xavier-uniform init, SGD lr 0.9, cross-entropy, 10 epochs. The write-up used bat
     python lab3_lenet.py --batch-size 256                   # the book's setting
     python lab3_lenet.py --model blitz                      # walkthrough + MNIST training
 
-Time on a 2-core laptop-class CPU: batch 4 about 4 minutes, batch 256 about 40 s, blitz about
-1 minute. Examples/sec counts the training passes only (every batch's fetch, forward, backward
+Time on a 2-core CPU (measured by run_all.sh): batch 4 about 4-5 minutes, batch 256 about 1
+minute, blitz about 40 s. Examples/sec counts the training passes only (every batch's fetch, forward, backward
 and update; evaluation excluded), like the book's Timer.
 """
 from __future__ import annotations

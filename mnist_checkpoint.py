@@ -4,7 +4,7 @@ Tutorial settings by default: 3 epochs, batch 64 (test 1000), SGD lr 0.01 moment
 train loss logged every 10 batches, Normalize(0.1307, 0.3081), cuDNN off. Expect about 10% test
 accuracy before training and about 97% after epoch 3; resuming to epoch 8 reaches about 98.5%.
 
-    python mnist_checkpoint.py                                  # epochs 1-3, ~1 min on a CPU
+    python mnist_checkpoint.py                                  # epochs 1-3, ~25 s on a CPU
     python mnist_checkpoint.py --resume results/mnist_checkpoint.pt --epochs 8   # epochs 4-8
 
 A checkpoint (``<out-dir>/<name>.pt``) holds model and optimizer state, the epoch, the loss
