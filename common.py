@@ -1,25 +1,45 @@
-"""Shared helpers for the lab scripts: device, seeding, data, loaders, results, plots, timing.
+"""Shared helpers for the lab scripts: command line, device, seeding, CPU kernels, data, the two
+input pipelines, results files, figures and timing.
 
-Deliberately small and light to import (torchvision and matplotlib are imported only when a
-function needs them). No models live here: each lab file holds its own, so a lab script plus
-this file read on their own.
+Light to import: torchvision, matplotlib and torch.compile are imported only by the functions
+that need them. No models live here: each lab file holds its own, so a lab script plus this
+file read on their own.
+
+Adding a data augmentation
+--------------------------
+Both input pipelines yield the same batches, bit for bit, for the same seed (a test checks
+it). A *deterministic* transform keeps that property if you add it to both sides:
+the torchvision step in ``standard_transform`` and the same arithmetic on the uint8 tensor in
+``normalise_images`` (``Pad`` is the example already there). A *random* augmentation (random
+crop, flip) cannot stay bit-identical: the DataLoader path draws per sample, inside its
+workers, from torch's global generator, while the tensor path would draw once per batch. Add
+it to the pipeline you train with (for the tensor path as a batched op that draws from the
+loader's ``generator``, so runs stay reproducible) and expect the two pipelines to differ.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
+import copy
 import json
+import math
 import os
 import platform
 import random
+import shutil
+import struct
 import sys
+import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
 ROOT = Path(__file__).resolve().parent
-DEFAULT_OUT_DIR = ROOT / "results"
+RUNS_DIR = ROOT / "runs"            # default output folder (git-ignored)
+REFERENCE_DIR = ROOT / "results"    # the committed reference run: run_all --update-reference only
 DATA_ENV = "LABS_DATA_DIR"
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
 
@@ -39,44 +59,37 @@ def cli(main) -> None:
     except KeyboardInterrupt:
         print(f"\n{prog}: interrupted", file=sys.stderr)
         sys.exit(130)
+    except BrokenPipeError:  # output piped into `head` or a closed pager: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
+    except RuntimeError as err:  # the one op error a user can cause with a flag
+        if "deterministic implementation" not in str(err):
+            raise
+        print(f"{prog}: error: --deterministic: {str(err).splitlines()[0]}", file=sys.stderr)
+        sys.exit(2)
 
 
-# --------------------------------------------------------------------------- arguments
+# --------------------------------------------------------------------------- command line
 
-def add_common_args(parser: argparse.ArgumentParser, *, epochs: int | None = None,
-                    batch_size: int | None = None, lr: float | None = None, seed: int = 0,
-                    loader: bool = False) -> argparse.ArgumentParser:
-    """Add the flags every lab shares, with the lab's own defaults. ``None`` leaves one out."""
-    if epochs is not None:
-        parser.add_argument("--epochs", type=positive_int, default=epochs,
-                            help="number of training epochs")
-    if batch_size is not None:
-        parser.add_argument("--batch-size", type=positive_int, default=batch_size,
-                            help="training mini-batch size (examples)")
-    if lr is not None:
-        parser.add_argument("--lr", type=positive_float, default=lr, help="learning rate")
-    parser.add_argument("--seed", type=int, default=seed,
-                        help="seed for python, numpy and torch (and the batch order)")
-    parser.add_argument("--device", default="auto",
-                        help="auto (cuda, then mps, then cpu), cpu, cuda, cuda:N or mps")
-    parser.add_argument("--deterministic", action="store_true",
-                        help="use deterministic algorithms only (slower on GPU; "
-                             "errors if an op has no deterministic version)")
-    parser.add_argument("--data-dir", type=Path, default=None,
-                        help=f"dataset folder (default: ${DATA_ENV}, else data/ next to the "
-                             f"scripts)")
-    parser.add_argument("--out-dir", type=Path, default=DEFAULT_OUT_DIR,
-                        help="where results JSON and figures are written")
-    parser.add_argument("--smoke", action="store_true",
-                        help="cap every loop to a few batches and one epoch (seconds; for tests)")
-    if loader:
-        parser.add_argument("--loader", choices=("tensor", "dataloader"), default="tensor",
-                            help="input pipeline: 'tensor' keeps the whole split as one "
-                                 "normalised tensor on the device; 'dataloader' is the course's "
-                                 "torchvision transforms + DataLoader path (same batches)")
-        parser.add_argument("--workers", type=int, default=0,
-                            help="DataLoader worker processes (only with --loader dataloader)")
-    return parser
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Show each default once; say nothing for options without one (instead of 'None')."""
+
+    def _get_help_string(self, action):
+        if action.default is None or isinstance(action.default, bool):
+            return action.help
+        return super()._get_help_string(action)
+
+
+class LabParser(argparse.ArgumentParser):
+    """argparse as every lab uses it: the description is the module docstring's first paragraph,
+    defaults appear in --help, and a bad flag is one line on stderr with exit code 2."""
+
+    def __init__(self, doc: str, **kwargs):
+        super().__init__(description=doc.split("\n\n")[0], formatter_class=_HelpFormatter,
+                         **kwargs)
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
 def positive_int(text: str) -> int:
@@ -86,11 +99,130 @@ def positive_int(text: str) -> int:
     return value
 
 
+def nonnegative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
+    return value
+
+
 def positive_float(text: str) -> float:
     value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a finite positive number, got {text}")
     return value
+
+
+def nonnegative_float(text: str) -> float:
+    value = float(text)
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {text}")
+    return value
+
+
+def unit_interval(text: str) -> float:
+    """A fraction in [0, 1): dropout, momentum."""
+    value = float(text)
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"must be in [0, 1), got {text}")
+    return value
+
+
+def seed_int(text: str) -> int:
+    value = int(text)
+    if not 0 <= value < 2 ** 32:  # numpy's legacy seeding accepts exactly this range
+        raise argparse.ArgumentTypeError(f"must be an integer in [0, 2**32), got {text}")
+    return value
+
+
+def add_common_args(parser: argparse.ArgumentParser, *, epochs: int | None = None,
+                    batch_size: int | str | None = None, lr: float | str | None = None,
+                    seed: int = 0, training: bool = True, image_data: bool = False) -> None:
+    """The flags every lab shares, spelled the same everywhere, with the lab's own defaults.
+
+    ``training``: the training flags (epochs, batch size, lr, data, --smoke, --deterministic,
+    --compile); ``image_data``: the input-pipeline flags (--loader, --workers). A default given
+    as text describes defaults that differ by part of the lab (the value is then None)."""
+    def default(value, help_text):
+        if isinstance(value, str):
+            return {"default": None, "help": f"{help_text} (default: {value})"}
+        return {"default": value, "help": help_text}
+
+    if training:
+        parser.add_argument("--epochs", type=positive_int,
+                            **default(epochs, "number of training epochs"))
+        parser.add_argument("--batch-size", type=positive_int,
+                            **default(batch_size, "training mini-batch size (examples)"))
+        parser.add_argument("--lr", type=positive_float, **default(lr, "learning rate"))
+    parser.add_argument("--seed", type=seed_int, default=seed,
+                        help="seed for python, numpy and torch (and the batch order)")
+    parser.add_argument("--device", default="auto",
+                        help="auto (cuda, then mps, then cpu), cpu, cuda, cuda:N or mps")
+    parser.add_argument("--out-dir", type=Path, default=None,
+                        help="where results JSON and figures go (default: runs/, or "
+                             "runs/smoke/ with --smoke; results/ holds the committed reference "
+                             "run and is written only by run_all --update-reference)")
+    if not training:
+        return
+    parser.add_argument("--data-dir", type=Path, default=None,
+                        help=f"dataset folder (default: ${DATA_ENV}, else data/ next to the "
+                             f"scripts)")
+    parser.add_argument("--smoke", action="store_true",
+                        help="cap every loop to a few batches and one epoch (seconds; for tests)")
+    parser.add_argument("--deterministic", action="store_true",
+                        help="deterministic kernels only (slower on a GPU); stops at start-up "
+                             "if an op this lab needs has none on the device")
+    parser.add_argument("--compile", action="store_true",
+                        help="run the model through torch.compile: seconds of compiling first, "
+                             "then faster steps (needs a C++ compiler on the CPU; when it pays "
+                             "off: README 'Speed')")
+    if image_data:
+        parser.add_argument("--loader", choices=("tensor", "dataloader"), default="tensor",
+                            help="input pipeline: 'tensor' keeps the whole split as one "
+                                 "normalised tensor on the device; 'dataloader' is the course's "
+                                 "torchvision transforms + DataLoader path (same batches)")
+        parser.add_argument("--workers", type=nonnegative_int, default=0,
+                            help="DataLoader worker processes (with --loader dataloader only)")
+
+
+def parse_args(parser: argparse.ArgumentParser, argv=None) -> argparse.Namespace:
+    """Parse, then apply the rules that tie flags together (one line on a mistake)."""
+    args = parser.parse_args(argv)
+    if getattr(args, "workers", 0) and args.loader != "dataloader":
+        parser.error("--workers applies to --loader dataloader only (the tensor pipeline has "
+                     "no worker processes)")
+    if args.out_dir is None:
+        args.out_dir = RUNS_DIR / "smoke" if getattr(args, "smoke", False) else RUNS_DIR
+    return args
+
+
+# Settings that never change a result's numbers, so they never appear in its file name.
+NAME_NEUTRAL = {"device", "out_dir", "data_dir", "smoke", "deterministic", "compile", "loader",
+                "workers", "part", "export_split", "resume"}
+
+
+def run_name(base: str, args: argparse.Namespace, parser: argparse.ArgumentParser,
+             neutral: tuple[str, ...] = ()) -> str:
+    """``base`` plus one tag per setting that differs from its default (``lab3_d2l_bs4_seed1``),
+    so runs with other settings never overwrite each other's files."""
+    tags = []
+    for key, value in vars(args).items():
+        if key in NAME_NEUTRAL or key in neutral or value == parser.get_default(key):
+            continue
+        if isinstance(value, bool):
+            text = ""
+        elif isinstance(value, Path):
+            text = value.stem
+        elif isinstance(value, (list, tuple)):
+            text = "-".join(str(v) for v in value) or "none"
+        else:
+            text = str(value)
+        tags.append(key.replace("_", "") + text)
+    return "_".join([base, *tags])
+
+
+def config_of(args: argparse.Namespace) -> dict:
+    return {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
 
 
 # --------------------------------------------------------------------------- device, seeding
@@ -137,6 +269,20 @@ def device_name(device: torch.device) -> str:
     return platform.processor() or platform.machine() or "cpu"
 
 
+# Dtype rules across devices. Apple's MPS has no float64, so a float64 tensor may only ever
+# exist on the CPU: going to the host, move first and convert there; coming from the host,
+# convert there first and move after. These two helpers are the only crossings the labs use.
+
+def to_host_float64(t: torch.Tensor) -> np.ndarray:
+    """A device tensor as a float64 numpy array (``.cpu()`` before ``.double()``)."""
+    return t.detach().cpu().double().numpy()
+
+
+def to_device_float32(array: np.ndarray, device: torch.device) -> torch.Tensor:
+    """A (float64) numpy array as float32 on ``device``, converted on the host."""
+    return torch.from_numpy(np.asarray(array, dtype=np.float32)).to(device)
+
+
 def seed_everything(seed: int, deterministic: bool = False) -> None:
     """Seed python, numpy and torch (all devices); optionally demand deterministic kernels."""
     random.seed(seed)
@@ -145,8 +291,29 @@ def seed_everything(seed: int, deterministic: bool = False) -> None:
     if deterministic:
         # cuBLAS needs this workspace setting to be deterministic; it must precede the first call.
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
-        torch.use_deterministic_algorithms(True)
-        torch.backends.cudnn.benchmark = False
+    if deterministic != torch.are_deterministic_algorithms_enabled():
+        # Only on a change: the call imports torch._inductor, ~3 s.
+        torch.use_deterministic_algorithms(deterministic)
+    torch.backends.cudnn.benchmark = False
+
+
+def check_deterministic(model, x: torch.Tensor, y: torch.Tensor, loss_fn) -> None:
+    """With --deterministic, run one forward and backward pass on a throwaway copy of the model
+    before training: an op with no deterministic kernel on this device (max-pool's backward on
+    CUDA, for one) then stops the run at start-up with one line, not mid-run with a traceback.
+    The random streams are restored afterwards, so the real run draws exactly what it would."""
+    if not torch.are_deterministic_algorithms_enabled():
+        return
+    probe = copy.deepcopy(model)
+    devices = [x.device] if x.device.type in ("cuda", "mps") else []
+    with torch.random.fork_rng(devices=devices, device_type=x.device.type):
+        try:
+            loss_fn(probe(x), y).backward()
+        except RuntimeError as err:
+            if "deterministic" not in str(err):
+                raise
+            raise LabError(f"--deterministic on {x.device.type}: {str(err).splitlines()[0]} "
+                           f"Run without --deterministic, or with --device cpu.") from None
 
 
 def sync(device: torch.device) -> None:
@@ -157,26 +324,108 @@ def sync(device: torch.device) -> None:
         torch.mps.synchronize()
 
 
-class Throughput:
-    """Examples per second over timed spans (training steps only; evaluation is not timed)."""
+# --------------------------------------------------------------------------- CPU kernels
 
-    def __init__(self, device: torch.device):
-        self.device, self.examples, self.seconds, self._t0 = device, 0, 0.0, None
+# Convolution kernels on the CPU, chosen by batch size. Measured with tools/benchmark.py on a
+# 2-core AMD EPYC (numbers in README, "Speed"); the direction matches the AVX-512 Intel numbers
+# of issue 13:
+# - up to SMALL_BATCH images per step, PyTorch's native convolution: oneDNN's fixed cost per
+#   call dominates at 4 images (native is ~1.3x faster per step), and one thread: a 4-image step
+#   has nothing to split (1 and 2 threads measured the same), and a single thread keeps the
+#   result independent of the machine's number of cores;
+# - above it, oneDNN with the model in channels-last layout: its weight-gradient kernel for a
+#   1-channel input is ~3x faster in that layout (1.4-1.7x per step for all three CNNs).
+SMALL_BATCH = 8
 
-    def start(self) -> None:
-        sync(self.device)
-        self._t0 = time.perf_counter()
 
-    def stop(self, examples: int) -> float:
-        sync(self.device)
-        span = time.perf_counter() - self._t0
-        self.seconds += span
-        self.examples += examples
-        return span
+@dataclass(frozen=True)
+class ConvPlan:
+    onednn: bool            # oneDNN (mkldnn) convolution kernels, else PyTorch's native ones
+    channels_last: bool     # the model's 4-D weights in channels-last layout
+    threads: int | None     # intra-op threads while training (None: leave as is)
 
-    @property
-    def rate(self) -> float:
-        return self.examples / self.seconds if self.seconds else float("nan")
+    @contextlib.contextmanager
+    def kernels(self):
+        """Train (or evaluate) under this plan's kernel choice; restores the previous one."""
+        onednn, threads = torch.backends.mkldnn.enabled, torch.get_num_threads()
+        torch.backends.mkldnn.enabled = self.onednn
+        if self.threads:
+            torch.set_num_threads(self.threads)
+        try:
+            yield
+        finally:
+            torch.backends.mkldnn.enabled = onednn
+            torch.set_num_threads(threads)
+
+    def prepare(self, model: torch.nn.Module) -> torch.nn.Module:
+        return model.to(memory_format=torch.channels_last) if self.channels_last else model
+
+
+def conv_plan(device: torch.device, batch_size: int) -> ConvPlan:
+    """The kernel choice for a CNN step of ``batch_size`` images (see the comment above). On a
+    GPU or MPS nothing changes: cuDNN and Metal pick their own kernels."""
+    if device.type != "cpu":
+        return ConvPlan(onednn=torch.backends.mkldnn.enabled, channels_last=False, threads=None)
+    if batch_size <= SMALL_BATCH:
+        return ConvPlan(onednn=False, channels_last=False, threads=1)
+    return ConvPlan(onednn=True, channels_last=True, threads=None)
+
+
+# --------------------------------------------------------------------------- torch.compile
+
+def compile_problem(device: torch.device) -> str | None:
+    """Why torch.compile cannot work here, or None: checked before any training starts."""
+    import torch._dynamo  # noqa: PLC0415 -- costs ~1 s, only with --compile
+
+    if not torch._dynamo.is_dynamo_supported():
+        return f"this Python ({platform.python_version()}) and torch build do not support it"
+    if device.type == "cpu":
+        names = [os.environ.get("CXX"), "g++", "clang++", "c++", "cl"]
+        if not any(shutil.which(n) for n in names if n):
+            return ("no C++ compiler found (it needs g++ or clang++; on Windows the Visual "
+                    "Studio Build Tools; on macOS the Xcode command line tools)")
+    if device.type == "cuda":
+        try:
+            import triton  # noqa: F401, PLC0415
+        except ImportError:
+            return "Triton is not installed (it comes with the Linux CUDA wheels of torch)"
+    return None
+
+
+class CompiledModel:
+    """--compile: ``torch.compile(model)`` for full batches. The one partial batch at the end
+    of an epoch runs eagerly: a second graph for its shape would cost more compile time than it
+    saves. Compilation happens at the first call; a failure there becomes one clear line."""
+
+    def __init__(self, model: torch.nn.Module, batch_size: int, device: torch.device):
+        problem = compile_problem(device)
+        if problem:
+            raise LabError(f"--compile: {problem}; run without --compile")
+        self.eager, self.batch_size = model, batch_size
+        self.compiled = torch.compile(model)
+        self.ready = False
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        if len(x) != self.batch_size:
+            return self.eager(x)
+        if self.ready:
+            return self.compiled(x)
+        start = time.perf_counter()
+        try:
+            out = self.compiled(x)
+        except Exception as err:  # noqa: BLE001 -- any compiler failure means the same
+            first = str(err).strip().splitlines()[0] if str(err).strip() else ""
+            raise LabError(f"--compile: torch.compile failed ({type(err).__name__}: "
+                           f"{first[:200]}); run without --compile") from None
+        self.ready = True
+        print(f"compiled the model for batch {self.batch_size} "
+              f"({time.perf_counter() - start:.1f} s)", flush=True)
+        return out
+
+
+def maybe_compile(model, enabled: bool, batch_size: int, device: torch.device):
+    """The callable to train with: the model itself, or its compiled form with --compile."""
+    return CompiledModel(model, batch_size, device) if enabled else model
 
 
 # --------------------------------------------------------------------------- data
@@ -184,14 +433,31 @@ class Throughput:
 def resolve_data_dir(arg: Path | str | None = None) -> Path:
     """``--data-dir``, else ``$LABS_DATA_DIR``, else ``data/`` next to the scripts."""
     if arg is not None:
-        return Path(arg).expanduser().resolve()
-    if os.environ.get(DATA_ENV):
-        return Path(os.environ[DATA_ENV]).expanduser().resolve()
-    return ROOT / "data"
+        path, source = Path(arg).expanduser().resolve(), "--data-dir"
+    elif os.environ.get(DATA_ENV):
+        path, source = Path(os.environ[DATA_ENV]).expanduser().resolve(), f"${DATA_ENV}"
+    else:
+        return ROOT / "data"
+    if path.exists() and not path.is_dir():
+        raise LabError(f"{source} {path} is a file; it must be a folder (holding MNIST/, "
+                       f"FashionMNIST/ or wine/)")
+    return path
+
+
+@dataclass(frozen=True)
+class ImageData:
+    """What describes an image dataset as a lab feeds it: which one, how it is normalised,
+    how much zero border it gets. Both pipelines and the benchmark take this one value."""
+    name: str                   # "mnist" or "fashion-mnist"
+    mean: float | None = None   # Normalize((mean,), (std,)) after ToTensor; None: ToTensor only
+    std: float | None = None
+    pad: int = 0                # Pad(pad): zero border, e.g. 2 makes 28x28 digits 32x32
 
 
 # name -> (torchvision class name, folder torchvision uses under the data dir)
 IMAGE_DATASETS = {"mnist": ("MNIST", "MNIST"), "fashion-mnist": ("FashionMNIST", "FashionMNIST")}
+IDX_FILES = {True: ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+             False: ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
 
 
 def load_image_dataset(name: str, data_dir: Path, train: bool, transform=None):
@@ -200,7 +466,7 @@ def load_image_dataset(name: str, data_dir: Path, train: bool, transform=None):
     When the files are missing and cannot be downloaded, raise one clear LabError instead of
     torchvision's traceback.
     """
-    from torchvision import datasets  # heavy import, only where needed
+    from torchvision import datasets  # noqa: PLC0415 -- heavy import, only where needed
 
     cls_name, folder = IMAGE_DATASETS[name]
     raw = Path(data_dir) / folder / "raw"
@@ -215,28 +481,60 @@ def load_image_dataset(name: str, data_dir: Path, train: bool, transform=None):
             f"or ${DATA_ENV} at a folder holding {folder}/raw/") from None
 
 
-def normalise_images(images: torch.Tensor, mean: float | None, std: float | None,
-                     pad: int = 0) -> torch.Tensor:
+def read_idx(path: Path) -> torch.Tensor:
+    """An uncompressed IDX file of unsigned bytes (the MNIST format): 0, 0, type 0x08, the
+    number of dimensions, each size as a big-endian 32-bit integer, then the bytes."""
+    data = Path(path).read_bytes()
+    if len(data) < 4 or data[:3] != b"\x00\x00\x08":
+        raise LabError(f"{path} is not an IDX file of unsigned bytes")
+    ndim = data[3]
+    dims = struct.unpack(f">{ndim}I", data[4:4 + 4 * ndim])
+    body = data[4 + 4 * ndim:]
+    if len(body) != math.prod(dims):
+        raise LabError(f"{path} is truncated: {len(body)} bytes of data for sizes {dims}")
+    return torch.frombuffer(bytearray(body), dtype=torch.uint8).reshape(dims)
+
+
+def load_image_arrays(name: str, data_dir: Path, train: bool) -> tuple[torch.Tensor,
+                                                                       torch.Tensor]:
+    """A split as uint8 images (N, 28, 28) and int64 labels: read straight from the IDX files
+    when they are there (importing torchvision costs ~2 s), else through torchvision, which
+    downloads them. The same tensors torchvision's dataset holds in .data and .targets."""
+    raw = Path(data_dir) / IMAGE_DATASETS[name][1] / "raw"
+    images, labels = (raw / f for f in IDX_FILES[train])
+    if images.is_file() and labels.is_file():
+        return read_idx(images), read_idx(labels).long()
+    ds = load_image_dataset(name, data_dir, train)
+    return ds.data, ds.targets
+
+
+def normalise_images(images: torch.Tensor, data: ImageData) -> torch.Tensor:
     """uint8 (N, H, W) -> float32 (N, 1, H+2p, W+2p), the exact arithmetic of torchvision's
     Pad -> ToTensor -> Normalize, so both pipelines give bit-identical inputs."""
     x = images
-    if pad:
-        x = torch.nn.functional.pad(x, (pad, pad, pad, pad))  # zero (black) border, like Pad
+    if data.pad:
+        p = data.pad
+        x = torch.nn.functional.pad(x, (p, p, p, p))  # zero (black) border, like Pad
     x = x.unsqueeze(1).to(torch.float32).div(255)
-    if mean is not None:
-        x = x.sub(mean).div(std)
+    if data.mean is not None:
+        x = x.sub(data.mean).div(data.std)
     return x
 
 
-def standard_transform(mean: float | None, std: float | None, pad: int = 0):
+def standard_transform(data: ImageData):
     """The course's torchvision transform pipeline for the same inputs."""
-    from torchvision import transforms
+    from torchvision import transforms  # noqa: PLC0415
 
-    steps = [transforms.Pad(pad)] if pad else []
+    steps = [transforms.Pad(data.pad)] if data.pad else []
     steps.append(transforms.ToTensor())
-    if mean is not None:
-        steps.append(transforms.Normalize((mean,), (std,)))
+    if data.mean is not None:
+        steps.append(transforms.Normalize((data.mean,), (data.std,)))
     return transforms.Compose(steps)
+
+
+def _batch_sizes(n: int, batch_size: int, max_batches: int | None) -> list[int]:
+    sizes = [min(batch_size, n - start) for start in range(0, n, batch_size)]
+    return sizes if max_batches is None else sizes[:max_batches]
 
 
 class TensorBatches:
@@ -245,14 +543,14 @@ class TensorBatches:
     same generator), so there is no per-sample PIL work and no per-batch copy from the host."""
 
     def __init__(self, x: torch.Tensor, y: torch.Tensor, batch_size: int, *, shuffle: bool,
-                 generator: torch.Generator | None, device: torch.device):
+                 generator: torch.Generator | None, device: torch.device,
+                 max_batches: int | None = None):
         self.x, self.y = x.to(device), y.to(device)
         self.batch_size, self.shuffle, self.generator = batch_size, shuffle, generator
-        self.max_batches: int | None = None
+        self.sizes = _batch_sizes(len(y), batch_size, max_batches)
 
     def __len__(self) -> int:
-        n = -(-len(self.y) // self.batch_size)
-        return n if self.max_batches is None else min(n, self.max_batches)
+        return len(self.sizes)
 
     @property
     def num_examples(self) -> int:
@@ -289,8 +587,9 @@ class DeviceLoader:
     """The 'dataloader' pipeline: a standard DataLoader whose batches are moved to the device."""
 
     def __init__(self, dataset, batch_size: int, *, shuffle: bool,
-                 generator: torch.Generator | None, device: torch.device, workers: int = 0):
-        from torch.utils.data import DataLoader, SequentialSampler
+                 generator: torch.Generator | None, device: torch.device, workers: int = 0,
+                 max_batches: int | None = None):
+        from torch.utils.data import DataLoader, SequentialSampler  # noqa: PLC0415
 
         sampler = (EpochPermutation(len(dataset), generator) if shuffle
                    else SequentialSampler(dataset))
@@ -300,11 +599,10 @@ class DeviceLoader:
                                  num_workers=workers, pin_memory=device.type == "cuda",
                                  generator=torch.Generator().manual_seed(0))
         self.device, self.generator, self.batch_size = device, generator, batch_size
-        self.max_batches: int | None = None
+        self.sizes = _batch_sizes(len(dataset), batch_size, max_batches)
 
     def __len__(self) -> int:
-        n = len(self.loader)
-        return n if self.max_batches is None else min(n, self.max_batches)
+        return len(self.sizes)
 
     @property
     def num_examples(self) -> int:
@@ -318,55 +616,105 @@ class DeviceLoader:
             yield x.to(self.device, non_blocking=nb), y.to(self.device, non_blocking=nb)
 
 
-def image_loaders(dataset: str, data_dir: Path, *, kind: str, batch_size: int,
-                  test_batch_size: int, device: torch.device, seed: int,
-                  mean: float | None, std: float | None, pad: int = 0, workers: int = 0,
-                  smoke: bool = False):
-    """Train and test loaders for MNIST / Fashion-MNIST with one interface for both pipelines.
+def image_loaders(data: ImageData, data_dir: Path, *, kind: str, batch_size: int,
+                  test_batch_size: int, device: torch.device, seed: int, workers: int = 0,
+                  max_batches: int | None = None):
+    """Train and test loaders for MNIST / Fashion-MNIST, one interface for both pipelines.
 
     The training batch order comes from ``torch.Generator().manual_seed(seed)``: for the same
     seed, ``kind='tensor'`` and ``kind='dataloader'`` yield the same batches, bit for bit.
+    ``max_batches`` caps every epoch (``--smoke``); only the examples those batches use are read.
     """
     generator = torch.Generator().manual_seed(seed)
-    splits = ((True, batch_size), (False, test_batch_size))
-    # --smoke reads only the examples its 3 capped batches can use.
-    limit = {train: 3 * bs if smoke else None for train, bs in splits}
-    if kind == "tensor":
-        made = []
-        for train, bs in splits:
-            ds = load_image_dataset(dataset, data_dir, train)
-            n = limit[train] or len(ds.targets)
-            x = normalise_images(ds.data[:n], mean, std, pad)
-            made.append(TensorBatches(x, ds.targets[:n], bs, shuffle=train,
-                                      generator=generator if train else None, device=device))
-    elif kind == "dataloader":
-        from torch.utils.data import Subset
+    made = []
+    for train, bs in ((True, batch_size), (False, test_batch_size)):
+        limit = None if max_batches is None else max_batches * bs
+        common = dict(shuffle=train, generator=generator if train else None, device=device,
+                      max_batches=max_batches)
+        if kind == "tensor":
+            images, labels = load_image_arrays(data.name, data_dir, train)
+            n = limit or len(labels)
+            made.append(TensorBatches(normalise_images(images[:n], data), labels[:n], bs,
+                                      **common))
+        elif kind == "dataloader":
+            from torch.utils.data import Subset  # noqa: PLC0415
 
-        tf = standard_transform(mean, std, pad)
-        made = []
-        for train, bs in splits:
-            ds = load_image_dataset(dataset, data_dir, train, tf)
-            if limit[train]:
-                ds = Subset(ds, range(min(limit[train], len(ds))))
-            made.append(DeviceLoader(ds, bs, shuffle=train,
-                                     generator=generator if train else None, device=device,
-                                     workers=workers))
-    else:
-        raise LabError(f"unknown loader '{kind}': use tensor or dataloader")
-    if smoke:
-        for loader in made:
-            loader.max_batches = 3
+            ds = load_image_dataset(data.name, data_dir, train, standard_transform(data))
+            if limit:
+                ds = Subset(ds, range(min(limit, len(ds))))
+            made.append(DeviceLoader(ds, bs, workers=workers, **common))
+        else:
+            raise LabError(f"unknown loader '{kind}': use tensor or dataloader")
     return made[0], made[1]
 
 
-# --------------------------------------------------------------------------- results, plots
+# --------------------------------------------------------------------------- durable files
+
+def prepare_out_dir(path: Path) -> Path:
+    """Create the output folder now, so that a folder that cannot exist (a file in the way, no
+    permission) stops the run at start-up, before any training."""
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except (FileExistsError, NotADirectoryError):
+        raise LabError(f"--out-dir {path}: a file is in the way (it must be a folder)") from None
+    except PermissionError:
+        raise LabError(f"--out-dir {path}: no permission to write there") from None
+    except OSError as err:
+        raise LabError(f"--out-dir {path}: cannot write there ({err.strerror})") from None
+    return path
+
+
+def fsync_dir(folder: Path) -> None:
+    """Flush a folder's entries, so a rename inside it survives a power cut (as databases do).
+    Windows cannot open a folder for this; NTFS journals the rename itself."""
+    if os.name == "nt":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def atomic_write(path: Path, mode: str = "w", *, durable: bool = False):
+    """Write ``path`` all at once: the block writes to a unique temporary file in the same
+    folder, which is flushed to disk and renamed over ``path`` only when the block succeeds.
+
+    Readers see the old file or the new one, never half of one; a crash or Ctrl-C leaves the old
+    file and no temporary; two runs writing the same name each rename a whole file (the last one
+    wins). ``durable`` also flushes the folder, so the rename itself survives a power cut.
+    Text is UTF-8 with '\\n' line ends on every OS."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        text = {} if "b" in mode else {"encoding": "utf-8", "newline": ""}
+        with os.fdopen(fd, mode, **text) as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes it owner-only
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    if durable:
+        fsync_dir(path.parent)
+
+
+# --------------------------------------------------------------------------- results, figures
 
 def environment(device: torch.device | None = None) -> dict:
     env = {"python": platform.python_version(), "platform": platform.platform(),
            "torch": torch.__version__, "numpy": np.__version__,
            "cpu_threads": torch.get_num_threads()}
     try:  # read from package metadata: importing torchvision costs ~2 s in labs that need none
-        from importlib.metadata import version
+        from importlib.metadata import version  # noqa: PLC0415
         env["torchvision"] = version("torchvision")
     except Exception:  # noqa: BLE001 -- not installed, or installed without metadata
         env["torchvision"] = None
@@ -375,48 +723,59 @@ def environment(device: torch.device | None = None) -> dict:
     return env
 
 
-def _jsonable(value):
+def jsonable(value):
     if isinstance(value, Path):
         return str(value)
     if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
+        return {k: jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, (np.generic, torch.Tensor)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, torch.Tensor):
+        return value.tolist()
+    if isinstance(value, np.generic):
         return value.item()
     return value
 
 
 def save_results(out_dir: Path, name: str, *, config: dict, metrics: dict, history: dict,
-                 device: torch.device | None, wall_time: float) -> Path:
-    """Write ``<out_dir>/<name>.json``: metrics, per-epoch history, config and environment."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+                 device: torch.device | None, wall_time: float,
+                 figures: list[str] = ()) -> Path:
+    """Write ``<out_dir>/<name>.json``: metrics, per-epoch history, config, environment and the
+    figures drawn from them."""
     record = {"name": name, "metrics": metrics, "history": history, "config": config,
+              "figures": list(figures),
               "environment": {**environment(device), "seed": config.get("seed"),
                               "wall_time_s": round(wall_time, 3)}}
-    path = out_dir / f"{name}.json"
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(_jsonable(record), indent=2) + "\n")
-    tmp.replace(path)
+    path = Path(out_dir) / f"{name}.json"
+    with atomic_write(path) as f:
+        f.write(json.dumps(jsonable(record), indent=2) + "\n")
     return path
 
 
-def load_results(path: Path) -> dict:
-    return json.loads(Path(path).read_text())
+def pyplot():
+    """matplotlib's pyplot on the Agg backend: PNG files, no window, works headless."""
+    import matplotlib  # noqa: PLC0415
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt  # noqa: PLC0415
+    return plt
 
 
-def plot_panels(path: Path, panels: list[dict], title: str | None = None) -> Path:
-    """Draw side-by-side line charts to a PNG (Agg backend: no window, works headless).
+def save_figure(fig, path: Path, dpi: int = 110) -> str:
+    """Save ``fig`` as a PNG (atomically) and close it; returns the file name."""
+    path = Path(path)
+    with atomic_write(path, "wb") as f:
+        fig.savefig(f, format="png", dpi=dpi)
+    pyplot().close(fig)
+    return path.name
+
+
+def plot_panels(path: Path, panels: list[dict], title: str | None = None) -> str:
+    """Side-by-side line charts in one PNG; returns the file name.
 
     Each panel: {"title", "xlabel", "ylabel", "yscale" (optional),
     "series": {label: (x, y) or (x, y, fmt)}}.
     """
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 3.8), squeeze=False)
+    fig, axes = pyplot().subplots(1, len(panels), figsize=(5 * len(panels), 3.8), squeeze=False)
     for ax, panel in zip(axes[0], panels):
         for label, (x, y, *fmt) in panel["series"].items():
             ax.plot(x, y, *(fmt or ["-"]), label=label)
@@ -427,19 +786,37 @@ def plot_panels(path: Path, panels: list[dict], title: str | None = None) -> Pat
     if title:
         fig.suptitle(title)
     fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save_figure(fig, path)
+
+
+# --------------------------------------------------------------------------- timing, progress
+
+class Throughput:
+    """Examples per second over timed spans (training passes only; evaluation is not timed)."""
+
+    def __init__(self, device: torch.device):
+        self.device, self.examples, self.seconds, self._t0 = device, 0, 0.0, None
+
+    def start(self) -> None:
+        sync(self.device)
+        self._t0 = time.perf_counter()
+
+    def stop(self, examples: int) -> float:
+        """End the span; returns its examples/sec (and adds it to the running total)."""
+        sync(self.device)
+        span = time.perf_counter() - self._t0
+        self.seconds += span
+        self.examples += examples
+        return examples / span if span else float("nan")
+
+    @property
+    def rate(self) -> float:
+        return self.examples / self.seconds if self.seconds else float("nan")
 
 
 def progress(iterable, **kwargs):
-    """A tqdm bar that stays quiet when stderr is not a terminal (logs, CI, tests)."""
-    from tqdm import tqdm
-    return tqdm(iterable, leave=False, dynamic_ncols=True,
-                disable=not sys.stderr.isatty(), **kwargs)
-
-
-def config_of(args: argparse.Namespace) -> dict:
-    return {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
+    """A tqdm bar on a terminal; elsewhere (logs, CI, tests) the iterable itself, untouched."""
+    if not sys.stderr.isatty():
+        return iterable
+    from tqdm import tqdm  # noqa: PLC0415
+    return tqdm(iterable, leave=False, dynamic_ncols=True, **kwargs)

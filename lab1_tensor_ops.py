@@ -1,21 +1,21 @@
 """Lab 1: tensor basics and autograd, each result printed with why it comes out that way.
 
-Reproduces the lab1 write-up and the PyTorch primer of the wine lab (LABS.md, lab1):
-  - broadcast subtraction of a 1x3 and a 2x1 tensor: [[-3, -2, -1], [-4, -3, -2]], and why the
-    in-place ``M.sub_(N)`` fails;
-  - P (3x2) @ Q^T (2x4) with entries from N(0, 0.01^2);
-  - dy3/dx at x = 1 for y3 = x^2 + x^3: 2.0 / 3.0 / 5.0 depending on which term is computed
-    under ``torch.no_grad()``;
-  - the primer: creation, arithmetic, reshape/cat, numpy memory sharing, a.grad = [[3., 4.]],
-    c.grad = 1., sigmoid gradient 0.1966, gradient accumulation 4 -> 5 -> 0.
+Reproduces, with the write-ups' own tensors so that every printed value can be compared:
+  - write-up 004, part one: the broadcast subtraction of a 1x3 and a 2x1 tensor three ways
+    ([[-3, -2, -1], [-4, -3, -2]]) and why the in-place ``M.sub_(N)`` fails; P (3x2) @ Q^T (2x4)
+    with entries from N(0, 0.01^2); dy3/dx at x = 1 for y3 = x^2 + x^3: 2.0 / 3.0 / 5.0
+    depending on which term is computed under ``torch.no_grad()``;
+  - write-up 003, the PyTorch primer: tensor creation, + - * @ reshape cat on
+    x = [[1, 2, 3], [4, 5, 6]] and y = [[6, 5, 4], [3, 2, 1]], the numpy round trip that shares
+    memory, a.grad = [[3., 4.]] and c.grad = 1., the sigmoid gradient 0.1966, and gradients
+    accumulating 4 -> 5 until ``grad.zero_()`` gives 0.
+(003's blitz network is part of lab3_lenet.py --model blitz.)
 
-Run:      python lab1_tensor_ops.py            (under a second on a laptop CPU)
+Run:      python lab1_tensor_ops.py            (about a second on a laptop CPU)
 """
 from __future__ import annotations
 
-import argparse
 import time
-from pathlib import Path
 
 import torch
 
@@ -28,16 +28,18 @@ def show(title: str, value, why: str = "") -> None:
         print(f"   -> {why}")
 
 
+# --------------------------------------------------------------------------- write-up 004
+
 def broadcast_subtraction(device) -> dict:
     M = torch.tensor([[1, 2, 3]], device=device)        # 1x3
     N = torch.tensor([[4], [5]], device=device)         # 2x1
     show("M (1x3)", M)
     show("N (2x1)", N)
-    out1 = M - N
-    show("M - N", out1, "broadcasting stretches M's single row over N's 2 rows and N's single "
+    minus = M - N
+    show("M - N", minus, "broadcasting stretches M's single row over N's 2 rows and N's single "
          "column over M's 3 columns, so the result is 2x3")
-    out2 = torch.sub(M, N)
-    show("torch.sub(M, N)", out2, "the function form of the same broadcast: identical 2x3 result")
+    sub = torch.sub(M, N)
+    show("torch.sub(M, N)", sub, "the function form of the same broadcast: identical 2x3 result")
     try:
         M.clone().sub_(N)
         inplace_error = None
@@ -46,25 +48,26 @@ def broadcast_subtraction(device) -> dict:
     show("M.sub_(N)", f"RuntimeError: {inplace_error}",
          "an in-place op writes into M itself, and a 1x3 tensor has no room for the 2x3 "
          "broadcast result, so PyTorch refuses instead of resizing M")
-    Me, Ne = M.expand(2, 3), N.expand(2, 3)
-    out3 = Me - Ne
-    show("manual broadcast: M.expand(2, 3) - N.expand(2, 3)", out3,
+    manual = M.expand(2, 3) - N.expand(2, 3)
+    show("manual broadcast: M.expand(2, 3) - N.expand(2, 3)", manual,
          "expand repeats rows/columns as views (no copy); element-wise subtraction then gives "
          "the same 2x3 result that broadcasting produced implicitly")
-    assert torch.equal(out1, out2) and torch.equal(out1, out3)
-    return {"broadcast": out1.tolist(), "inplace_error": inplace_error}
+    return {"broadcast_minus": minus, "broadcast_sub": sub, "broadcast_manual": manual,
+            "inplace_error": inplace_error}
 
 
 def small_matmul(device) -> dict:
     P = torch.normal(0.0, 0.01, size=(3, 2), device=device)
     Q = torch.normal(0.0, 0.01, size=(4, 2), device=device)
-    Qt = Q.t()
-    out = P @ Qt
+    Qt = Q.T
+    out = torch.matmul(P, Qt)
     show("P (3x2) from N(0, 0.01^2)", P)
+    show("Q (4x2) from N(0, 0.01^2)", Q)
     show("Q^T (2x4)", Qt, "transposing Q (4x2) makes its 2 columns the rows matmul needs")
     show("P @ Q^T (3x4)", out, "(3x2) @ (2x4) -> 3x4; entries are ~1e-4, products of two "
          "numbers of size ~0.01")
-    return {"pq_shape": list(out.shape)}
+    return {"p": P, "q": Q, "qt": Qt, "pqt": out, "pqt_shape": list(out.shape),
+            "qt_is_q_transposed": torch.equal(Qt, Q.t().contiguous())}
 
 
 def no_grad_gradients(device) -> dict:
@@ -93,47 +96,78 @@ def no_grad_gradients(device) -> dict:
     return {"grad_no_y2": g_no_y2, "grad_no_y1": g_no_y1, "grad_full": g_full}
 
 
-def primer(device) -> dict:
-    show("torch.empty(2, 3)", torch.empty(2, 3).shape,
-         "allocated but not initialised: the values are whatever was in memory (shape shown)")
-    show("torch.tensor([[1, 2], [3, 4]])", torch.tensor([[1, 2], [3, 4]]))
-    show("torch.rand(2, 3)", torch.rand(2, 3), "uniform on [0, 1)")
-    show("torch.zeros(2, 3) / torch.ones(2, 3)", (torch.zeros(2, 3), torch.ones(2, 3)))
+# --------------------------------------------------------------------------- write-up 003
 
-    a = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
-    b = torch.tensor([[5.0, 6.0], [7.0, 8.0]])
-    show("a + b, a - b", (a + b, a - b))
-    show("a * b (element-wise)", a * b)
-    show("a @ b == torch.matmul(a, b)", a @ b, "matrix product: row i of a dotted with column j "
-         "of b")
-    assert torch.equal(a @ b, torch.matmul(a, b))
-    show("a.reshape(1, 4)", a.reshape(1, 4), "same 4 numbers, new shape")
-    cat0, cat1 = torch.cat([a, b], dim=0), torch.cat([a, b], dim=1)
-    show("torch.cat([a, b], dim=0) / dim=1", (cat0.shape, cat1.shape),
-         "dim 0 stacks rows (4x2), dim 1 appends columns (2x4)")
+def creation(device) -> dict:
+    show("torch.__version__", torch.__version__, "the write-up ran 2.1.0+cpu; any 2.x prints "
+         "the same values below")
+    empty = torch.empty(2, 3, device=device)
+    show("torch.empty(2, 3)", empty, "allocated but not initialised: the values are whatever "
+         "the memory held, so they differ from run to run (only the shape is defined)")
+    from_list = torch.tensor([[1, 2, 3], [4, 5, 6]], device=device)
+    show("torch.tensor([[1, 2, 3], [4, 5, 6]])", from_list, "int64, from the nested list")
+    rand = torch.rand([3, 4], device=device)
+    show("torch.rand([3, 4])", rand, "uniform on [0, 1); seeded here, unseeded in the write-up")
+    zeros, ones = torch.zeros([2, 3], device=device), torch.ones([2, 3], device=device)
+    show("torch.zeros([2, 3])", zeros)
+    show("torch.ones([2, 3])", ones)
+    return {"torch_version": torch.__version__, "empty_shape": list(empty.shape),
+            "from_list": from_list, "rand": rand,
+            "rand_in_unit_interval": bool(((rand >= 0) & (rand < 1)).all()),
+            "zeros": zeros, "ones": ones}
 
-    t = torch.ones(3)
-    arr = t.numpy()
-    t.zero_()
-    show("t = ones(3); arr = t.numpy(); t.zero_(); arr", arr,
-         "on the CPU, .numpy() shares t's memory, so zeroing the tensor zeroes the array too")
-    shared = bool((arr == 0).all())
 
-    a = torch.tensor([[1.0, 2.0]], requires_grad=True)
-    b = torch.tensor([[3.0], [4.0]], requires_grad=True)
-    c = torch.tensor(5.0, requires_grad=True)
+def arithmetic(device) -> dict:
+    x = torch.tensor([[1, 2, 3], [4, 5, 6]], device=device)
+    y = torch.tensor([[6, 5, 4], [3, 2, 1]], device=device)
+    out = {"add": x + y, "sub": x - y, "mul": x * y, "mul_method": x.mul(y),
+           "matmul": x.matmul(y.T), "matmul_operator": x @ y.T, "reshape": x.reshape(3, 2),
+           "cat_dim0": torch.cat([x, y], dim=0), "cat_dim1": torch.cat([x, y], dim=1)}
+    show("x + y", out["add"])
+    show("x - y", out["sub"])
+    show("x * y", out["mul"], "element-wise: each entry times its partner")
+    show("x.mul(y)", out["mul_method"], "the method form of the same product")
+    show("x.matmul(y.T)", out["matmul"], "(2x3) @ (3x2) -> 2x2: row i of x dotted with row j "
+         "of y, e.g. 1*6 + 2*5 + 3*4 = 28")
+    show("x @ y.T", out["matmul_operator"], "the operator form of the same matrix product")
+    show("x.reshape(3, 2)", out["reshape"], "the same 6 numbers read row by row into 3 rows")
+    show("torch.cat([x, y], dim=0)", out["cat_dim0"], "dim 0 stacks the rows: 4x3")
+    show("torch.cat([x, y], dim=1)", out["cat_dim1"], "dim 1 appends the columns: 2x6")
+    return out
+
+
+def numpy_round_trip() -> dict:
+    # On the CPU only: .numpy() shares memory with a CPU tensor; a GPU tensor has no numpy view.
+    x = torch.tensor([[1, 2, 3], [4, 5, 6]])
+    before = x.clone()
+    y = x.numpy()
+    show("x", x)
+    show("y = x.numpy()", y)
+    array_before = y.copy()
+    x[:] = 0
+    show("y after x[:] = 0", y, "y is a view of x's memory, so zeroing x zeroes y")
+    z = torch.from_numpy(y)
+    show("torch.from_numpy(y)", z, "and back: z shares the same memory again")
+    return {"numpy_source": before, "numpy_array": array_before.tolist(),
+            "numpy_after_zero": y.tolist(), "from_numpy": z,
+            "numpy_shares_memory": bool((y == 0).all())}
+
+
+def autograd(device) -> dict:
+    a = torch.tensor([[1.0, 2.0]], device=device, requires_grad=True)
+    b = torch.tensor([[3.0], [4.0]], device=device)
+    c = torch.tensor(5.0, device=device, requires_grad=True)
     y = a @ b + c
-    y.sum().backward()
-    show("y = a @ b + c = 1*3 + 2*4 + 5", y.item())
-    show("a.grad, c.grad", (a.grad, c.grad), "dy/da = b^T = [[3, 4]]; dy/dc = 1")
+    y.backward()  # y is 1x1: a single number, so backward needs no explicit gradient
+    show("a.grad, c.grad for y = a @ b + c", (a.grad, c.grad),
+         "dy/da = b^T = [[3, 4]]; dy/dc = 1 (b does not require a gradient)")
 
-    x = torch.ones(20, requires_grad=True)
-    torch.sigmoid(x).sum().backward()
-    show("grad of sum(sigmoid(ones(20)))", x.grad[:4].tolist() + ["..."],
+    s = torch.ones(20, device=device, requires_grad=True)
+    torch.sum(torch.sigmoid(s)).backward()
+    show("grad of sum(sigmoid(ones(20)))", s.grad,
          "sigmoid'(1) = s(1)(1 - s(1)) = 0.7311 * 0.2689 = 0.1966 for every element")
-    sigmoid_grad = x.grad[0].item()
 
-    x = torch.tensor(2.0, requires_grad=True)
+    x = torch.tensor(2.0, device=device, requires_grad=True)
     (x ** 2).backward()
     g1 = x.grad.item()
     (x + 3).backward()
@@ -142,40 +176,40 @@ def primer(device) -> dict:
     g3 = x.grad.item()
     show("accumulation: grad after x^2, after x + 3, after grad.zero_()", (g1, g2, g3),
          "backward adds into .grad (2x = 4, then + 1 = 5) until it is zeroed explicitly")
-    return {"numpy_shares_memory": shared, "a_grad": a.grad.tolist(), "c_grad": c.grad.item(),
-            "sigmoid_grad": sigmoid_grad, "accumulated_grads": [g1, g2, g3]}
+    return {"a_grad": a.grad, "c_grad": c.grad.item(), "sigmoid_grad": s.grad,
+            "accumulated_grads": [g1, g2, g3]}
 
 
-def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--seed", type=int, default=0, help="seed for the random tensors")
-    parser.add_argument("--device", default="auto",
-                        help="auto (cuda, then mps, then cpu), cpu, cuda, cuda:N or mps")
-    parser.add_argument("--out-dir", type=Path, default=common.DEFAULT_OUT_DIR,
-                        help="where lab1_tensor_ops.json is written")
-    parser.add_argument("--data-dir", type=Path, default=None,
-                        help="unused (lab1 needs no data); accepted like every lab's flags")
-    parser.add_argument("--smoke", action="store_true", help="accepted for symmetry (lab1 is "
-                                                              "instant anyway)")
-    return parser.parse_args(argv)
+# --------------------------------------------------------------------------- command line
+
+def parse_args(argv=None):
+    parser = common.LabParser(__doc__)
+    common.add_common_args(parser, training=False)
+    return common.parse_args(parser, argv), parser
 
 
 def main(argv=None) -> dict:
-    args = parse_args(argv)
+    args, parser = parse_args(argv)
     device = common.select_device(args.device)
     common.seed_everything(args.seed)
+    common.prepare_out_dir(args.out_dir)
     start = time.perf_counter()
     print(f"device: {device}")
-    results = {}
-    results.update(broadcast_subtraction(device))
-    results.update(small_matmul(device))
-    results.update(no_grad_gradients(device))
-    results.update(primer(device))
-    common.save_results(args.out_dir, "lab1_tensor_ops", config=common.config_of(args),
-                        metrics=results, history={}, device=device,
-                        wall_time=time.perf_counter() - start)
-    return results
+    metrics = {}
+    print("\n==== write-up 004: tensor operations ====")
+    metrics.update(broadcast_subtraction(device))
+    metrics.update(small_matmul(device))
+    metrics.update(no_grad_gradients(device))
+    print("\n==== write-up 003: the PyTorch primer ====")
+    metrics.update(creation(device))
+    metrics.update(arithmetic(device))
+    metrics.update(numpy_round_trip())
+    metrics.update(autograd(device))
+    metrics = common.jsonable(metrics)
+    common.save_results(args.out_dir, common.run_name("lab1_tensor_ops", args, parser),
+                        config=common.config_of(args), metrics=metrics, history={},
+                        device=device, wall_time=time.perf_counter() - start)
+    return {"metrics": metrics, "history": {}}
 
 
 if __name__ == "__main__":

@@ -1,25 +1,32 @@
-"""Lab 2: logistic and softmax regression, each from scratch and with torch.nn.
+"""Lab 2: logistic and softmax regression, each from scratch and with torch.nn (write-up 004).
+
+From scratch means tensor operations only: BCE loss, cross-entropy (with the max-subtraction
+trick), one-hot, flatten, a linear layer and SGD. Each piece is first checked against its torch
+counterpart on the write-up's own examples (BCE(0.6900, 1) = 0.37110066, the optimizer stepping
+x = 1 to 0.8, Linear against nn.Linear, one-hot, cross-entropy 1.74171, Flatten).
 
 Logistic part: 1,000,000 synthetic points (numpy seed 0, x = 2 rand, y = 4 - 3x + 0.2 randn,
 both min-max scaled to [0, 1]), Linear(1, 1) + sigmoid, BCE against the continuous targets,
-SGD lr 0.05, batch 1024, 10 epochs, float64. The write-up's torch.nn run ended at weight -3.68,
-bias 1.86, prediction 0.139 for x = 2 (scaled 1.0). Its from-scratch run ended near weight 0,
-prediction 0.50: a shape defect (targets (B,) against predictions (B, 1) broadcast to (B, B)) made
-it fit the mean. ``--writeup-defect`` reproduces that; the default from-scratch run is corrected.
+SGD lr 0.05, batch 1024, 10 epochs. Three runs:
+  nn       torch.nn in float64, as the write-up (weight -3.68, bias 1.86, prediction 0.139 at x = 2)
+  scratch  our pieces, corrected: the same fit as torch.nn
+  defect   the write-up's from-scratch run (float32, randn init): its targets (B,) broadcast
+           against predictions (B, 1) into (B, B), so it fitted the mean (weight ~0, prediction
+           0.50); our losses refuse such shapes, so this run reproduces the defect on purpose
 
 Softmax part: Fashion-MNIST, Flatten + Linear(784, 10), batch 4096, 10 epochs, three runs:
-  nn        torch.nn, Normalize(0.5, 0.5), lr 0.05           (write-up: test acc 0.7997)
-  writeup   from scratch as the write-up did it: Normalize(0.5, 1.0), lr 0.5, weights from randn
-            and one bias shared by all classes                 (write-up: test acc 0.6876)
-  scratch   from scratch, corrected: small init, a bias per class, the nn run's settings
+  nn       torch.nn, Normalize(0.5, 0.5), lr 0.05           (write-up: test acc 0.7997)
+  writeup  from scratch as the write-up did it: Normalize(0.5, 1.0), lr 0.5, weights and one
+           bias shared by all classes from randn         (write-up: test acc 0.6876)
+  scratch  from scratch, corrected: small init, a bias per class, the nn run's settings
 
-    python lab2_logistic.py                       # both parts, about 20 s on a 2-core CPU
-    python lab2_logistic.py --part logistic --writeup-defect
+    python lab2_logistic.py                       # both parts, about 30 s on a 2-core CPU
+    python lab2_logistic.py --part logistic
 """
 from __future__ import annotations
 
-import argparse
 import time
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -28,15 +35,30 @@ from torch import nn
 
 import common
 
-LOGISTIC = {"samples": 1_000_000, "batch_size": 1024, "lr": 0.05, "epochs": 10}
-SOFTMAX = {"batch_size": 4096, "epochs": 10, "test_batch_size": 10_000}
-# name -> (normalise mean, std, lr, init, implementation)
-SOFTMAX_RUNS = {
-    "nn": (0.5, 0.5, 0.05, "torch", "nn"),
-    "writeup": (0.5, 1.0, 0.5, "writeup", "scratch"),
-    "scratch": (0.5, 0.5, 0.05, "small", "scratch"),
-}
+LOGISTIC_BATCH, SOFTMAX_BATCH, TEST_BATCH = 1024, 4096, 10_000
+LOGISTIC_LR = 0.05
 LOG_CLAMP = -100.0  # nn.BCELoss clamps log() at -100 so that p = 0 or 1 gives a finite loss
+GRAD_EPS = 1e-12    # ... and divides its gradient by max(p (1 - p), 1e-12)
+
+
+@dataclass(frozen=True)
+class SoftmaxRun:
+    name: str
+    label: str                  # legend of the figure
+    data: common.ImageData      # normalisation of the inputs
+    lr: float
+    init: str                   # "torch" (nn.Linear's), "small" or "writeup" (see Linear)
+    from_scratch: bool
+
+
+FASHION = "fashion-mnist"
+SOFTMAX_RUNS = (
+    SoftmaxRun("nn", "torch.nn", common.ImageData(FASHION, 0.5, 0.5), 0.05, "torch", False),
+    SoftmaxRun("writeup", "scratch, write-up init", common.ImageData(FASHION, 0.5, 1.0), 0.5,
+               "writeup", True),
+    SoftmaxRun("scratch", "scratch, fixed", common.ImageData(FASHION, 0.5, 0.5), 0.05, "small",
+               True),
+)
 
 
 # --------------------------------------------------------------------------- from scratch
@@ -48,16 +70,31 @@ def check_same_shape(pred: torch.Tensor, target: torch.Tensor, what: str) -> Non
                          f"would compare every prediction with every target)")
 
 
+class _BCE(torch.autograd.Function):
+    """Element-wise binary cross-entropy with nn.BCELoss's guards, written out: the value clamps
+    each log at -100, and the gradient (p - t) / (p (1 - p)) divides by at least 1e-12. Autograd
+    through ``log`` would divide 0 by 0 at p = 0 or 1 and return NaN."""
+
+    @staticmethod
+    def forward(ctx, p, t):
+        ctx.save_for_backward(p, t)
+        return -(t * torch.log(p).clamp(min=LOG_CLAMP)
+                 + (1 - t) * torch.log(1 - p).clamp(min=LOG_CLAMP))
+
+    @staticmethod
+    def backward(ctx, grad):
+        p, t = ctx.saved_tensors
+        return grad * (p - t) / (p * (1 - p)).clamp(min=GRAD_EPS), None
+
+
 def bce_loss(pred: torch.Tensor, target: torch.Tensor, strict: bool = True) -> torch.Tensor:
     """Mean binary cross-entropy of probabilities ``pred`` against targets in [0, 1].
 
-    ``strict=False`` lets mismatched shapes broadcast: the write-up's defect, kept for
-    ``--writeup-defect`` only."""
+    ``strict=False`` lets mismatched shapes broadcast: the write-up's defect, kept to show it."""
     if strict:
         check_same_shape(pred, target, "bce_loss")
-    log_p = torch.log(pred).clamp(min=LOG_CLAMP)
-    log_1mp = torch.log(1 - pred).clamp(min=LOG_CLAMP)
-    return -(target * log_p + (1 - target) * log_1mp).mean()
+    pred, target = torch.broadcast_tensors(pred, target)
+    return _BCE.apply(pred, target).mean()
 
 
 def writeup_defect_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -67,10 +104,8 @@ def writeup_defect_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tenso
     -(t_j log p_i + (1 - t_j) log(1 - p_i)), which factorises into
     -(mean_i log p_i * mean_j t_j + mean_i log(1 - p_i) * (1 - mean_j t_j)): every prediction
     is fitted to the mean of the batch's targets, which is why the write-up's slope vanished."""
-    log_p = torch.log(pred).clamp(min=LOG_CLAMP).mean()
-    log_1mp = torch.log(1 - pred).clamp(min=LOG_CLAMP).mean()
     t = target.mean()
-    return -(log_p * t + log_1mp * (1 - t))
+    return _BCE.apply(pred, t.expand_as(pred)).mean()
 
 
 def cross_entropy(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -94,8 +129,9 @@ def flatten(x: torch.Tensor) -> torch.Tensor:
 
 
 class Linear:
-    """y = x @ W + b with W (in, out). ``init``: 'small' (N(0, 0.01^2), one bias per output),
-    or 'writeup' (N(0, 1) weights and a single bias shared by all outputs, as the write-up)."""
+    """y = x @ W + b with W (in, out). ``init``: 'small' (N(0, 0.01^2) weights, a zero bias per
+    output), or 'writeup' (N(0, 1) weights and one N(0, 1) bias shared by all outputs, as the
+    write-up's My_Linear)."""
 
     def __init__(self, n_in: int, n_out: int, init: str = "small", dtype=torch.float32,
                  device=None):
@@ -104,7 +140,7 @@ class Linear:
             self.bias = torch.zeros(n_out, dtype=dtype, device=device)
         elif init == "writeup":
             self.weight = torch.randn(n_in, n_out, dtype=dtype, device=device)
-            self.bias = torch.zeros(1, dtype=dtype, device=device)
+            self.bias = torch.randn(1, dtype=dtype, device=device)
         else:
             raise ValueError(f"unknown init '{init}'")
         self.weight.requires_grad_(True)
@@ -129,120 +165,239 @@ class SGD:
             if p.grad is not None:
                 p -= self.lr * p.grad
 
-    def zero_grad(self) -> None:
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget the gradients (like torch.optim: ``None`` by default, or zeros in place)."""
         for p in self.params:
-            p.grad = None
+            if set_to_none:
+                p.grad = None
+            elif p.grad is not None:
+                p.grad.zero_()
+
+
+# --------------------------------------------------------------------------- the write-up's checks
+
+# The write-up's nn.Linear(1, 3) and its cross-entropy input were drawn unseeded; we load the
+# values it printed (4 decimals), so that its printed outputs can be compared.
+WRITEUP_LINEAR_WEIGHT = [[0.4240], [-0.2577], [0.4972]]
+WRITEUP_LINEAR_BIAS = [0.6298, 0.6243, 0.8217]
+WRITEUP_CE_INPUT = [[0.7600, 0.4269, 0.7948, -0.6086, 1.2527],
+                    [-0.4749, 0.5720, -0.0164, -0.2126, -0.0410],
+                    [1.3269, 1.8524, -0.9815, 0.0156, 1.6971]]
+WRITEUP_CE_LABELS = [1, 3, 0]
+
+
+def show(title: str, value) -> None:
+    print(f"  {title}:\n    {str(value).replace(chr(10), chr(10) + '    ')}")
+
+
+def logistic_checks() -> dict:
+    """BCE, the optimizer and the linear layer against torch, on the write-up's examples."""
+    print("\n== From-scratch pieces against torch (write-up 004, part two)")
+    prediction, target = torch.sigmoid(torch.tensor([0.8])), torch.tensor([1.0])
+    ours, theirs = bce_loss(prediction, target).item(), nn.BCELoss()(prediction, target).item()
+    for title, value in (("BCE input sigmoid(0.8)", prediction), ("target", target),
+                         ("our bce_loss", ours), ("nn.BCELoss", theirs)):
+        show(title, value)
+
+    x = torch.tensor(1.0, requires_grad=True)
+    opt = SGD([x], lr=0.1)
+    start = x.item()
+    (x ** 2).backward()
+    grad = x.grad.item()
+    opt.step()
+    after_step = x.item()
+    opt.zero_grad(set_to_none=False)  # the write-up zeroes in place and prints 0.0
+    after_zero = x.grad.item()
+    for title, value in (("optimizer: x before", start), ("lr", opt.lr),
+                         ("grad of x^2 after backward", grad), ("x after step", after_step),
+                         ("grad after zero_grad", after_zero)):
+        show(title, value)
+
+    layer = nn.Linear(1, 3)
+    with torch.no_grad():
+        layer.weight.copy_(torch.tensor(WRITEUP_LINEAR_WEIGHT))
+        layer.bias.copy_(torch.tensor(WRITEUP_LINEAR_BIAS))
+    mine = Linear(1, 3)
+    mine.weight, mine.bias = layer.weight.detach().t().clone(), layer.bias.detach().clone()
+    inp = torch.tensor([[1.0], [2.0]])
+    out_mine, out_nn = mine(inp), layer(inp).detach()
+    for title, value in (("Linear input", inp), ("weight (the write-up's, loaded)", layer.weight.data),
+                         ("bias (the write-up's, loaded)", layer.bias.data),
+                         ("our Linear", out_mine), ("nn.Linear", out_nn)):
+        show(title, value)
+    return {"bce_input": prediction, "bce_target": target, "bce_ours": ours, "bce_torch": theirs,
+            "sgd_x_before": start, "sgd_lr": opt.lr, "sgd_grad": grad, "sgd_x_after": after_step,
+            "sgd_grad_after_zero": after_zero, "linear_input": inp,
+            "linear_weight": layer.weight.data, "linear_bias": layer.bias.data,
+            "linear_ours": out_mine, "linear_torch": out_nn,
+            "linear_max_abs_diff": (out_mine - out_nn).abs().max().item()}
+
+
+def softmax_checks() -> dict:
+    """One-hot, cross-entropy and flatten against torch, on the write-up's examples."""
+    print("\n== From-scratch pieces against torch (write-up 004, part three)")
+    labels = torch.tensor([2, 1, 0])
+    ours_1h, torch_1h = one_hot(labels, 5, torch.long), F.one_hot(labels, 5)
+    for title, value in (("one-hot input", labels), ("our one_hot", ours_1h),
+                         ("F.one_hot", torch_1h)):
+        show(title, value)
+
+    logits = torch.tensor(WRITEUP_CE_INPUT)
+    target = F.one_hot(torch.tensor(WRITEUP_CE_LABELS), 5).float()
+    ce_ours = cross_entropy(logits, target).item()
+    ce_torch = nn.CrossEntropyLoss()(logits, target).item()
+    for title, value in (("cross-entropy input (the write-up's, loaded)", logits),
+                         ("one-hot target", target), ("our cross_entropy", ce_ours),
+                         ("nn.CrossEntropyLoss", ce_torch)):
+        show(title, value)
+
+    x = torch.tensor([[[1.0, 2.0], [3.0, 4.0]], [[5.0, 6.0], [7.0, 8.0]]])
+    for title, value in (("Flatten input", x), ("our flatten", flatten(x)),
+                         ("nn.Flatten", nn.Flatten()(x))):
+        show(title, value)
+    return {"one_hot_input": labels, "one_hot_ours": ours_1h, "one_hot_torch": torch_1h,
+            "ce_input": logits, "ce_target": target, "ce_ours": ce_ours, "ce_torch": ce_torch,
+            "ce_abs_diff": abs(ce_ours - ce_torch), "flatten_input": x,
+            "flatten_ours": flatten(x), "flatten_torch": nn.Flatten()(x)}
 
 
 # --------------------------------------------------------------------------- logistic part
 
-def make_logistic_data(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """The write-up's data: x ~ 2 U[0, 1), y = 4 - 3x + N(0, 0.2^2), each min-max scaled."""
+def min_max(a: np.ndarray) -> np.ndarray:
+    return (a - a.min()) / (a.max() - a.min())
+
+
+def make_logistic_data(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, float]:
+    """The write-up's data: x ~ 2 U[0, 1), y = 4 - 3x + N(0, 0.2^2), each min-max scaled; and
+    the test input x = 2 scaled with the same minimum and maximum (it lands just above 1.0)."""
     rng = np.random.RandomState(seed)  # legacy seeding = np.random.seed(0), as the write-up
     x = 2 * rng.rand(n, 1)
     y = 4 - 3 * x + 0.2 * rng.randn(n, 1)
-    scale = lambda a: (a - a.min()) / (a.max() - a.min())  # noqa: E731
-    return scale(x), scale(y)
+    return min_max(x), min_max(y), float((2 - x.min()) / (x.max() - x.min()))
 
 
-def run_logistic(kind: str, x: torch.Tensor, y: torch.Tensor, args) -> dict:
-    """Train one logistic regression. ``kind``: 'nn', 'scratch', or 'defect' (from scratch with
-    the write-up's (B,) targets broadcast against (B, 1) predictions)."""
-    torch.manual_seed(args.seed)
-    order = torch.Generator().manual_seed(args.seed)
+def logistic_model(kind: str, lr: float):
+    """(forward, optimizer, loss_fn, weight, bias, dtype) for one logistic run."""
     if kind == "nn":
         model = nn.Sequential(nn.Linear(1, 1), nn.Sigmoid()).double()
-        forward, optimizer, loss_fn = model, torch.optim.SGD(model.parameters(), lr=args.lr), \
-            nn.BCELoss()
-        weight, bias = model[0].weight, model[0].bias
-    else:
-        linear = Linear(1, 1, init="small", dtype=torch.float64)
-        forward = lambda xb: torch.sigmoid(linear(xb))  # noqa: E731
-        optimizer, loss_fn = SGD(linear.parameters(), lr=args.lr), bce_loss
-        weight, bias = linear.weight, linear.bias
+        optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+        return model, optimizer, nn.BCELoss(), model[0].weight, model[0].bias, torch.float64
+    dtype = torch.float64 if kind == "scratch" else torch.float32  # the write-up's ran float32
+    linear = Linear(1, 1, init="small" if kind == "scratch" else "writeup", dtype=dtype)
 
-    n, bs = len(x), args.batch_size
+    def forward(xb):
+        return torch.sigmoid(linear(xb))
+
+    def defect_loss(pred, target):  # the write-up's (B, 1) predictions vs (B,) targets
+        return writeup_defect_loss(pred, target.reshape(-1))
+    loss_fn = bce_loss if kind == "scratch" else defect_loss
+    return forward, SGD(linear.parameters(), lr=lr), loss_fn, linear.weight, linear.bias, dtype
+
+
+def run_logistic(kind: str, x: torch.Tensor, y: torch.Tensor, x_test: float, *, epochs: int,
+                 batch_size: int, lr: float, seed: int, compile_model: bool) -> dict:
+    """Train one logistic regression (``kind``: 'nn', 'scratch' or 'defect'). Per epoch it
+    records what the write-up printed (the sum of the batch losses and its 'Acc') and a real
+    accuracy."""
+    torch.manual_seed(seed)
+    order = torch.Generator().manual_seed(seed)
+    forward, optimizer, loss_fn, weight, bias, dtype = logistic_model(kind, lr)
+    forward = common.maybe_compile(forward, compile_model, batch_size, torch.device("cpu"))
+    x, y = x.to(dtype), y.to(dtype)
+    n = len(x)
     history = {"epoch": [], "loss_mean": [], "loss_sum": [], "writeup_acc": [], "accuracy": []}
-    for epoch in range(1, args.epochs + 1):
+    for epoch in range(1, epochs + 1):
         perm = torch.randperm(n, generator=order)
         xs, ys = x[perm], y[perm]  # one gather per epoch; batches are then views
         losses, preds = [], []
-        for i in range(0, n, bs):
-            xb, yb = xs[i:i + bs], ys[i:i + bs]
+        for i in range(0, n, batch_size):
+            xb, yb = xs[i:i + batch_size], ys[i:i + batch_size]
             pred = forward(xb)
-            if kind == "defect":  # the write-up's (B, 1) predictions vs (B,) targets
-                loss = writeup_defect_loss(pred, yb.reshape(-1))
-            else:
-                loss = loss_fn(pred, yb)
+            loss = loss_fn(pred, yb)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
             losses.append(loss.detach())
             preds.append(pred.detach())
-        losses, preds = torch.stack(losses), torch.cat(preds)
-        sizes = torch.tensor([len(p) for p in preds.split(bs)], dtype=losses.dtype)
-        loss_sum, weighted = losses.sum().item(), (losses * sizes).sum().item()
-        pred_sum, target_sum = preds.sum().item(), ys.sum().item()
-        hits = ((preds > 0.5) == (ys > 0.5)).sum().item()
-        for key, value in zip(history, (epoch, weighted / n, loss_sum,
-                                        1 - abs(pred_sum - target_sum) / target_sum, hits / n)):
+        losses, preds = torch.stack(losses).double(), torch.cat(preds).double()
+        sizes = torch.tensor([len(p) for p in preds.split(batch_size)], dtype=torch.float64)
+        pred_sum, target_sum = preds.sum().item(), ys.double().sum().item()
+        row = {"epoch": epoch, "loss_mean": (losses * sizes).sum().item() / n,
+               "loss_sum": losses.sum().item(),
+               "writeup_acc": 1 - abs(pred_sum - target_sum) / target_sum,
+               "accuracy": ((preds > 0.5) == (ys > 0.5)).double().mean().item()}
+        for key, value in row.items():
             history[key].append(value)
-        print(f"  {kind:<7} epoch {epoch:>2}: loss sum {loss_sum:8.2f}  mean {weighted / n:.5f}"
-              f"  write-up 'Acc' {history['writeup_acc'][-1]:.4f}  accuracy {hits / n:.4f}")
+        print(f"  {kind:<7} epoch {epoch:>2}: loss sum {row['loss_sum']:8.2f}  mean "
+              f"{row['loss_mean']:.5f}  write-up 'Acc' {row['writeup_acc']:.4f}  accuracy "
+              f"{row['accuracy']:.4f}")
     with torch.no_grad():
-        prediction = forward(torch.ones(1, 1, dtype=torch.float64)).item()  # x = 2 -> 1.0
+        prediction = forward(torch.tensor([[x_test]], dtype=dtype)).item()
     return {"weight": weight.item(), "bias": bias.item(), "prediction_x2": prediction,
             "final_loss_sum": history["loss_sum"][-1], "final_accuracy": history["accuracy"][-1],
             "history": history}
 
 
-def logistic_part(args, out_dir, smoke: bool) -> dict:
-    n = 20_000 if smoke else args.samples
-    x_np, y_np = make_logistic_data(n, seed=0)
-    print(f"\n== Logistic regression: {n:,} samples, first sample x0 = {x_np[0, 0]!r}, "
-          f"y0 = {y_np[0, 0]!r}")
+def logistic_part(*, samples: int, epochs: int, batch_size: int, lr: float, seed: int,
+                  compile_model: bool) -> tuple[dict, dict]:
+    x_np, y_np, x_test = make_logistic_data(samples, seed=0)
+    print(f"\n== Logistic regression: {samples:,} samples, first sample x0 = {x_np[0, 0]!r}, "
+          f"y0 = {y_np[0, 0]!r}; x = 2 scales to {x_test!r}")
     x, y = torch.from_numpy(x_np), torch.from_numpy(y_np)
-    runs = {}
-    kinds = ["nn", "scratch"] + (["defect"] if args.writeup_defect else [])
-    for kind in kinds:
+    metrics = {"samples": samples, "x0": float(x_np[0, 0]), "y0": float(y_np[0, 0]),
+               "x_test": x_test}
+    history = {}
+    for kind in ("nn", "scratch", "defect"):
         start = time.perf_counter()
-        runs[kind] = run_logistic(kind, x, y, args)
-        runs[kind]["seconds"] = time.perf_counter() - start
-        r = runs[kind]
-        print(f"  {kind:<7} weight {r['weight']:.4f}  bias {r['bias']:.4f}  "
-              f"prediction(x=2) {r['prediction_x2']:.4f}  ({r['seconds']:.1f} s)")
-    if "defect" in runs:
-        print("  defect: the (B, 1) predictions against (B,) targets broadcast to (B, B), so "
-              "every prediction is pushed towards the mean of all targets: the slope vanishes.")
-    return {"x0": float(x_np[0, 0]), "y0": float(y_np[0, 0]), "samples": n, "runs": runs}
+        run = run_logistic(kind, x, y, x_test, epochs=epochs, batch_size=batch_size, lr=lr,
+                           seed=seed, compile_model=compile_model)
+        history[kind] = run.pop("history")
+        run["seconds"] = time.perf_counter() - start
+        metrics.update({f"{kind}_{key}": value for key, value in run.items()})
+        print(f"  {kind:<7} weight {run['weight']:.4f}  bias {run['bias']:.4f}  "
+              f"prediction(x=2) {run['prediction_x2']:.4f}  ({run['seconds']:.1f} s)")
+    print("  defect: the (B, 1) predictions against (B,) targets broadcast to (B, B), so every "
+          "prediction is pushed towards the mean of all targets: the slope vanishes.")
+    return metrics, history
 
 
 # --------------------------------------------------------------------------- softmax part
 
-def run_softmax(name: str, args, device, data_dir) -> dict:
-    mean, std, lr, init, impl = SOFTMAX_RUNS[name]
-    lr = args.lr or lr
-    torch.manual_seed(args.seed)
-    train_loader, test_loader = common.image_loaders(
-        "fashion-mnist", data_dir, kind=args.loader, batch_size=args.batch_size,
-        test_batch_size=SOFTMAX["test_batch_size"], device=device, seed=args.seed, mean=mean,
-        std=std, workers=args.workers, smoke=args.smoke)
-    if impl == "nn":
+def softmax_model(run: SoftmaxRun, device):
+    """(forward, optimizer, loss_fn, module-or-None) for one softmax run."""
+    if not run.from_scratch:
         model = nn.Sequential(nn.Flatten(), nn.Linear(784, 10)).to(device)
-        forward, optimizer = model, torch.optim.SGD(model.parameters(), lr=lr)
-        loss_fn = lambda logits, y: F.cross_entropy(logits, y)  # noqa: E731
-    else:
-        linear = Linear(784, 10, init=init, device=device)
-        forward = lambda xb: linear(flatten(xb))  # noqa: E731
-        optimizer = SGD(linear.parameters(), lr=lr)
-        loss_fn = lambda logits, y: cross_entropy(logits, one_hot(y, 10))  # noqa: E731
+        return model, torch.optim.SGD(model.parameters(), lr=run.lr), F.cross_entropy, model
+    linear = Linear(784, 10, init=run.init, device=device)
+
+    def forward(xb):
+        return linear(flatten(xb))
+
+    def loss_fn(logits, y):
+        return cross_entropy(logits, one_hot(y, 10))
+    return forward, SGD(linear.parameters(), lr=run.lr), loss_fn, None
+
+
+def run_softmax(run: SoftmaxRun, device, data_dir, *, epochs: int, batch_size: int,
+                lr: float | None, seed: int, loader: str, workers: int,
+                max_batches: int | None, compile_model: bool) -> dict:
+    if lr is not None:
+        run = SoftmaxRun(run.name, run.label, run.data, lr, run.init, run.from_scratch)
+    torch.manual_seed(seed)
+    train_loader, test_loader = common.image_loaders(
+        run.data, data_dir, kind=loader, batch_size=batch_size, test_batch_size=TEST_BATCH,
+        device=device, seed=seed, workers=workers, max_batches=max_batches)
+    forward, optimizer, loss_fn, module = softmax_model(run, device)
+    if module is not None:
+        common.check_deterministic(module, *next(iter(test_loader)), loss_fn)
+    train_forward = common.maybe_compile(forward, compile_model, batch_size, device)
 
     history = {"epoch": [], "train_loss": [], "train_loss_sum": [], "test_loss": [],
                "test_acc": []}
-    for epoch in range(1, args.epochs + 1):
+    for epoch in range(1, epochs + 1):
         batch_losses = []
         for xb, yb in train_loader:
-            loss = loss_fn(forward(xb), yb)
+            loss = loss_fn(train_forward(xb), yb)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
@@ -258,92 +413,96 @@ def run_softmax(name: str, args, device, data_dir) -> dict:
         row = (epoch, losses.mean().item(), losses.sum().item(), test_loss / seen, hits / seen)
         for key, value in zip(history, row):
             history[key].append(value)
-        print(f"  {name:<8} epoch {epoch:>2}: train loss {row[1]:.4f} (sum {row[2]:6.2f})  "
+        print(f"  {run.name:<8} epoch {epoch:>2}: train loss {row[1]:.4f} (sum {row[2]:6.2f})  "
               f"test loss {row[3]:.4f}  test acc {row[4]:.4f}")
     return {"test_acc": history["test_acc"][-1], "test_loss": history["test_loss"][-1],
-            "settings": {"normalize": [mean, std], "lr": lr, "init": init, "impl": impl},
+            "settings": {"normalize": [run.data.mean, run.data.std], "lr": run.lr,
+                         "init": run.init, "from_scratch": run.from_scratch},
             "history": history}
 
 
-def softmax_part(args, device, out_dir) -> dict:
-    data_dir = common.resolve_data_dir(args.data_dir)
-    print(f"\n== Softmax regression on Fashion-MNIST: batch {args.batch_size}, "
-          f"{args.epochs} epochs")
-    runs = {name: run_softmax(name, args, device, data_dir) for name in SOFTMAX_RUNS}
-    labels = {"nn": "torch.nn", "writeup": "scratch, write-up init", "scratch": "scratch, fixed"}
+def softmax_part(device, data_dir, out_dir, name: str, **settings) -> tuple[dict, dict, str]:
+    print(f"\n== Softmax regression on Fashion-MNIST: batch {settings['batch_size']}, "
+          f"{settings['epochs']} epochs")
+    runs = {run.name: run_softmax(run, device, data_dir, **settings) for run in SOFTMAX_RUNS}
+    metrics = {}
+    for run_name, run in runs.items():
+        metrics.update({f"{run_name}_test_acc": run["test_acc"],
+                        f"{run_name}_test_loss": run["test_loss"],
+                        f"{run_name}_epoch1_test_acc": run["history"]["test_acc"][0],
+                        f"{run_name}_settings": run["settings"]})
+    labels = {run.name: run.label for run in SOFTMAX_RUNS}
     panels = [{"title": title, "xlabel": "epoch", "series": {
         labels[n]: (r["history"]["epoch"], r["history"][key]) for n, r in runs.items()}}
         for key, title in (("train_loss", "train loss"), ("test_loss", "test loss"),
                            ("test_acc", "test accuracy"))]
-    common.plot_panels(out_dir / "lab2_softmax.png", panels,
-                       title="Softmax regression on Fashion-MNIST")
-    return {"runs": runs}
+    figure = common.plot_panels(out_dir / f"{name}.png", panels,
+                                title="Softmax regression on Fashion-MNIST")
+    return metrics, {n: r["history"] for n, r in runs.items()}, figure
 
 
 # --------------------------------------------------------------------------- command line
 
-def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--part", choices=("logistic", "softmax", "all"), default="all")
-    common.add_common_args(parser, loader=True)
-    parser.add_argument("--epochs", type=common.positive_int, default=10, help="epochs per run")
-    parser.add_argument("--batch-size", type=common.positive_int, default=None,
-                        help="batch size (default: 1024 logistic, 4096 softmax)")
-    parser.add_argument("--lr", type=common.positive_float, default=None,
-                        help="learning rate for every run (default: each run's write-up "
-                             "setting: logistic 0.05; softmax nn 0.05, writeup 0.5, scratch 0.05)")
-    parser.add_argument("--samples", type=common.positive_int, default=LOGISTIC["samples"],
+def parse_args(argv=None):
+    parser = common.LabParser(__doc__)
+    parser.add_argument("--part", choices=("logistic", "softmax", "all"), default="all",
+                        help="which part to run")
+    runs = ", ".join(f"{r.name} {r.lr}" for r in SOFTMAX_RUNS)
+    common.add_common_args(
+        parser, epochs=10, image_data=True,
+        batch_size=f"{LOGISTIC_BATCH} logistic, {SOFTMAX_BATCH} softmax",
+        lr=f"each run's write-up setting: logistic {LOGISTIC_LR}; softmax {runs}")
+    parser.add_argument("--samples", type=common.positive_int, default=1_000_000,
                         help="logistic: number of synthetic samples")
-    parser.add_argument("--writeup-defect", action="store_true",
-                        help="logistic: also run the write-up's from-scratch defect "
-                             "((B,) targets broadcast against (B, 1) predictions)")
-    args = parser.parse_args(argv)
-    if args.smoke:
-        args.epochs = 1
-    return args
+    return common.parse_args(parser, argv), parser
 
 
 def main(argv=None) -> dict:
-    args = parse_args(argv)
+    args, parser = parse_args(argv)
     device = common.select_device(args.device)
     common.seed_everything(args.seed, args.deterministic)
+    common.prepare_out_dir(args.out_dir)
+    epochs = 1 if args.smoke else args.epochs
     print(f"lab2: device {device}, seed {args.seed}")
-    results = {}
+    metrics, history = {}, {}
     if args.part in ("logistic", "all"):
+        # On the CPU whatever --device says: the write-up fitted it in float64, which Apple's
+        # MPS lacks, and a 2-parameter step is all launch overhead on a GPU.
         start = time.perf_counter()
-        # The logistic part runs on the CPU in float64, like the write-up: 1-parameter steps
-        # are dominated by launch overhead, which a GPU does not help.
-        largs = argparse.Namespace(**{**vars(args), "lr": args.lr or LOGISTIC["lr"],
-                                      "batch_size": args.batch_size or LOGISTIC["batch_size"]})
-        part = logistic_part(largs, args.out_dir, args.smoke)
-        metrics = {f"{kind}_{key}": run[key] for kind, run in part["runs"].items()
-                   for key in ("weight", "bias", "prediction_x2", "final_loss_sum",
-                               "final_accuracy", "seconds")}
-        metrics.update(x0=part["x0"], y0=part["y0"])
-        history = {kind: run["history"] for kind, run in part["runs"].items()}
-        common.save_results(args.out_dir, "lab2_logistic", config=common.config_of(largs),
-                            metrics=metrics, history=history, device=torch.device("cpu"),
-                            wall_time=time.perf_counter() - start)
-        common.plot_panels(args.out_dir / "lab2_logistic.png", [{
+        samples = 20_000 if args.smoke else args.samples
+        settings = {"epochs": epochs, "batch_size": args.batch_size or LOGISTIC_BATCH,
+                    "lr": args.lr or LOGISTIC_LR, "seed": args.seed,
+                    "compile_model": args.compile}
+        part_metrics = logistic_checks()
+        more, part_history = logistic_part(samples=samples, **settings)
+        part_metrics.update(more)
+        name = common.run_name("lab2_logistic", args, parser)
+        figure = common.plot_panels(args.out_dir / f"{name}.png", [{
             "title": "loss per epoch (sum of batch means)", "xlabel": "epoch",
-            "series": {k: (h["epoch"], h["loss_sum"]) for k, h in history.items()}}])
-        results["logistic"] = metrics
+            "series": {k: (h["epoch"], h["loss_sum"]) for k, h in part_history.items()}}])
+        common.save_results(args.out_dir, name,
+                            config={**common.config_of(args), **settings, "samples": samples},
+                            metrics=common.jsonable(part_metrics), history=part_history,
+                            device=torch.device("cpu"), wall_time=time.perf_counter() - start,
+                            figures=[figure])
+        metrics["logistic"], history["logistic"] = common.jsonable(part_metrics), part_history
     if args.part in ("softmax", "all"):
         start = time.perf_counter()
-        sargs = argparse.Namespace(**{**vars(args),
-                                      "batch_size": args.batch_size or SOFTMAX["batch_size"]})
-        part = softmax_part(sargs, device, args.out_dir)
-        metrics = {f"{name}_{key}": run[key] for name, run in part["runs"].items()
-                   for key in ("test_acc", "test_loss")}
-        metrics.update({f"{name}_epoch1_test_acc": run["history"]["test_acc"][0]
-                        for name, run in part["runs"].items()})
-        common.save_results(args.out_dir, "lab2_softmax", config=common.config_of(sargs),
-                            metrics=metrics,
-                            history={n: r["history"] for n, r in part["runs"].items()},
-                            device=device, wall_time=time.perf_counter() - start)
-        results["softmax"] = metrics
-    return results
+        settings = {"epochs": epochs, "batch_size": args.batch_size or SOFTMAX_BATCH,
+                    "lr": args.lr, "seed": args.seed, "loader": args.loader,
+                    "workers": args.workers, "max_batches": 3 if args.smoke else None,
+                    "compile_model": args.compile}
+        part_metrics = softmax_checks()
+        name = common.run_name("lab2_softmax", args, parser)
+        more, part_history, figure = softmax_part(
+            device, common.resolve_data_dir(args.data_dir), args.out_dir, name, **settings)
+        part_metrics.update(more)
+        common.save_results(args.out_dir, name, config={**common.config_of(args), **settings},
+                            metrics=common.jsonable(part_metrics), history=part_history,
+                            device=device, wall_time=time.perf_counter() - start,
+                            figures=[figure])
+        metrics["softmax"], history["softmax"] = common.jsonable(part_metrics), part_history
+    return {"metrics": metrics, "history": history}
 
 
 if __name__ == "__main__":

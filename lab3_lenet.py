@@ -1,25 +1,27 @@
 """Lab 3: LeNet two ways -- the 60-minute-blitz walkthrough and the d2l LeNet on Fashion-MNIST.
 
-Part 1, ``--model blitz``: the blitz LeNet (32x32 input, ReLU, max-pool) step by step -- model,
-parameters, a forward pass, what a 28x28 input does, MSE loss and its grad_fn chain, gradients,
-a manual SGD update and a 10-step optim.SGD loop -- then the lab's optional full training on
-MNIST padded to 32x32 (SGD lr 0.01, momentum 0.9, batch 64, 5 epochs: ~99% test accuracy).
+Part 1, ``--model blitz`` (write-ups 000 and 003): the blitz LeNet (32x32 input, ReLU, max-pool)
+step by step -- the model, its 10 parameter tensors, a forward pass, a backward pass from a
+random gradient, what a 28x28 input does, the MSE loss and its grad_fn chain, gradients before
+and after backward, a manual SGD update and a 10-step optim.SGD loop -- then the optional full
+training on MNIST padded to 32x32 (SGD lr 0.01, momentum 0.9, batch 64, 5 epochs: ~99% test
+accuracy).
 
-Part 2, ``--model d2l`` (default): the d2l.ai LeNet (sigmoid, avg-pool) on Fashion-MNIST with
-Xavier-uniform init, SGD lr 0.9, cross-entropy, 10 epochs. The write-up used batch size 4
-(loss 0.338, train acc 0.875, test acc 0.867); the book used 256 (0.469 / 0.823 / 0.779).
+Part 2, ``--model d2l`` (default, write-up 002): the d2l.ai LeNet (sigmoid, avg-pool) on
+Fashion-MNIST with Xavier-uniform init, SGD lr 0.9, cross-entropy, 10 epochs. The write-up used
+batch size 4 (loss 0.338, train acc 0.875, test acc 0.867); the book used 256 (0.469 / 0.823 /
+0.779).
 
     python lab3_lenet.py --epochs 10 --device cuda          # the write-up, batch 4
     python lab3_lenet.py --batch-size 256                   # the book's setting
     python lab3_lenet.py --model blitz                      # walkthrough + MNIST training
 
-Time on a 2-core CPU (measured by run_all.sh): batch 4 about 4-5 minutes, batch 256 about 1
-minute, blitz about 40 s. Examples/sec counts the training passes only (every batch's fetch, forward, backward
-and update; evaluation excluded), like the book's Timer.
+Time on a 2-core laptop-class CPU (run_all.sh): batch 4 about 3 minutes, batch 256 about 40 s,
+blitz about 30 s. Examples/sec counts the training passes only (every batch's fetch, forward,
+backward and update; evaluation excluded), like the book's Timer.
 """
 from __future__ import annotations
 
-import argparse
 import time
 
 import torch
@@ -28,14 +30,15 @@ from torch import nn
 
 import common
 
-# Per-model defaults: one place for each part's settings.
+# Each part's settings: the argparse defaults of --epochs, --batch-size and --lr come from here.
 SETTINGS = {
-    "d2l": {"epochs": 10, "batch_size": 4, "lr": 0.9, "momentum": 0.0, "dataset": "fashion-mnist",
-            "mean": None, "std": None, "pad": 0},          # d2l uses ToTensor only
-    "blitz": {"epochs": 5, "batch_size": 64, "lr": 0.01, "momentum": 0.9, "dataset": "mnist",
-              "mean": 0.1307, "std": 0.3081, "pad": 2},   # 28x28 padded to LeNet's 32x32
+    "d2l": {"epochs": 10, "batch_size": 4, "lr": 0.9, "momentum": 0.0,
+            "data": common.ImageData("fashion-mnist")},                   # d2l: ToTensor only
+    "blitz": {"epochs": 5, "batch_size": 64, "lr": 0.01, "momentum": 0.9,
+              "data": common.ImageData("mnist", 0.1307, 0.3081, pad=2)},  # 28x28 -> 32x32
 }
 TEST_BATCH_SIZE = 1000
+CURVE_POINTS = 5  # points per epoch on the train curves, like the d2l Animator
 
 
 class LeNet5(nn.Module):
@@ -78,12 +81,13 @@ def xavier_init(model: nn.Module) -> None:
             nn.init.xavier_uniform_(module.weight)
 
 
-def layer_shapes(model: nn.Sequential, x: torch.Tensor) -> list[tuple[str, list[int]]]:
+def layer_shapes(model: nn.Sequential, x: torch.Tensor) -> tuple[list, torch.Tensor]:
+    """Each layer's name and output shape for input ``x``, and the final output."""
     shapes = []
     for layer in model:
         x = layer(x)
-        shapes.append((type(layer).__name__, list(x.shape)))
-    return shapes
+        shapes.append([type(layer).__name__, list(x.shape)])
+    return shapes, x
 
 
 # --------------------------------------------------------------------------- blitz walkthrough
@@ -92,15 +96,13 @@ def say(text: str) -> None:
     print(f"\n# {text}")
 
 
-def grad_fn_chain(fn, depth: int = 4) -> list[str]:
-    """Follow the graph from the loss towards the input along the activations' path
-    (skipping the leaf-parameter branches), as the blitz does by hand."""
+def grad_fn_chain(fn, depth: int = 3) -> list[str]:
+    """Follow the graph back from the loss the way write-up 003 does by hand,
+    ``loss.grad_fn.next_functions[0][0]`` and so on: the first input at each step."""
     names = []
     while fn is not None and len(names) < depth:
         names.append(type(fn).__name__)
-        parents = [f for f, _ in fn.next_functions
-                   if f is not None and type(f).__name__ not in ("AccumulateGrad", "TBackward0")]
-        fn = parents[0] if parents else None
+        fn = fn.next_functions[0][0] if fn.next_functions else None
     return names
 
 
@@ -118,6 +120,13 @@ def blitz_walkthrough(device: torch.device) -> dict:
     say(f"Output for a random 1x1x32x32 input: shape {list(out.shape)}, one score per class")
     print(out.detach())
 
+    net.zero_grad()
+    out.backward(torch.randn(1, 10, device=device))  # a random gradient for the 10 outputs
+    random_backward_filled = all(p.grad is not None for p in net.parameters())
+    say("out.backward(torch.randn(1, 10)): out is not a single number, so backward needs a "
+        "gradient for each of its 10 entries; every parameter now has a .grad: "
+        f"{random_backward_filled}")
+
     try:
         net(torch.randn(1, 1, 28, 28, device=device))
         wrong_size_error = None
@@ -129,12 +138,15 @@ def blitz_walkthrough(device: torch.device) -> dict:
           "features, but fc1 was built for 16*5*5 = 400 (the size a 32x32 input leaves). "
           "Pad MNIST's 28x28 digits to 32x32 (as below), or change fc1.")
 
-    target = torch.randn(1, 10, device=device)
+    target = torch.randn(10, device=device).view(1, -1)  # a dummy target, shaped like out
     criterion = nn.MSELoss()
     loss = criterion(net(x), target)
     chain = grad_fn_chain(loss.grad_fn)
-    say(f"MSE loss against a random target: {loss.item():.4f}; backward will follow "
-        f"{' <- '.join(chain)} ...")
+    relu = type(loss.grad_fn.next_functions[0][0].next_functions[1][0]).__name__
+    say(f"MSE loss against a random target: {loss.item():.4f}")
+    print("loss.grad_fn, .next_functions[0][0], and its [0][0]: " + " <- ".join(chain))
+    print(f"   -> fc3 computes addmm(bias, input, weight^T), so its first input is fc3's bias "
+          f"(a leaf: {chain[-1]}); the ReLU that the blitz's comment names is input [1]: {relu}")
 
     net.zero_grad()
     bias_grad_before = net.conv1.bias.grad
@@ -160,34 +172,61 @@ def blitz_walkthrough(device: torch.device) -> dict:
         losses.append(step_loss.item())
     say("10 optim.SGD steps on the same input and target (the loss falls):")
     print("  " + "  ".join(f"{v:.4f}" for v in losses))
-    return {"num_param_tensors": len(params), "conv1_weight_shape": list(params[0].shape),
-            "output_shape": list(out.shape), "wrong_size_error": wrong_size_error,
-            "grad_fn_chain": chain, "bias_grad_none_before": bias_grad_before is None,
-            "bias_grad_after": bias_grad_after.tolist(), "sgd_losses": losses}
+    return {"model_layers": [line.strip() for line in repr(net).splitlines()[1:-1]],
+            "num_param_tensors": len(params),
+            "conv1_weight_shape": list(params[0].shape), "output": out.detach().cpu(),
+            "output_shape": list(out.shape), "random_backward_fills_grads": random_backward_filled,
+            "wrong_size_error": wrong_size_error, "mse_loss": loss.item(),
+            "grad_fn_chain": chain, "grad_fn_relu": relu, "bias_grad_none_before": bias_grad_before is None,
+            "bias_grad_after": bias_grad_after.cpu(), "manual_update_loss": manual_loss,
+            "sgd_losses": losses,
+            "sgd_losses_fall": all(b < a for a, b in zip(losses, losses[1:]))}
+
+
+def d2l_layer_shapes() -> dict:
+    say("Output shape of each layer for a random 1x1x28x28 input (X = torch.rand):")
+    shapes, out = layer_shapes(d2l_lenet(), torch.rand(1, 1, 28, 28))
+    for layer, shape in shapes:
+        print(f"  {layer:<10} output shape: {shape}")
+    print(out.detach())
+    return {"layer_shapes": shapes, "layer_output": out.detach()}
 
 
 # --------------------------------------------------------------------------- training
 
-def train_one_epoch(model, loader, optimizer, timer: common.Throughput) -> tuple[float, float]:
-    """One pass over ``loader``; returns mean train loss and train accuracy (on the fly, in
-    train mode, like d2l). Sums stay on the device: no host sync inside the loop."""
+def train_one_epoch(model, forward, loader, optimizer, timer: common.Throughput) -> dict:
+    """One pass over ``loader`` in train mode (``forward`` is the model or its compiled form).
+
+    Returns the epoch's mean train loss and accuracy (counted on the fly, in train mode, as d2l
+    does), its examples/sec, and the running loss and accuracy at CURVE_POINTS places in the
+    epoch, where the d2l Animator draws them. Per step only the argmax is added to the training
+    step; nothing waits for the device until the epoch is over."""
     model.train()
-    device = next(model.parameters()).device
-    loss_sum = torch.zeros((), device=device)
-    correct = torch.zeros((), dtype=torch.long, device=device)
-    seen = 0
+    losses, predictions, labels = [], [], []
     timer.start()
     for x, y in common.progress(loader, desc="train"):
-        logits = model(x)
+        logits = forward(x)
         loss = F.cross_entropy(logits, y)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
-        loss_sum += loss.detach() * len(y)
-        correct += (logits.argmax(1) == y).sum()
-        seen += len(y)
-    timer.stop(seen)
-    return loss_sum.item() / seen, correct.item() / seen
+        losses.append(loss.detach())
+        predictions.append(logits.argmax(1))
+        labels.append(y)
+    rate = timer.stop(sum(loader.sizes))
+
+    sizes = torch.tensor(loader.sizes, dtype=torch.float64)
+    seen = sizes.cumsum(0)
+    loss_sums = (torch.stack(losses).double().cpu() * sizes).cumsum(0)
+    hits = (torch.cat(predictions) == torch.cat(labels)).cpu().cumsum(0)[seen.long() - 1]
+    n = len(loader.sizes)
+    every = max(1, n // CURVE_POINTS)
+    marks = [i for i in range(n) if (i + 1) % every == 0 or i == n - 1]
+    return {"train_loss": (loss_sums[-1] / seen[-1]).item(),
+            "train_acc": (hits[-1] / seen[-1]).item(), "examples_per_sec": rate,
+            "curve_x": [(i + 1) / n for i in marks],
+            "curve_loss": [(loss_sums[i] / seen[i]).item() for i in marks],
+            "curve_acc": [(hits[i] / seen[i]).item() for i in marks]}
 
 
 @torch.inference_mode()
@@ -202,117 +241,120 @@ def evaluate(model, loader) -> tuple[float, float]:
     return loss_sum / seen, correct / seen
 
 
-def fit(model, train_loader, test_loader, optimizer, epochs: int, device) -> dict:
+def fit(model, train_loader, test_loader, optimizer, epochs: int, device, *,
+        compile_model: bool, kernels: common.ConvPlan | None = None) -> tuple[dict, float]:
+    """Train for ``epochs``; returns the per-epoch history and the overall examples/sec.
+    ``kernels`` overrides common.conv_plan's choice (tools/benchmark.py compares them)."""
+    train_plan = kernels or common.conv_plan(device, train_loader.batch_size)
+    test_plan = kernels or common.conv_plan(device, test_loader.batch_size)
+    forward = common.maybe_compile(model, compile_model, train_loader.batch_size, device)
     timer = common.Throughput(device)
     history = {"epoch": [], "train_loss": [], "train_acc": [], "test_loss": [], "test_acc": [],
-               "examples_per_sec": []}
+               "examples_per_sec": [], "curve_epoch": [], "curve_train_loss": [],
+               "curve_train_acc": []}
     print(f"{'epoch':>5} {'train loss':>10} {'train acc':>9} {'test loss':>9} {'test acc':>8} "
           f"{'examples/s':>10}")
     for epoch in range(1, epochs + 1):
-        before = (timer.examples, timer.seconds)
-        train_loss, train_acc = train_one_epoch(model, train_loader, optimizer, timer)
-        rate = (timer.examples - before[0]) / (timer.seconds - before[1])
-        test_loss, test_acc = evaluate(model, test_loader)
-        for key, value in zip(history, (epoch, train_loss, train_acc, test_loss, test_acc, rate)):
+        with train_plan.kernels():
+            train = train_one_epoch(model, forward, train_loader, optimizer, timer)
+        with test_plan.kernels():
+            test_loss, test_acc = evaluate(model, test_loader)
+        row = {"epoch": epoch, "train_loss": train["train_loss"], "train_acc": train["train_acc"],
+               "test_loss": test_loss, "test_acc": test_acc,
+               "examples_per_sec": train["examples_per_sec"]}
+        for key, value in row.items():
             history[key].append(value)
-        print(f"{epoch:>5} {train_loss:>10.4f} {train_acc:>9.4f} {test_loss:>9.4f} "
-              f"{test_acc:>8.4f} {rate:>10.1f}")
-    history["overall_examples_per_sec"] = timer.rate
-    return history
+        history["curve_epoch"] += [epoch - 1 + x for x in train["curve_x"]]
+        history["curve_train_loss"] += train["curve_loss"]
+        history["curve_train_acc"] += train["curve_acc"]
+        print(f"{epoch:>5} {row['train_loss']:>10.4f} {row['train_acc']:>9.4f} {test_loss:>9.4f} "
+              f"{test_acc:>8.4f} {row['examples_per_sec']:>10.1f}", flush=True)
+    return history, timer.rate
 
 
-def plot_history(history: dict, path, title: str) -> None:
-    ep = history["epoch"]
-    common.plot_panels(path, [{
+def plot_history(history: dict, path, title: str) -> str:
+    """The d2l Animator's figure: train loss and accuracy several times per epoch, test
+    accuracy after each epoch."""
+    return common.plot_panels(path, [{
         "title": title, "xlabel": "epoch",
-        "series": {"train loss": (ep, history["train_loss"]),
-                   "train acc": (ep, history["train_acc"], "--"),
-                   "test acc": (ep, history["test_acc"], "-.")}}])
+        "series": {"train loss": (history["curve_epoch"], history["curve_train_loss"]),
+                   "train acc": (history["curve_epoch"], history["curve_train_acc"], "--"),
+                   "test acc": (history["epoch"], history["test_acc"], "-.")}}])
 
 
 # --------------------------------------------------------------------------- command line
 
-def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0],
-        epilog="Defaults per model: d2l = 10 epochs, batch 4, lr 0.9 (the write-up); "
-               "blitz = 5 epochs, batch 64, lr 0.01 with momentum 0.9.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    parser.add_argument("--model", choices=tuple(SETTINGS), default="d2l",
-                        help="blitz: walkthrough + MNIST 32x32 training; d2l: Fashion-MNIST")
-    common.add_common_args(parser, loader=True)
-    parser.add_argument("--epochs", type=common.positive_int, default=None,
-                        help="training epochs (default: per model, see below)")
-    parser.add_argument("--batch-size", type=common.positive_int, default=None,
-                        help="training batch size (default: per model)")
-    parser.add_argument("--lr", type=common.positive_float, default=None,
-                        help="SGD learning rate (default: per model)")
-    parser.add_argument("--no-train", action="store_true",
-                        help="blitz: only the walkthrough, skip the MNIST training")
-    parser.add_argument("--name", default=None,
-                        help="results name (default: lab3_<model>_bs<batch size>)")
-    args = parser.parse_args(argv)
-    for key in ("epochs", "batch_size", "lr"):
-        if getattr(args, key) is None:
-            setattr(args, key, SETTINGS[args.model][key])
-    if args.smoke:
-        args.epochs = 1
-    return args
+def parse_args(argv=None):
+    """Two passes: --model first, then its settings become the defaults of --epochs,
+    --batch-size and --lr, so --help and the code read the same values."""
+    def build(model: str) -> common.LabParser:
+        parser = common.LabParser(__doc__, epilog=f"Defaults shown are for --model {model}; "
+                                  "--model blitz --help shows blitz's.")
+        parser.add_argument("--model", choices=tuple(SETTINGS), default="d2l",
+                            help="d2l: Fashion-MNIST (write-up 002); blitz: walkthrough + "
+                                 "MNIST 32x32 training (write-ups 000, 003)")
+        part = SETTINGS[model]
+        common.add_common_args(parser, epochs=part["epochs"], batch_size=part["batch_size"],
+                               lr=part["lr"], image_data=True)
+        parser.add_argument("--no-train", action="store_true",
+                            help="blitz: only the walkthrough, skip the MNIST training")
+        return parser
+
+    probe = common.LabParser(__doc__, add_help=False)
+    probe.add_argument("--model", choices=tuple(SETTINGS), default="d2l")
+    parser = build(probe.parse_known_args(argv)[0].model)
+    return common.parse_args(parser, argv), parser
 
 
 def main(argv=None) -> dict:
-    args = parse_args(argv)
+    args, parser = parse_args(argv)
     device = common.select_device(args.device)
     common.seed_everything(args.seed, args.deterministic)
+    common.prepare_out_dir(args.out_dir)
     settings = SETTINGS[args.model]
-    name = args.name or f"lab3_{args.model}_bs{args.batch_size}"
+    name = common.run_name(f"lab3_{args.model}_bs{args.batch_size}", args, parser,
+                           neutral=("model", "batch_size"))
+    epochs = 1 if args.smoke else args.epochs
     start = time.perf_counter()
     print(f"lab3 {args.model}: device {device} ({common.device_name(device)}), "
           f"loader {args.loader}, seed {args.seed}")
 
-    results: dict = {}
     if args.model == "blitz":
-        results["walkthrough"] = blitz_walkthrough(device)
-        if args.no_train:
-            return results
-        model = LeNet5().to(device)
+        metrics = blitz_walkthrough(device)
+        model = LeNet5()
     else:
+        metrics = d2l_layer_shapes()
         model = d2l_lenet()
-        say("Output shape of each layer for a 1x1x28x28 input:")
-        shapes = layer_shapes(model, torch.zeros(1, 1, 28, 28))
-        for layer, shape in shapes:
-            print(f"  {layer:<10} {shape}")
-        results["layer_shapes"] = shapes
         xavier_init(model)
-        model.to(device)
-
-    data_dir = common.resolve_data_dir(args.data_dir)
-    train_loader, test_loader = common.image_loaders(
-        settings["dataset"], data_dir, kind=args.loader, batch_size=args.batch_size,
-        test_batch_size=TEST_BATCH_SIZE, device=device, seed=args.seed, mean=settings["mean"],
-        std=settings["std"], pad=settings["pad"], workers=args.workers, smoke=args.smoke)
-    # foreach: one kernel per step for all parameters instead of one per tensor (cheap steps
-    # matter at batch 4: 150,000 of them).
-    optimizer = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=settings["momentum"],
-                                foreach=True)
-    say(f"Training on {settings['dataset']}: {args.epochs} epochs, batch {args.batch_size}, "
-        f"lr {args.lr}, {len(train_loader)} steps/epoch")
-    history = fit(model, train_loader, test_loader, optimizer, args.epochs, device)
-
-    metrics = {"train_loss": history["train_loss"][-1], "train_acc": history["train_acc"][-1],
-               "test_acc": history["test_acc"][-1], "test_loss": history["test_loss"][-1],
-               "examples_per_sec": history["overall_examples_per_sec"]}
-    results.update(metrics=metrics, history=history)
+    metrics, history, figures = common.jsonable(metrics), {}, []
+    if not args.no_train:
+        data_dir = common.resolve_data_dir(args.data_dir)
+        train_loader, test_loader = common.image_loaders(
+            settings["data"], data_dir, kind=args.loader, batch_size=args.batch_size,
+            test_batch_size=TEST_BATCH_SIZE, device=device, seed=args.seed,
+            workers=args.workers, max_batches=3 if args.smoke else None)
+        model = common.conv_plan(device, args.batch_size).prepare(model.to(device))
+        common.check_deterministic(model, *next(iter(test_loader)), F.cross_entropy)
+        # foreach: one kernel per step for all parameters instead of one per tensor.
+        optimizer = torch.optim.SGD(model.parameters(), lr=args.lr,
+                                    momentum=settings["momentum"], foreach=True)
+        say(f"Training on {settings['data'].name}: {epochs} epochs, batch {args.batch_size}, "
+            f"lr {args.lr}, {len(train_loader)} steps/epoch")
+        history, rate = fit(model, train_loader, test_loader, optimizer, epochs, device,
+                            compile_model=args.compile)
+        metrics.update(train_loss=history["train_loss"][-1], train_acc=history["train_acc"][-1],
+                       test_loss=history["test_loss"][-1], test_acc=history["test_acc"][-1],
+                       examples_per_sec=rate)
+        title = ("d2l LeNet, Fashion-MNIST" if args.model == "d2l"
+                 else "blitz LeNet, MNIST 32x32") + f", batch {args.batch_size}"
+        figures.append(plot_history(history, args.out_dir / f"{name}.png", title))
+        print(f"\ntest acc {metrics['test_acc']:.4f}, {rate:.1f} examples/sec on {device}")
     wall = time.perf_counter() - start
     path = common.save_results(args.out_dir, name, config=common.config_of(args),
-                               metrics=metrics, history=history,
-                               device=device, wall_time=wall)
-    title = (f"{'d2l LeNet, Fashion-MNIST' if args.model == 'd2l' else 'blitz LeNet, MNIST 32x32'}"
-             f", batch {args.batch_size}")
-    plot_history(history, args.out_dir / f"{name}.png", title)
-    print(f"\ntest acc {metrics['test_acc']:.4f}, {metrics['examples_per_sec']:.1f} examples/sec "
-          f"on {device}; wrote {path} and {name}.png ({wall:.0f} s)")
-    return results
+                               metrics=metrics, history=history, device=device, wall_time=wall,
+                               figures=figures)
+    print(f"wrote {path} ({wall:.0f} s)")
+    return {"metrics": metrics, "history": history}
 
 
 if __name__ == "__main__":

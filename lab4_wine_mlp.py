@@ -1,12 +1,12 @@
-"""Lab 4: an MLP regression of red wine quality, with train and test loss curves.
+"""Lab 4: an MLP regression of red wine quality, with train and test loss curves (write-up 003).
 
 UCI Red Wine Quality (Cortez et al., 2009): 1599 wines, 11 physicochemical features, quality
 3..8 as a continuous target. Split 8:2 with the seed; features standardised with statistics of
 the training split only; an MLP (default 11 -> 64 -> 32 -> 1, ReLU) trained with SGD on the MSE
 (momentum 0.9, lr 0.005, batch 32, dropout 0.2, weight decay 1e-3, 200 epochs).
 Test MSE and RMSE are reported in quality points beside two baselines fitted on the same split:
-predicting the train mean, and ordinary least squares. Expect test RMSE about 0.62 against
-about 0.80 (mean) and 0.65 (OLS).
+predicting the train mean, and ordinary least squares. Expect test RMSE about 0.61 against
+about 0.76 (mean) and 0.62 (OLS).
 
     python lab4_wine_mlp.py                                     # ~10 s on a laptop CPU
     python lab4_wine_mlp.py --export-split                      # also write wine_train/test.csv
@@ -16,13 +16,16 @@ Bad input files get one line naming the file, line and column, and exit code 2.
 """
 from __future__ import annotations
 
-import argparse
 import csv
+import io
+import re
+import sys
 import time
 import urllib.request
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -54,90 +57,110 @@ class WineMLP(nn.Module):
         return self.net(x)
 
 
-# --------------------------------------------------------------------------- data
+# --------------------------------------------------------------------------- reading tables
 
-class Table:
-    """A numeric CSV: column names and a float64 matrix, with where it came from."""
+def read_table(path: Path) -> pd.DataFrame:
+    """A numeric CSV with a header, ';' or ',' separated (decided from the header line), read
+    with pandas into float64 columns.
 
-    def __init__(self, path: Path, columns: list[str], values: np.ndarray):
-        self.path, self.columns, self.values = path, columns, values
-
-
-def read_table(path: Path) -> Table:
-    """Read a CSV with a header, ';' or ',' separated (decided from the header line).
-
-    Every problem is a LabError naming the file, the line and the column."""
+    Every problem is a LabError naming the file, and where it applies the line and the column:
+    not UTF-8 text, empty, no header, a row with too few or too many fields, a missing,
+    non-numeric or non-finite value."""
     path = Path(path)
     if not path.is_file():
-        raise common.LabError(f"{path}: file not found")
-    text = path.read_text(encoding="utf-8-sig")
+        raise common.LabError(f"{path}: file not found" if not path.exists()
+                              else f"{path}: is a folder, not a CSV file")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise common.LabError(f"{path}: not UTF-8 text (byte 0x{raw[err.start]:02x} at offset "
+                              f"{err.start}); expected a CSV file") from None
+    lines = text.splitlines()
     if not text.strip():
         raise common.LabError(f"{path}: the file is empty")
-    header_line = text.splitlines()[0]
-    delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
-    rows = csv.reader(text.splitlines(), delimiter=delimiter)
-    columns = [c.strip() for c in next(rows)]
-    if len(columns) < 2:
+    delimiter = ";" if lines[0].count(";") > lines[0].count(",") else ","
+    try:  # every cell as text first, so each problem can be located
+        frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
+                            skip_blank_lines=False, skipinitialspace=True)
+    except pd.errors.ParserError as err:
+        found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(err))
+        if found:
+            expected, line_no, saw = found.groups()
+            raise common.LabError(f"{path}:{line_no}: expected {expected} columns (as the "
+                                  f"header), found {saw}") from None
+        raise common.LabError(f"{path}: not a CSV table ({str(err).strip()[:120]})") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if len(frame.columns) < 2:
         raise common.LabError(f"{path}:1: expected a header with feature columns and a target, "
-                              f"found {len(columns)} column(s)")
-    try:
-        float(columns[0])
+                              f"found {len(frame.columns)} column(s)")
+    if pd.to_numeric(pd.Series(frame.columns), errors="coerce").notna().any():
         raise common.LabError(f"{path}:1: the first line must be a header of column names, "
-                              f"found numbers ({header_line[:60]})")
-    except ValueError:
-        pass
-    data = []
-    for line_no, row in enumerate(rows, start=2):
-        if not row or not "".join(row).strip():
-            continue  # blank line (e.g. at the end)
-        if len(row) != len(columns):
-            raise common.LabError(f"{path}:{line_no}: expected {len(columns)} columns (as the "
-                                  f"header), found {len(row)}")
-        values = []
-        for col, cell in zip(columns, row):
-            cell = cell.strip()
-            if cell == "":
-                raise common.LabError(f"{path}:{line_no}: missing value in column '{col}'")
-            try:
-                value = float(cell)
-            except ValueError:
-                raise common.LabError(f"{path}:{line_no}: non-numeric value '{cell}' in column "
-                                      f"'{col}'") from None
-            if not np.isfinite(value):
-                raise common.LabError(f"{path}:{line_no}: value '{cell}' in column '{col}' is "
-                                      f"not a finite number")
-            values.append(value)
-        data.append(values)
-    if not data:
+                              f"found numbers ({lines[0][:60]})")
+    frame.index = range(2, len(frame) + 2)  # the file's line numbers (line 1 is the header)
+    frame = frame[(frame != "").any(axis=1)]  # blank lines (e.g. at the end)
+    if frame.empty:
         raise common.LabError(f"{path}: a header but no data rows")
-    return Table(path, columns, np.array(data, dtype=np.float64))
+
+    for col in frame.columns:
+        cells = frame[col].str.strip()
+        values = pd.to_numeric(cells, errors="coerce")
+        bad = cells[values.isna() | ~np.isfinite(values.fillna(0))]
+        if bad.empty:
+            continue
+        line_no, cell = bad.index[0], bad.iloc[0]
+        if cell == "":
+            fields = next(csv.reader([lines[line_no - 1]], delimiter=delimiter))
+            if len(fields) < len(frame.columns):
+                raise common.LabError(f"{path}:{line_no}: expected {len(frame.columns)} columns "
+                                      f"(as the header), found {len(fields)}")
+            raise common.LabError(f"{path}:{line_no}: missing value in column '{col}'")
+        if np.isnan(values[line_no]) and cell.lower() not in ("nan", "+nan", "-nan"):
+            raise common.LabError(f"{path}:{line_no}: non-numeric value '{cell}' in column "
+                                  f"'{col}'")
+        raise common.LabError(f"{path}:{line_no}: value '{cell}' in column '{col}' is not a "
+                              f"finite number")
+    # numpy's text-to-float64 conversion is correctly rounded: the exact numbers in the file.
+    numbers = frame.apply(lambda column: column.str.strip()).to_numpy().astype(np.float64)
+    table = pd.DataFrame(numbers, columns=frame.columns, index=frame.index)
+    table.attrs["path"] = str(path)
+    return table
 
 
-def split_target(table: Table, target: str | None) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def split_target(table: pd.DataFrame, target: str | None):
     """Features and target: the named column, else 'quality', else the last column."""
     if target is not None and target not in table.columns:
-        raise common.LabError(f"{table.path}: no target column '{target}' (columns: "
-                              f"{', '.join(table.columns)})")
+        raise common.LabError(f"{table.attrs.get('path', 'table')}: no target column "
+                              f"'{target}' (columns: {', '.join(table.columns)})")
     name = target or (TARGET if TARGET in table.columns else table.columns[-1])
-    j = table.columns.index(name)
     features = [c for c in table.columns if c != name]
-    return np.delete(table.values, j, axis=1), table.values[:, j], features + [name]
+    # Row-major, whichever way pandas stores the frame: numpy's mean sums in memory order, so
+    # the same numbers in another layout would standardise differently in the last bit.
+    return (np.ascontiguousarray(table[features].to_numpy()),
+            np.ascontiguousarray(table[name].to_numpy()), features + [name])
 
 
 def download_uci(path: Path) -> None:
     print(f"downloading {UCI_URL} -> {path}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
     try:
         with urllib.request.urlopen(UCI_URL, timeout=30) as response:
-            tmp.write_bytes(response.read())
-        tmp.replace(path)
+            data = response.read()
+        with common.atomic_write(path, "wb") as f:
+            f.write(data)
     except OSError as err:
-        tmp.unlink(missing_ok=True)
         raise common.LabError(f"{path} is missing and the download from UCI failed ({err}); "
                               f"put winequality-red.csv there, point --data-dir or "
                               f"${common.DATA_ENV} at a folder holding wine/, or pass "
                               f"--train-csv/--test-csv") from None
+
+
+def show_table(title: str, table: pd.DataFrame) -> None:
+    """What the course looked at first: the shape, the first rows, per-column statistics."""
+    with pd.option_context("display.width", 160, "display.max_columns", 20,
+                           "display.precision", 3):
+        print(f"\n{title}: {table.shape[0]} rows x {table.shape[1]} columns")
+        print(table.head().to_string(index=False))
+        print(table.describe().T[["mean", "std", "min", "max"]].to_string())
 
 
 def load_data(args):
@@ -147,31 +170,57 @@ def load_data(args):
         raise common.LabError("--train-csv and --test-csv go together: pass both or neither")
     if args.train_csv is not None:
         train, test = read_table(args.train_csv), read_table(args.test_csv)
-        if train.columns != test.columns:
+        if list(train.columns) != list(test.columns):
             raise common.LabError(f"{args.test_csv}: columns differ from {args.train_csv} "
                                   f"({len(test.columns)} vs {len(train.columns)}: "
                                   f"{sorted(set(test.columns) ^ set(train.columns))[:4]})")
+        show_table(f"{args.train_csv}", train)
+        show_table(f"{args.test_csv}", test)
         x_tr, y_tr, cols = split_target(train, args.target)
         x_te, y_te, _ = split_target(test, args.target)
         return x_tr, y_tr, x_te, y_te, cols
     path = common.resolve_data_dir(args.data_dir) / "wine" / "winequality-red.csv"
     if not path.exists():
         download_uci(path)
-    x, y, cols = split_target(read_table(path), args.target)
+    table = read_table(path)
+    show_table(str(path), table)
+    x, y, cols = split_target(table, args.target)
     order = np.random.RandomState(args.seed).permutation(len(y))
     n_test = int(round(len(y) * args.test_fraction))
     test_idx, train_idx = order[:n_test], order[n_test:]
     return x[train_idx], y[train_idx], x[test_idx], y[test_idx], cols
 
 
+def check_sizes(x_tr, y_tr, x_te, columns: list[str], normalize_target: bool) -> None:
+    """Refuse data too small for what the lab computes, and warn about columns that carry
+    nothing, instead of returning NaN or a meaningless number."""
+    need = x_tr.shape[1] + 2  # OLS with an intercept needs features + 1 rows, plus one to spare
+    if len(y_tr) < need:
+        raise common.LabError(f"{len(y_tr)} training rows is too few for {x_tr.shape[1]} "
+                              f"features: the OLS baseline and the standardisation need at "
+                              f"least {need}")
+    if len(x_te) == 0:
+        raise common.LabError("the test split is empty: use more rows or a larger "
+                              "--test-fraction")
+    for name in [c for c, constant in zip(columns, np.ptp(x_tr, axis=0) == 0) if constant]:
+        print(f"{Path(sys.argv[0]).name}: warning: column '{name}' is constant in the training "
+              f"split; it carries no information and stays 0 after standardising",
+              file=sys.stderr)
+    if np.ptp(y_tr) == 0:
+        if normalize_target:
+            raise common.LabError(f"--normalize-target: the target '{columns[-1]}' is "
+                                  f"constant in the training split (its std is 0)")
+        print(f"{Path(sys.argv[0]).name}: warning: the target '{columns[-1]}' is constant in "
+              f"the training split; every model just predicts it", file=sys.stderr)
+
+
 def write_split(path: Path, columns: list[str], x: np.ndarray, y: np.ndarray) -> None:
     """The course's format: comma-separated, header row, target last. Values as read (not
-    normalised) and written with repr(), so reading them back gives the same floats."""
-    with open(path, "w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(columns)
-        for row, target in zip(x, y):
-            writer.writerow([repr(float(v)) for v in row] + [repr(float(target))])
+    normalised) and written exactly (shortest round-trip repr), so reading them back gives the
+    same floats."""
+    table = pd.DataFrame(np.column_stack([x, y]), columns=columns)
+    with common.atomic_write(path) as f:
+        table.to_csv(f, index=False, lineterminator="\n")
 
 
 # --------------------------------------------------------------------------- baselines, training
@@ -179,19 +228,28 @@ def write_split(path: Path, columns: list[str], x: np.ndarray, y: np.ndarray) ->
 def baselines(x_tr, y_tr, x_te, y_te) -> dict:
     """Test MSE of predicting the train mean, and of ordinary least squares (with intercept)."""
     mean_mse = float(np.mean((y_te - y_tr.mean()) ** 2))
-    design = lambda x: np.hstack([x, np.ones((len(x), 1))])  # noqa: E731
+
+    def design(x):
+        return np.hstack([x, np.ones((len(x), 1))])
     coef, *_ = np.linalg.lstsq(design(x_tr), y_tr, rcond=None)
     ols_mse = float(np.mean((design(x_te) @ coef - y_te) ** 2))
     return {"mean_test_mse": mean_mse, "mean_test_rmse": mean_mse ** 0.5,
             "ols_test_mse": ols_mse, "ols_test_rmse": ols_mse ** 0.5}
 
 
-def train_one_epoch(model, x, y, optimizer, batch_size, generator) -> float:
+def make_optimizer(model, args):
+    if args.optimizer == "sgd":
+        return torch.optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum,
+                               weight_decay=args.weight_decay)
+    return torch.optim.Adam(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
+
+
+def train_one_epoch(model, forward, x, y, optimizer, batch_size, generator) -> float:
     model.train()
     perm = torch.randperm(len(y), generator=generator).to(x.device)
     losses = []
     for idx in perm.split(batch_size):
-        loss = F.mse_loss(model(x[idx]), y[idx])
+        loss = F.mse_loss(forward(x[idx]), y[idx])
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -205,120 +263,37 @@ def predict(model, x) -> torch.Tensor:
     return model(x)
 
 
-# --------------------------------------------------------------------------- command line
-
-def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    common.add_common_args(parser, epochs=200, batch_size=32, lr=0.005)
-    parser.add_argument("--hidden", type=common.positive_int, nargs="*", default=[64, 32],
-                        help="hidden layer sizes (none: a linear model)")
-    parser.add_argument("--activation", choices=tuple(ACTIVATIONS), default="relu")
-    parser.add_argument("--dropout", type=float, default=0.2,
-                        help="dropout after each hidden layer")
-    parser.add_argument("--weight-decay", type=float, default=1e-3, help="L2 penalty")
-    parser.add_argument("--optimizer", choices=("sgd", "adam"), default="sgd")
-    parser.add_argument("--momentum", type=float, default=0.9, help="SGD momentum")
-    parser.add_argument("--full-batch", action="store_true",
-                        help="gradient descent on the whole training split per step")
-    parser.add_argument("--normalize-target", action="store_true",
-                        help="also standardise the target (as the course did); metrics are "
-                             "still reported in quality points")
-    parser.add_argument("--test-fraction", type=float, default=0.2,
-                        help="share of the UCI file held out for testing")
-    parser.add_argument("--train-csv", type=Path, default=None,
-                        help="the course's pre-split training file (use with --test-csv)")
-    parser.add_argument("--test-csv", type=Path, default=None)
-    parser.add_argument("--target", default=None,
-                        help="target column (default: 'quality', else the last column)")
-    parser.add_argument("--export-split", action="store_true",
-                        help="write the split used as wine_train.csv / wine_test.csv in --out-dir")
-    parser.add_argument("--name", default="lab4_wine_mlp", help="results name")
-    args = parser.parse_args(argv)
-    if not 0 < args.test_fraction < 1:
-        parser.error(f"--test-fraction must be between 0 and 1, got {args.test_fraction}")
-    if not 0 <= args.dropout < 1:
-        parser.error(f"--dropout must be in [0, 1), got {args.dropout}")
-    if args.smoke:
-        args.epochs = 2
-    return args
-
-
-def main(argv=None) -> dict:
-    args = parse_args(argv)
-    device = common.select_device(args.device)
-    common.seed_everything(args.seed, args.deterministic)
-    start = time.perf_counter()
-    x_tr, y_tr, x_te, y_te, columns = load_data(args)
-    out_dir = Path(args.out_dir)
-    if args.export_split:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        write_split(out_dir / "wine_train.csv", columns, x_tr, y_tr)
-        write_split(out_dir / "wine_test.csv", columns, x_te, y_te)
-        print(f"wrote {out_dir / 'wine_train.csv'} and {out_dir / 'wine_test.csv'}")
-
-    # Standardise with the training split's statistics only: the test split must look like
-    # unseen data, so nothing about it may leak into the preprocessing.
-    mu, sd = x_tr.mean(axis=0), x_tr.std(axis=0)
-    sd[sd == 0] = 1.0
-    x_tr, x_te = (x_tr - mu) / sd, (x_te - mu) / sd
-    y_mu, y_sd = (y_tr.mean(), y_tr.std()) if args.normalize_target else (0.0, 1.0)
-    base = baselines(x_tr, y_tr, x_te, y_te)
-    print(f"{len(y_tr)} train / {len(y_te)} test rows, {x_tr.shape[1]} features, target "
-          f"'{columns[-1]}'")
-
-    to = lambda a: torch.tensor(a, dtype=torch.float32, device=device)  # noqa: E731
-    xt, xv = to(x_tr), to(x_te)
-    yt, yv = to((y_tr - y_mu) / y_sd).unsqueeze(1), to((y_te - y_mu) / y_sd).unsqueeze(1)
-    model = WineMLP(x_tr.shape[1], args.hidden, args.activation, args.dropout).to(device)
-    if args.optimizer == "sgd":
-        optimizer = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum,
-                                    weight_decay=args.weight_decay)
-    else:
-        optimizer = torch.optim.Adam(model.parameters(), lr=args.lr,
-                                     weight_decay=args.weight_decay)
-    generator = torch.Generator().manual_seed(args.seed)
+def fit(model, xt, yt, xv, yv, args, y_scale: float, epochs: int, device) -> dict:
+    """The epoch loop: train and test loss every epoch (the course's task 3)."""
+    optimizer = make_optimizer(model, args)
     batch_size = len(yt) if args.full_batch else args.batch_size
+    forward = common.maybe_compile(model, args.compile, batch_size, device)
+    generator = torch.Generator().manual_seed(args.seed)
     history = {"epoch": [], "train_loss": [], "test_loss": [], "test_rmse": []}
-    for epoch in common.progress(range(1, args.epochs + 1), desc="epochs"):
-        train_loss = train_one_epoch(model, xt, yt, optimizer, batch_size, generator)
-        pred = predict(model, xv)
-        test_loss = F.mse_loss(pred, yv).item()
-        test_rmse = (test_loss ** 0.5) * y_sd
-        for key, value in zip(history, (epoch, train_loss, test_loss, test_rmse)):
+    for epoch in common.progress(range(1, epochs + 1), desc="epochs"):
+        train_loss = train_one_epoch(model, forward, xt, yt, optimizer, batch_size, generator)
+        test_loss = F.mse_loss(predict(model, xv), yv).item()
+        row = (epoch, train_loss, test_loss, test_loss ** 0.5 * y_scale)
+        for key, value in zip(history, row):
             history[key].append(value)
-        if epoch == 1 or epoch % max(1, args.epochs // 10) == 0:
+        if epoch == 1 or epoch % max(1, epochs // 10) == 0:
             print(f"epoch {epoch:>4}: train loss {train_loss:.4f}  test loss {test_loss:.4f}  "
-                  f"test RMSE {test_rmse:.4f} (quality points)")
+                  f"test RMSE {row[3]:.4f} (quality points)")
+    return history
 
-    pred_te = predict(model, xv).squeeze(1).double().cpu().numpy() * y_sd + y_mu
-    pred_tr = predict(model, xt).squeeze(1).double().cpu().numpy() * y_sd + y_mu
-    test_mse = float(np.mean((pred_te - y_te) ** 2))
-    metrics = {"mlp_test_mse": test_mse, "mlp_test_rmse": test_mse ** 0.5,
-               "mlp_train_rmse": float(np.mean((pred_tr - y_tr) ** 2)) ** 0.5, **base,
-               "n_train": len(y_tr), "n_test": len(y_te)}
-    print(f"\ntest RMSE (quality points): MLP {metrics['mlp_test_rmse']:.4f}   "
-          f"train-mean baseline {base['mean_test_rmse']:.4f}   OLS {base['ols_test_rmse']:.4f}")
-    wall = time.perf_counter() - start
-    common.save_results(out_dir, args.name, config=common.config_of(args), metrics=metrics,
-                        history=history, device=device, wall_time=wall)
-    loss_units = "standardised quality" if args.normalize_target else "quality points"
-    common.plot_panels(out_dir / f"{args.name}_loss.png", [{
+
+def plot_losses(path: Path, history: dict, normalize_target: bool) -> str:
+    units = "standardised quality" if normalize_target else "quality points"
+    return common.plot_panels(path, [{
         "title": "MLP on red wine quality", "xlabel": "epoch",
-        "ylabel": f"MSE ({loss_units}^2, log scale)", "yscale": "log", "series": {
+        "ylabel": f"MSE ({units}^2, log scale)", "yscale": "log", "series": {
             "train loss": (history["epoch"], history["train_loss"]),
             "test loss": (history["epoch"], history["test_loss"])}}])
-    plot_predictions(out_dir / f"{args.name}_pred.png", y_te, pred_te, metrics)
-    return {"metrics": metrics, "history": history}
 
 
-def plot_predictions(path: Path, y_true, y_pred, metrics: dict) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+def plot_predictions(path: Path, y_true, y_pred, metrics: dict) -> str:
     jitter = np.random.RandomState(0).uniform(-0.15, 0.15, len(y_true))  # separate the stripes
-    fig, ax = plt.subplots(figsize=(5, 4.5))
+    fig, ax = common.pyplot().subplots(figsize=(5, 4.5))
     ax.scatter(y_true + jitter, y_pred, s=8, alpha=0.5)
     lo, hi = min(y_true.min(), y_pred.min()) - 0.5, max(y_true.max(), y_pred.max()) + 0.5
     ax.plot([lo, hi], [lo, hi], "k--", lw=1, label="perfect prediction")
@@ -327,8 +302,93 @@ def plot_predictions(path: Path, y_true, y_pred, metrics: dict) -> None:
                  f"(OLS {metrics['ols_test_rmse']:.3f})")
     ax.legend()
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    return common.save_figure(fig, path)
+
+
+# --------------------------------------------------------------------------- command line
+
+def parse_args(argv=None):
+    parser = common.LabParser(__doc__)
+    common.add_common_args(parser, epochs=200, batch_size=32, lr=0.005)
+    parser.add_argument("--hidden", type=common.positive_int, nargs="*", default=[64, 32],
+                        help="hidden layer sizes (none: a linear model)")
+    parser.add_argument("--activation", choices=tuple(ACTIVATIONS), default="relu",
+                        help="activation after each hidden layer")
+    parser.add_argument("--dropout", type=common.unit_interval, default=0.2,
+                        help="dropout after each hidden layer")
+    parser.add_argument("--weight-decay", type=common.nonnegative_float, default=1e-3,
+                        help="L2 penalty")
+    parser.add_argument("--optimizer", choices=("sgd", "adam"), default="sgd", help="optimizer")
+    parser.add_argument("--momentum", type=common.unit_interval, default=0.9,
+                        help="SGD momentum")
+    parser.add_argument("--full-batch", action="store_true",
+                        help="gradient descent on the whole training split per step")
+    parser.add_argument("--normalize-target", action="store_true",
+                        help="also standardise the target; metrics are still reported in "
+                             "quality points")
+    parser.add_argument("--test-fraction", type=float, default=0.2,
+                        help="share of the UCI file held out for testing")
+    parser.add_argument("--train-csv", type=Path, default=None,
+                        help="the course's pre-split training file (use with --test-csv)")
+    parser.add_argument("--test-csv", type=Path, default=None,
+                        help="the course's pre-split test file")
+    parser.add_argument("--target", default=None,
+                        help="target column (default: 'quality', else the last column)")
+    parser.add_argument("--export-split", action="store_true",
+                        help="write the split used as wine_train.csv / wine_test.csv in --out-dir")
+    args = common.parse_args(parser, argv)
+    if not 0 < args.test_fraction < 1:
+        parser.error(f"--test-fraction must be between 0 and 1, got {args.test_fraction}")
+    return args, parser
+
+
+def main(argv=None) -> dict:
+    args, parser = parse_args(argv)
+    device = common.select_device(args.device)
+    common.seed_everything(args.seed, args.deterministic)
+    out_dir = common.prepare_out_dir(args.out_dir)
+    name = common.run_name("lab4_wine_mlp", args, parser)
+    start = time.perf_counter()
+    x_tr, y_tr, x_te, y_te, columns = load_data(args)
+    check_sizes(x_tr, y_tr, x_te, columns, args.normalize_target)
+    if args.export_split:
+        write_split(out_dir / "wine_train.csv", columns, x_tr, y_tr)
+        write_split(out_dir / "wine_test.csv", columns, x_te, y_te)
+        print(f"wrote {out_dir / 'wine_train.csv'} and {out_dir / 'wine_test.csv'}")
+
+    # Standardise with the training split's statistics only: the test split must look like
+    # unseen data, so nothing about it may leak into the preprocessing.
+    mu, sd = x_tr.mean(axis=0), x_tr.std(axis=0)
+    # Constant columns (warned about above) stay 0. Their computed std is not always exactly 0
+    # (the mean can round), and dividing by ~1e-16 would blow them up.
+    sd[np.ptp(x_tr, axis=0) == 0] = 1.0
+    x_tr, x_te = (x_tr - mu) / sd, (x_te - mu) / sd
+    y_mu, y_sd = (y_tr.mean(), y_tr.std()) if args.normalize_target else (0.0, 1.0)
+    base = baselines(x_tr, y_tr, x_te, y_te)
+    print(f"\n{len(y_tr)} train / {len(y_te)} test rows, {x_tr.shape[1]} features, target "
+          f"'{columns[-1]}'")
+
+    xt, xv = common.to_device_float32(x_tr, device), common.to_device_float32(x_te, device)
+    yt = common.to_device_float32((y_tr - y_mu) / y_sd, device).unsqueeze(1)
+    yv = common.to_device_float32((y_te - y_mu) / y_sd, device).unsqueeze(1)
+    model = WineMLP(x_tr.shape[1], args.hidden, args.activation, args.dropout).to(device)
+    common.check_deterministic(model, xv[:2], yv[:2], F.mse_loss)
+    history = fit(model, xt, yt, xv, yv, args, y_sd, 2 if args.smoke else args.epochs, device)
+
+    pred_te = common.to_host_float64(predict(model, xv).squeeze(1)) * y_sd + y_mu
+    pred_tr = common.to_host_float64(predict(model, xt).squeeze(1)) * y_sd + y_mu
+    test_mse = float(np.mean((pred_te - y_te) ** 2))
+    metrics = {"mlp_test_mse": test_mse, "mlp_test_rmse": test_mse ** 0.5,
+               "mlp_train_rmse": float(np.mean((pred_tr - y_tr) ** 2)) ** 0.5, **base,
+               "n_train": len(y_tr), "n_test": len(y_te)}
+    print(f"\ntest RMSE (quality points): MLP {metrics['mlp_test_rmse']:.4f}   "
+          f"train-mean baseline {base['mean_test_rmse']:.4f}   OLS {base['ols_test_rmse']:.4f}")
+    figures = [plot_losses(out_dir / f"{name}_loss.png", history, args.normalize_target),
+               plot_predictions(out_dir / f"{name}_pred.png", y_te, pred_te, metrics)]
+    common.save_results(out_dir, name, config=common.config_of(args), metrics=metrics,
+                        history=history, device=device, wall_time=time.perf_counter() - start,
+                        figures=figures)
+    return {"metrics": metrics, "history": history}
 
 
 if __name__ == "__main__":

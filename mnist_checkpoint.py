@@ -1,23 +1,24 @@
 """The MNIST tutorial (small CNN, NLL loss) with crash-safe checkpoints and exact resume.
 
-Tutorial settings by default: 3 epochs, batch 64 (test 1000), SGD lr 0.01 momentum 0.5, seed 1,
-train loss logged every 10 batches, Normalize(0.1307, 0.3081), cuDNN off. Expect about 10% test
-accuracy before training and about 97% after epoch 3; resuming to epoch 8 reaches about 98.5%.
+Reproduces write-up 001, notes on a widely copied MNIST tutorial. Its settings are the defaults:
+3 epochs, batch 64 (test 1000), SGD lr 0.01 momentum 0.5, seed 1, train loss logged every 10
+batches, Normalize(0.1307, 0.3081), cuDNN off. Expect about 10% test accuracy before training
+and about 97% after epoch 3; resuming to epoch 8 reaches about 98%. Figures: six test digits
+from a shuffled test batch with their labels, the same digits with the trained network's
+predictions, and the train loss (line) and test loss (dots) against examples seen.
 
-    python mnist_checkpoint.py                                  # epochs 1-3, ~25 s on a CPU
-    python mnist_checkpoint.py --resume results/mnist_checkpoint.pt --epochs 8   # epochs 4-8
+    python mnist_checkpoint.py                                       # epochs 1-3, ~20 s on a CPU
+    python mnist_checkpoint.py --resume runs/mnist_checkpoint.pt --epochs 8   # epochs 4-8
 
 A checkpoint (``<out-dir>/<name>.pt``) holds model and optimizer state, the epoch, the loss
-history and counters, every RNG state (python, numpy, torch, the batch-order generator) and the
-config. It is written at the end of every epoch to a temporary file, flushed to disk and renamed
-into place, so a crash at any moment leaves the previous checkpoint intact. Resume builds a fresh
-network and optimizer from the file; on the CPU, 3 epochs + resume to 8 gives bit-identical
-weights and history to 8 epochs in one go.
+history and counters, every RNG state (python, numpy, torch, CUDA and MPS where present, the
+batch-order generator) and the config. It is written at the end of every epoch to a temporary
+file, flushed to disk and renamed into place, so a crash at any moment leaves the previous
+checkpoint intact. Resume builds a fresh network and optimizer from the file; on the CPU, 3
+epochs + resume to 8 gives bit-identical weights and history to 8 epochs in one go.
 """
 from __future__ import annotations
 
-import argparse
-import os
 import pickle
 import random
 import sys
@@ -32,9 +33,10 @@ from torch import nn
 import common
 
 FORMAT = "labs-mnist-checkpoint-v1"
-MEAN, STD = 0.1307, 0.3081
+DATA = common.ImageData("mnist", 0.1307, 0.3081)
 # Settings that must match for a resumed run to continue the same experiment.
-RESUME_MUST_MATCH = ("batch_size", "test_batch_size", "lr", "momentum", "log_interval", "loader")
+RESUME_MUST_MATCH = ("batch_size", "test_batch_size", "lr", "momentum", "log_interval", "loader",
+                     "seed", "smoke", "deterministic")
 
 
 class MnistNet(nn.Module):
@@ -60,24 +62,22 @@ class MnistNet(nn.Module):
 
 # --------------------------------------------------------------------------- train / evaluate
 
-def train_one_epoch(model, loader, optimizer, epoch: int, args, history: dict,
+def train_one_epoch(model, forward, loader, optimizer, epoch: int, args, history: dict,
                     timer: common.Throughput) -> None:
     """One epoch; every ``log_interval`` batches log the batch loss against examples seen."""
     model.train()
     n = loader.num_examples
     timer.start()
-    seen = 0
     for batch_idx, (x, y) in enumerate(common.progress(loader, desc=f"epoch {epoch}")):
         optimizer.zero_grad(set_to_none=True)
-        loss = F.nll_loss(model(x), y)
+        loss = F.nll_loss(forward(x), y)
         loss.backward()
         optimizer.step()
-        seen += len(y)
         if batch_idx % args.log_interval == 0:
             # The tutorial's counter: batch_idx * 64 + (epoch - 1) * len(dataset).
             history["train_counter"].append(batch_idx * args.batch_size + (epoch - 1) * n)
             history["train_loss"].append(loss.item())
-    timer.stop(seen)
+    timer.stop(sum(loader.sizes))
 
 
 @torch.inference_mode()
@@ -103,11 +103,37 @@ def rng_states(batch_order: torch.Generator) -> dict:
               "numpy_gauss": [np_state["has_gauss"], np_state["gauss"]],
               "torch": torch.get_rng_state(), "batch_order": batch_order.get_state()}
     if torch.cuda.is_available():
-        states["cuda"] = torch.cuda.get_rng_state_all()
+        states["cuda"] = torch.cuda.get_rng_state_all()  # one per GPU
+    if "mps" in common.available_devices():
+        states["mps"] = torch.mps.get_rng_state()
     return states
 
 
-def restore_rng_states(states: dict, batch_order: torch.Generator) -> None:
+def device_rng_plan(states: dict, cuda_devices: int, has_mps: bool) -> tuple[dict, list[str]]:
+    """Which saved accelerator RNG states this machine can take back, and notes on the rest.
+
+    A checkpoint written on one kind of machine resumes on another (CUDA -> CPU, CPU -> MPS):
+    the weights, optimizer state, history and CPU-side generators carry over exactly; only the
+    dropout draws made on a device that is not here cannot continue, so that run is no longer
+    bit-identical to an uninterrupted one."""
+    restore, notes = {}, []
+    saved_cuda = states.get("cuda", [])
+    if saved_cuda:
+        restore["cuda"] = saved_cuda[:cuda_devices]
+        if len(saved_cuda) > cuda_devices:
+            notes.append(f"the checkpoint holds RNG states of {len(saved_cuda)} CUDA device(s), "
+                         f"this machine has {cuda_devices}")
+    if "mps" in states:
+        if has_mps:
+            restore["mps"] = states["mps"]
+        else:
+            notes.append("the checkpoint holds an MPS RNG state and this machine has no MPS")
+    return restore, notes
+
+
+def restore_rng_states(states: dict, batch_order: torch.Generator) -> list[str]:
+    """Put every generator back where the checkpoint left it; returns notes on what could not
+    be restored on this machine."""
     *mt, version = states["python"]
     random.setstate((version, tuple(mt), states["python_gauss"]))
     has_gauss, gauss = states["numpy_gauss"]
@@ -116,29 +142,25 @@ def restore_rng_states(states: dict, batch_order: torch.Generator) -> None:
                                    "pos": states["numpy_pos"]}})
     torch.set_rng_state(states["torch"])
     batch_order.set_state(states["batch_order"])
-    if "cuda" in states and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(states["cuda"])
+    cuda = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    restore, notes = device_rng_plan(states, cuda, "mps" in common.available_devices())
+    for index, state in enumerate(restore.get("cuda", [])):
+        torch.cuda.set_rng_state(state, index)
+    if "mps" in restore:
+        torch.mps.set_rng_state(restore["mps"])
+    return notes
 
 
 def save_checkpoint(path: Path, state: dict) -> None:
-    """Write to ``<path>.tmp``, flush and fsync, then rename over ``path`` (atomic on POSIX and
-    Windows): a crash or Ctrl-C at any moment leaves either the old or the new file, whole."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        with open(tmp, "wb") as f:
-            torch.save(state, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():  # the write did not complete: drop the partial file
-            tmp.unlink()
+    """Written whole or not at all (common.atomic_write): a crash or Ctrl-C at any moment leaves
+    the old file or the new one; the folder is flushed too, so the rename survives a power cut."""
+    with common.atomic_write(path, "wb", durable=True) as f:
+        torch.save(state, f)
 
 
 def load_checkpoint(path: Path, model: nn.Module) -> dict:
-    """Load and validate a checkpoint (``weights_only=True``: no arbitrary code can run).
+    """Load and validate a checkpoint (``weights_only=True``: no arbitrary code can run), onto
+    the CPU first whichever device wrote it.
 
     Every expected problem becomes one LabError line naming it."""
     path = Path(path)
@@ -174,138 +196,183 @@ def load_checkpoint(path: Path, model: nn.Module) -> dict:
     return state
 
 
+def resume(args, model, optimizer, batch_order: torch.Generator,
+           device) -> tuple[dict, int, list[str]]:
+    """Continue from ``--resume``: a fresh network and optimizer loaded from the file (the
+    tutorial's defect was to keep training the old objects while believing it used the
+    reloaded ones). Returns the history so far, the first epoch still to run and the figures
+    the earlier run drew."""
+    state = load_checkpoint(args.resume, model)
+    saved = state["config"]
+    clash = [f"--{k.replace('_', '-')} {saved.get(k)} (now {getattr(args, k)})"
+             for k in RESUME_MUST_MATCH if saved.get(k) != getattr(args, k)]
+    if clash:
+        raise common.LabError(f"{args.resume} was trained with {', '.join(clash)}; pass the "
+                              f"same settings to resume it")
+    if state["epoch"] >= args.epochs:
+        raise common.LabError(f"{args.resume} already holds {state['epoch']} epochs; ask for "
+                              f"more with --epochs N (total)")
+    model.load_state_dict(state["model"])      # copies onto the model's device
+    optimizer.load_state_dict(state["optimizer"])  # moves momentum buffers there too
+    notes = restore_rng_states(state["rng"], batch_order)
+    written_on = state.get("device_type", "cpu")
+    if written_on != device.type:
+        notes.append(f"it was written on {written_on} and resumes on {device.type}")
+    for note in notes:
+        print(f"note: {note}: training continues from the saved state, but not bit-identically "
+              f"to an uninterrupted run")
+    print(f"resumed {args.resume} after epoch {state['epoch']}")
+    return state["history"], state["epoch"] + 1, list(state.get("figures", []))
+
+
+def start_fresh(model, test_loader) -> dict:
+    history = {"train_counter": [], "train_loss": [], "test_counter": [], "test_loss": [],
+               "test_acc": [], "epoch_seconds": []}
+    test_loss, test_acc = evaluate(model, test_loader)
+    history["test_counter"].append(0)
+    history["test_loss"].append(test_loss)
+    history["test_acc"].append(test_acc)
+    print(f"before training: test loss {test_loss:.4f}, accuracy {test_acc:.2%}")
+    return history
+
 
 # --------------------------------------------------------------------------- figures
 
-def plot_history(history: dict, path: Path) -> None:
-    common.plot_panels(path, [{
+def plot_history(history: dict, path: Path) -> str:
+    return common.plot_panels(path, [{
         "title": "MNIST tutorial: loss", "xlabel": "number of training examples seen",
         "ylabel": "negative log likelihood loss",
         "series": {"train loss": (history["train_counter"], history["train_loss"]),
                    "test loss": (history["test_counter"], history["test_loss"], "o")}}])
 
 
-def plot_examples(loader, path: Path, n: int = 6) -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+def example_digits(data_dir: Path, seed: int, n: int = 6) -> tuple[torch.Tensor, torch.Tensor]:
+    """``n`` test digits drawn as the tutorial draws them, from a shuffled test batch (here with
+    its own seeded generator, so the training's random streams are untouched)."""
+    images, labels = common.load_image_arrays(DATA.name, data_dir, train=False)
+    order = torch.randperm(len(labels), generator=torch.Generator().manual_seed(seed))
+    return images[order[:n]], labels[order[:n]]
 
-    x, y = next(iter(loader))
-    fig, axes = plt.subplots(2, 3, figsize=(6, 4.4))
-    for ax, img, label in zip(axes.flat, x[:n].cpu(), y[:n].tolist()):
-        ax.imshow((img[0] * STD + MEAN).numpy(), cmap="gray", interpolation="none")
-        ax.set_title(f"Ground truth: {label}")
+
+def plot_digits(path: Path, images: torch.Tensor, titles: list[str]) -> str:
+    fig, axes = common.pyplot().subplots(2, 3, figsize=(6, 4.4))
+    for ax, img, title in zip(axes.flat, images, titles):
+        ax.imshow(img.numpy(), cmap="gray", interpolation="none")
+        ax.set_title(title)
         ax.set_xticks([])
         ax.set_yticks([])
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    return common.save_figure(fig, path, dpi=100)
+
+
+@torch.inference_mode()
+def predict_digits(model, images: torch.Tensor, device) -> list[int]:
+    model.eval()
+    return model(common.normalise_images(images, DATA).to(device)).argmax(1).tolist()
 
 
 # --------------------------------------------------------------------------- command line
 
-def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    common.add_common_args(parser, epochs=3, batch_size=64, lr=0.01, seed=1, loader=True)
-    parser.add_argument("--test-batch-size", type=common.positive_int, default=1000)
-    parser.add_argument("--momentum", type=float, default=0.5, help="SGD momentum")
+def parse_args(argv=None):
+    parser = common.LabParser(__doc__)
+    common.add_common_args(parser, epochs=3, batch_size=64, lr=0.01, seed=1, image_data=True)
+    parser.add_argument("--test-batch-size", type=common.positive_int, default=1000,
+                        help="evaluation batch size")
+    parser.add_argument("--momentum", type=common.unit_interval, default=0.5,
+                        help="SGD momentum")
     parser.add_argument("--log-interval", type=common.positive_int, default=10,
                         help="log the train loss every N batches")
     parser.add_argument("--resume", type=Path, default=None,
                         help="continue from this checkpoint up to --epochs (total, not extra)")
-    parser.add_argument("--name", default="mnist_checkpoint",
-                        help="base name of the checkpoint, results JSON and figures")
-    args = parser.parse_args(argv)
-    if args.smoke and args.resume is None:
-        args.epochs = 1
-    return args
+    return common.parse_args(parser, argv), parser
 
 
-def main(argv=None) -> dict:
-    args = parse_args(argv)
-    device = common.select_device(args.device)
-    common.seed_everything(args.seed, args.deterministic)
-    torch.backends.cudnn.enabled = False  # as the tutorial: reproducible conv results on GPU
-    start = time.perf_counter()
-    ckpt_path = Path(args.out_dir) / f"{args.name}.pt"
-
-    model = MnistNet().to(device)
-    optimizer = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum)
-    data_dir = common.resolve_data_dir(args.data_dir)
-    train_loader, test_loader = common.image_loaders(
-        "mnist", data_dir, kind=args.loader, batch_size=args.batch_size,
-        test_batch_size=args.test_batch_size, device=device, seed=args.seed, mean=MEAN, std=STD,
-        workers=args.workers, smoke=args.smoke)
-    n_train = train_loader.num_examples
-
-    if args.resume is not None:
-        state = load_checkpoint(args.resume, model)
-        saved = state["config"]
-        clash = [f"--{k.replace('_', '-')} {saved.get(k)} (now {getattr(args, k)})"
-                 for k in RESUME_MUST_MATCH if saved.get(k) != getattr(args, k)]
-        if clash:
-            raise common.LabError(f"{args.resume} was trained with {', '.join(clash)}; pass the "
-                                  f"same settings to resume it")
-        # A fresh network and optimizer, loaded from the file: the tutorial's defect was to keep
-        # training the old objects while believing it used the reloaded ones.
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        history, first_epoch = state["history"], state["epoch"] + 1
-        restore_rng_states(state["rng"], train_loader.generator)
-        if first_epoch > args.epochs:
-            raise common.LabError(f"{args.resume} already holds {state['epoch']} epochs; ask for "
-                                  f"more with --epochs N (total)")
-        print(f"resumed {args.resume} after epoch {state['epoch']}")
-    else:
-        history = {"train_counter": [], "train_loss": [], "test_counter": [], "test_loss": [],
-                   "test_acc": [], "epoch_seconds": []}
-        first_epoch = 1
-        test_loss, test_acc = evaluate(model, test_loader)
-        history["test_counter"].append(0)
-        history["test_loss"].append(test_loss)
-        history["test_acc"].append(test_acc)
-        print(f"before training: test loss {test_loss:.4f}, accuracy {test_acc:.2%}")
-
-    Path(args.out_dir).mkdir(parents=True, exist_ok=True)
-    plot_examples(test_loader, Path(args.out_dir) / f"{args.name}_examples.png")
+def train_epochs(model, forward, train_loader, test_loader, optimizer, args, history: dict,
+                 first_epoch: int, ckpt_path: Path, device) -> tuple[common.Throughput, dict]:
+    """Epochs ``first_epoch`` .. ``args.epochs``, a checkpoint after each. Ctrl-C says where
+    the last whole checkpoint is. Returns the timer and the last checkpoint's contents."""
+    train_plan = common.conv_plan(device, args.batch_size)
+    test_plan = common.conv_plan(device, args.test_batch_size)
     timer = common.Throughput(device)
-    last_good = (f"{args.resume} (after epoch {first_epoch - 1})" if args.resume
-                 else "none yet")
+    n_train = train_loader.num_examples
+    last_good = f"{args.resume} (after epoch {first_epoch - 1})" if args.resume else "none yet"
     epoch = first_epoch
     try:
         for epoch in range(first_epoch, args.epochs + 1):
             t0 = time.perf_counter()
-            train_one_epoch(model, train_loader, optimizer, epoch, args, history, timer)
-            test_loss, test_acc = evaluate(model, test_loader)
+            with train_plan.kernels():
+                train_one_epoch(model, forward, train_loader, optimizer, epoch, args, history,
+                                timer)
+            with test_plan.kernels():
+                test_loss, test_acc = evaluate(model, test_loader)
             history["test_counter"].append(epoch * n_train)
             history["test_loss"].append(test_loss)
             history["test_acc"].append(test_acc)
             history["epoch_seconds"].append(time.perf_counter() - t0)
-            save_checkpoint(ckpt_path, {
-                "format": FORMAT, "model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                "epoch": epoch, "history": history, "rng": rng_states(train_loader.generator),
-                "config": common.config_of(args)})
+            state = {"format": FORMAT, "model": model.state_dict(),
+                     "optimizer": optimizer.state_dict(), "epoch": epoch, "history": history,
+                     "rng": rng_states(train_loader.generator), "config": common.config_of(args),
+                     "device_type": device.type}
+            save_checkpoint(ckpt_path, state)
             last_good = f"{ckpt_path} (after epoch {epoch})"
             print(f"epoch {epoch}: test loss {test_loss:.4f}, accuracy {test_acc:.2%}  "
-                  f"({history['epoch_seconds'][-1]:.1f} s, checkpoint {ckpt_path})")
+                  f"({history['epoch_seconds'][-1]:.1f} s, checkpoint {ckpt_path})", flush=True)
     except KeyboardInterrupt:
         print(f"\ninterrupted in epoch {epoch}: nothing half-written; last good checkpoint: "
               f"{last_good}", file=sys.stderr)
         raise
+    return timer, state
 
-    wall = time.perf_counter() - start
+
+def main(argv=None) -> dict:
+    args, parser = parse_args(argv)
+    device = common.select_device(args.device)
+    common.seed_everything(args.seed, args.deterministic)
+    out_dir = common.prepare_out_dir(args.out_dir)
+    name = common.run_name("mnist_checkpoint", args, parser, neutral=("epochs",))
+    ckpt_path = out_dir / f"{name}.pt"
+    if args.smoke and args.resume is None:
+        args.epochs = 1
+    start = time.perf_counter()
+    data_dir = common.resolve_data_dir(args.data_dir)
+    train_loader, test_loader = common.image_loaders(
+        DATA, data_dir, kind=args.loader, batch_size=args.batch_size,
+        test_batch_size=args.test_batch_size, device=device, seed=args.seed,
+        workers=args.workers, max_batches=3 if args.smoke else None)
+    model = common.conv_plan(device, args.batch_size).prepare(MnistNet().to(device))
+    optimizer = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum)
+    common.check_deterministic(model, *next(iter(test_loader)), F.nll_loss)
+
+    with torch.backends.cudnn.flags(enabled=False):  # as the tutorial: reproducible GPU convs
+        if args.resume is not None:
+            history, first_epoch, earlier = resume(args, model, optimizer,
+                                                   train_loader.generator, device)
+        else:
+            history, first_epoch, earlier = start_fresh(model, test_loader), 1, []
+        digits, labels = example_digits(data_dir, args.seed)
+        drawn = [plot_digits(out_dir / f"{name}_examples.png", digits,
+                             [f"Ground truth: {v}" for v in labels.tolist()])]
+        forward = common.maybe_compile(model, args.compile, args.batch_size, device)
+        timer, state = train_epochs(model, forward, train_loader, test_loader, optimizer, args,
+                                    history, first_epoch, ckpt_path, device)
+        done = len(history["test_acc"]) - 1
+        drawn.append(plot_digits(out_dir / f"{name}_predictions_{done}ep.png", digits,
+                                 [f"Prediction: {p}" for p in
+                                  predict_digits(model, digits, device)]))
+    drawn.append(plot_history(history, out_dir / f"{name}_loss_{done}ep.png"))
+    # The checkpoint remembers the figures, so a resumed run's JSON lists the earlier ones too.
+    figures = list(dict.fromkeys(earlier + drawn))
+    save_checkpoint(ckpt_path, {**state, "figures": figures})
     accs = history["test_acc"]
     metrics = {"test_acc_before": accs[0], "test_acc": accs[-1],
-               "test_loss": history["test_loss"][-1], "epochs_done": len(accs) - 1,
-               "train_examples_per_sec": timer.rate}
-    metrics.update({f"test_acc_epoch{e}": a for e, a in enumerate(accs) if e})
-    common.save_results(args.out_dir, args.name, config=common.config_of(args), metrics=metrics,
-                        history=history, device=device, wall_time=wall)
-    plot_history(history, Path(args.out_dir) / f"{args.name}_loss_{len(accs) - 1}ep.png")
-    print(f"done: {len(accs) - 1} epochs, test accuracy {accs[-1]:.2%}; wrote {ckpt_path}, "
-          f"{args.name}.json and figures to {args.out_dir} ({wall:.0f} s)")
-    return {"metrics": metrics, "history": history, "model": model, "checkpoint": ckpt_path}
+               "test_loss": history["test_loss"][-1], "epochs_done": done,
+               "train_examples_per_sec": timer.rate, "example_labels": labels.tolist()}
+    wall = time.perf_counter() - start
+    common.save_results(out_dir, name, config=common.config_of(args), metrics=metrics,
+                        history=history, device=device, wall_time=wall, figures=figures)
+    print(f"done: {done} epochs, test accuracy {accs[-1]:.2%}; wrote {ckpt_path}, "
+          f"{name}.json and figures to {out_dir} ({wall:.0f} s)")
+    return {"metrics": metrics, "history": history}
 
 
 if __name__ == "__main__":

@@ -1,23 +1,27 @@
 """Shared fixtures: tiny synthetic datasets in the real on-disk formats, so the real loading code
-runs without the real data (which tests never need, except those marked ``real_data``)."""
+runs without the real data (which tests never need, except those marked ``requires_real_data``)."""
 from __future__ import annotations
 
 import os
 import struct
+import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
 # Every command-line script of the project (their --help must work).
-ROOT_FILES = ["lab1_tensor_ops.py", "lab2_logistic.py", "lab3_lenet.py", "lab4_wine_mlp.py",
-              "mnist_checkpoint.py", "tools/report.py", "tools/benchmark.py"]
+SCRIPTS = ["lab1_tensor_ops.py", "lab2_logistic.py", "lab3_lenet.py", "lab4_wine_mlp.py",
+           "mnist_checkpoint.py", "run_all.py", "tools/report.py", "tools/benchmark.py"]
 
-IDX_FILES = {True: ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
-             False: ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
+from common import IDX_FILES  # noqa: E402
+WINE_FEATURES = ["fixed acidity", "volatile acidity", "citric acid", "residual sugar",
+                 "chlorides", "free sulfur dioxide", "total sulfur dioxide", "density", "pH",
+                 "sulphates", "alcohol"]
 
 
 def write_idx(path: Path, array: np.ndarray) -> None:
@@ -47,12 +51,26 @@ def write_image_dataset(root: Path, folder: str, n_train: int = 96, n_test: int 
     return root
 
 
+def write_uci_like(path: Path, n: int = 150, seed: int = 0) -> Path:
+    """UCI layout: ';'-separated, quoted header, 11 features + integer quality."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 11))
+    quality = np.clip(np.round(5.6 + 0.6 * x[:, 10] - 0.4 * x[:, 1] + 0.3 * rng.normal(size=n)),
+                      3, 8)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = [";".join(f'"{c}"' for c in WINE_FEATURES + ["quality"])]
+    lines += [";".join(f"{v:.4f}" for v in row) + f";{int(q)}" for row, q in zip(x, quality)]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
 @pytest.fixture(scope="session")
 def synthetic_data(tmp_path_factory) -> Path:
-    """A data dir holding tiny MNIST and Fashion-MNIST in torchvision's layout."""
+    """A data dir holding tiny MNIST, Fashion-MNIST and UCI wine files in the real layouts."""
     root = tmp_path_factory.mktemp("data")
     write_image_dataset(root, "MNIST", seed=1)
     write_image_dataset(root, "FashionMNIST", seed=2)
+    write_uci_like(root / "wine" / "winequality-red.csv")
     return root
 
 
@@ -67,3 +85,16 @@ requires_real_data = pytest.mark.skipif(
     real_data_dir() is None,
     reason="needs the real datasets: set LABS_DATA_DIR to a folder with MNIST/, FashionMNIST/ "
            "and wine/")
+
+
+def run_script(script: str, *args, env: dict | None = None, timeout: int = 300):
+    """Run one of the project's scripts as a user would, in a fresh process."""
+    return subprocess.run([sys.executable, str(ROOT / script), *map(str, args)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=timeout,
+                          env={**os.environ, **(env or {})})
+
+
+def one_line_error(proc) -> bool:
+    """Non-zero exit with exactly one line on stderr, and no traceback."""
+    return (proc.returncode != 0 and "Traceback" not in proc.stderr
+            and proc.stderr.count("\n") == 1 and "error" in proc.stderr)

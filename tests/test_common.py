@@ -1,22 +1,26 @@
 from __future__ import annotations
 
+import argparse
+import json
 import random
-import subprocess
-import sys
+import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from torch import nn
 
 import common
-from conftest import ROOT_FILES, real_data_dir, requires_real_data
+from conftest import ROOT, SCRIPTS, real_data_dir, requires_real_data, run_script
 
-ROOT = Path(common.__file__).resolve().parent
+CPU = torch.device("cpu")
 
+
+# --------------------------------------------------------------------------- devices, seeding
 
 def test_cpu_device_works():
-    assert common.select_device("cpu") == torch.device("cpu")
+    assert common.select_device("cpu") == CPU
     assert common.select_device("auto").type in common.available_devices()
 
 
@@ -26,16 +30,6 @@ def test_unavailable_device_is_a_clear_error():
         common.select_device("cuda")
     with pytest.raises(common.LabError, match="unknown device 'tpu'"):
         common.select_device("tpu")
-
-
-@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
-def test_unavailable_device_from_the_command_line_is_one_line_no_traceback():
-    proc = subprocess.run([sys.executable, str(ROOT / "lab1_tensor_ops.py"), "--device", "cuda"],
-                          capture_output=True, text=True, cwd=ROOT)
-    assert proc.returncode == 2
-    assert "Traceback" not in proc.stderr
-    assert proc.stderr.strip().count("\n") == 0
-    assert "not available" in proc.stderr and proc.stdout == ""
 
 
 def test_seeding_reproduces_python_numpy_torch():
@@ -50,13 +44,163 @@ def test_seeding_reproduces_python_numpy_torch():
     assert draw() != first
 
 
-def test_data_dir_precedence(monkeypatch, tmp_path):
+def test_deterministic_switch_turns_on_and_off():
+    common.seed_everything(0, deterministic=True)
+    assert torch.are_deterministic_algorithms_enabled()
+    common.seed_everything(0)
+    assert not torch.are_deterministic_algorithms_enabled()
+
+
+class _Recorder:
+    """Stands in for a device tensor and records the order of the conversions applied to it."""
+
+    def __init__(self, calls):
+        self.calls = calls
+
+    def detach(self):
+        return self
+
+    def cpu(self):
+        self.calls.append("cpu")
+        return self
+
+    def double(self):
+        if "cpu" not in self.calls:
+            raise AssertionError("float64 asked for before leaving the device (MPS has none)")
+        self.calls.append("double")
+        return self
+
+    def numpy(self):
+        return np.zeros(2)
+
+
+def test_float64_only_ever_exists_on_the_host():
+    calls = []
+    common.to_host_float64(_Recorder(calls))
+    assert calls == ["cpu", "double"]
+    t = torch.tensor([1.5, 2.5], dtype=torch.float32)
+    assert common.to_host_float64(t).dtype == np.float64
+    moved = common.to_device_float32(np.array([1.0, 2.0]), CPU)
+    assert moved.dtype == torch.float32 and moved.tolist() == [1.0, 2.0]
+
+
+class _NoDeterministicKernel(nn.Module):
+    """Raises what torch raises for an op without a deterministic kernel (e.g. max-pool's
+    backward on CUDA), so the start-up check can be tested on any machine."""
+
+    def forward(self, x):
+        raise RuntimeError("max_pool2d_with_indices_backward_cuda does not have a deterministic "
+                           "implementation, but you set 'torch.use_deterministic_algorithms(True)'")
+
+
+def test_deterministic_check_stops_at_start_up_with_one_line():
+    x, y = torch.zeros(2, 3), torch.zeros(2, dtype=torch.long)
+    common.check_deterministic(_NoDeterministicKernel(), x, y, nn.functional.cross_entropy)
+    common.seed_everything(0, deterministic=True)
+    try:
+        with pytest.raises(common.LabError, match="--deterministic on cpu: max_pool2d") as info:
+            common.check_deterministic(_NoDeterministicKernel(), x, y,
+                                       nn.functional.cross_entropy)
+        assert "\n" not in str(info.value)
+        model = nn.Linear(3, 4)
+        torch.manual_seed(7)
+        expected = torch.rand(3)
+        torch.manual_seed(7)
+        common.check_deterministic(model, x, y, nn.functional.cross_entropy)
+        assert torch.equal(torch.rand(3), expected)  # the probe left the RNG as it was
+        assert model.weight.grad is None              # ... and the model untouched
+    finally:
+        common.seed_everything(0)
+
+
+def test_conv_plan_by_batch_size():
+    small, large = common.conv_plan(CPU, 4), common.conv_plan(CPU, 64)
+    assert (small.onednn, small.channels_last, small.threads) == (False, False, 1)
+    assert (large.onednn, large.channels_last) == (True, True)
+    before = (torch.backends.mkldnn.enabled, torch.get_num_threads())
+    with small.kernels():
+        assert not torch.backends.mkldnn.enabled and torch.get_num_threads() == 1
+    assert (torch.backends.mkldnn.enabled, torch.get_num_threads()) == before
+    conv = large.prepare(nn.Conv2d(1, 6, 5))
+    assert conv.weight.is_contiguous(memory_format=torch.channels_last)
+    mps = common.conv_plan(torch.device("mps"), 4)
+    assert mps.threads is None and not mps.channels_last
+
+
+def test_compile_without_a_compiler_is_one_clear_line(monkeypatch):
+    monkeypatch.setattr(common.shutil, "which", lambda name: None)
+    with pytest.raises(common.LabError, match="--compile: no C\\+\\+ compiler found"):
+        common.maybe_compile(nn.Linear(2, 2), True, 4, CPU)
+    model = nn.Linear(2, 2)
+    assert common.maybe_compile(model, False, 4, CPU) is model
+
+
+def test_compiled_model_runs_the_partial_batch_eagerly(monkeypatch):
+    monkeypatch.setattr(common, "compile_problem", lambda device: None)
+    calls = []
+    monkeypatch.setattr(torch, "compile", lambda model: (lambda x: calls.append(len(x)) or x))
+    forward = common.CompiledModel(nn.Identity(), batch_size=4, device=CPU)
+    forward(torch.zeros(4, 2))
+    forward(torch.zeros(3, 2))  # the last, partial batch of an epoch
+    assert calls == [4]
+
+
+# --------------------------------------------------------------------------- command line
+
+def test_flag_types_refuse_non_finite_and_out_of_range():
+    for text in ("inf", "nan", "-1", "0"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            common.positive_float(text)
+    assert common.positive_float("0.5") == 0.5
+    with pytest.raises(argparse.ArgumentTypeError):
+        common.nonnegative_int("-1")
+    with pytest.raises(argparse.ArgumentTypeError):
+        common.seed_int(str(2 ** 32))
+    with pytest.raises(argparse.ArgumentTypeError):
+        common.unit_interval("1.0")
+
+
+def test_run_name_tags_only_settings_that_change_numbers():
+    parser = common.LabParser("doc")
+    common.add_common_args(parser, epochs=10, batch_size=4, lr=0.9, image_data=True)
+    parser.add_argument("--hidden", type=int, nargs="*", default=[64, 32])
+    default = common.parse_args(parser, [])
+    assert common.run_name("lab", default, parser) == "lab"
+    args = common.parse_args(parser, ["--seed", "3", "--lr", "0.5", "--hidden", "8", "--smoke",
+                                      "--device", "cpu", "--loader", "dataloader"])
+    assert common.run_name("lab", args, parser) == "lab_lr0.5_seed3_hidden8"
+    assert default.out_dir == common.RUNS_DIR and args.out_dir == common.RUNS_DIR / "smoke"
+
+
+def test_out_dir_that_cannot_exist_is_refused_before_anything_runs(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(common.LabError, match="a file is in the way"):
+        common.prepare_out_dir(blocker)
+    with pytest.raises(common.LabError, match="a file is in the way"):
+        common.prepare_out_dir(blocker / "sub")
+    assert common.prepare_out_dir(tmp_path / "a" / "b").is_dir()
+
+
+def test_data_dir_precedence_and_a_file_in_its_place(monkeypatch, tmp_path):
     monkeypatch.delenv(common.DATA_ENV, raising=False)
     assert common.resolve_data_dir(None) == ROOT / "data"
     monkeypatch.setenv(common.DATA_ENV, str(tmp_path / "env"))
     assert common.resolve_data_dir(None) == tmp_path / "env"
     assert common.resolve_data_dir(tmp_path / "flag") == tmp_path / "flag"
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(common.LabError, match="is a file; it must be a folder"):
+        common.resolve_data_dir(tmp_path / "afile")
 
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_help_exits_zero(script):
+    proc = run_script(script, "--help")
+    assert proc.returncode == 0, proc.stderr
+    assert "--" in proc.stdout
+
+
+# --------------------------------------------------------------------------- data
 
 def test_missing_data_message(tmp_path, monkeypatch):
     # Make the download fail fast and offline, as it does on a machine without internet.
@@ -74,33 +218,52 @@ def test_missing_data_message(tmp_path, monkeypatch):
     assert "\n" not in message
 
 
-def test_synthetic_idx_loads_through_torchvision(synthetic_data):
-    ds = common.load_image_dataset("fashion-mnist", synthetic_data, train=True)
-    assert ds.data.shape == (96, 28, 28) and ds.data.dtype == torch.uint8
-    assert ds.targets.shape == (96,)
+def test_idx_reader_gives_what_torchvision_gives(synthetic_data, tmp_path):
+    for train in (True, False):
+        ds = common.load_image_dataset("fashion-mnist", synthetic_data, train=train)
+        images, labels = common.load_image_arrays("fashion-mnist", synthetic_data, train)
+        assert torch.equal(images, ds.data) and torch.equal(labels, ds.targets)
+        assert images.dtype == torch.uint8 and labels.dtype == torch.int64
+    assert images.shape == (40, 28, 28)
+    raw = synthetic_data / "FashionMNIST" / "raw" / "t10k-images-idx3-ubyte"
+    (tmp_path / "cut").write_bytes(raw.read_bytes()[:1000])
+    with pytest.raises(common.LabError, match="is truncated"):
+        common.read_idx(tmp_path / "cut")
+    (tmp_path / "text").write_text("hello")
+    with pytest.raises(common.LabError, match="not an IDX file"):
+        common.read_idx(tmp_path / "text")
 
 
-@pytest.mark.parametrize("pad,mean,std", [(0, 0.1307, 0.3081), (2, 0.5, 0.5), (0, None, None)])
-def test_tensor_and_dataloader_pipelines_give_identical_batches(synthetic_data, pad, mean, std):
-    cpu = torch.device("cpu")
-    kw = dict(batch_size=10, test_batch_size=16, device=cpu, seed=7, mean=mean, std=std, pad=pad)
-    tensor_train, tensor_test = common.image_loaders("mnist", synthetic_data, kind="tensor", **kw)
-    dl_train, dl_test = common.image_loaders("mnist", synthetic_data, kind="dataloader", **kw)
+@requires_real_data
+def test_idx_reader_on_the_real_files():
+    ds = common.load_image_dataset("mnist", real_data_dir(), train=False)
+    images, labels = common.load_image_arrays("mnist", real_data_dir(), train=False)
+    assert torch.equal(images, ds.data) and torch.equal(labels, ds.targets)
+
+
+@pytest.mark.parametrize("data", [common.ImageData("mnist", 0.1307, 0.3081),
+                                  common.ImageData("mnist", 0.5, 0.5, pad=2),
+                                  common.ImageData("mnist")])
+def test_tensor_and_dataloader_pipelines_give_identical_batches(synthetic_data, data):
+    kw = dict(batch_size=10, test_batch_size=16, device=CPU, seed=7)
+    tensor_train, tensor_test = common.image_loaders(data, synthetic_data, kind="tensor", **kw)
+    dl_train, dl_test = common.image_loaders(data, synthetic_data, kind="dataloader", **kw)
     assert len(tensor_train) == len(dl_train) == 10  # 96 / 10, last batch partial
+    assert tensor_train.sizes == dl_train.sizes == [10] * 9 + [6]
+    side = 28 + 2 * data.pad
     for epoch in range(2):  # the second epoch must also agree (generator state carries on)
-        batches = list(zip(tensor_train, dl_train, strict=True))
-        for (xt, yt), (xd, yd) in batches:
-            assert xt.shape == xd.shape == (xt.shape[0], 1, 28 + 2 * pad, 28 + 2 * pad)
+        for (xt, yt), (xd, yd) in zip(tensor_train, dl_train, strict=True):
+            assert xt.shape == xd.shape == (xt.shape[0], 1, side, side)
             assert torch.equal(xt, xd) and torch.equal(yt, yd)
     for (xt, yt), (xd, yd) in zip(tensor_test, dl_test, strict=True):
         assert torch.equal(xt, xd) and torch.equal(yt, yd)
 
 
 def test_pipelines_leave_the_global_rng_alone(synthetic_data):
-    kw = dict(batch_size=8, test_batch_size=8, device=torch.device("cpu"), seed=0,
-              mean=0.5, std=0.5)
+    kw = dict(batch_size=8, test_batch_size=8, device=CPU, seed=0)
     for kind in ("tensor", "dataloader"):
-        train, test = common.image_loaders("mnist", synthetic_data, kind=kind, **kw)
+        train, test = common.image_loaders(common.ImageData("mnist", 0.5, 0.5), synthetic_data,
+                                           kind=kind, **kw)
         torch.manual_seed(5)
         for _ in train:
             pass
@@ -111,50 +274,91 @@ def test_pipelines_leave_the_global_rng_alone(synthetic_data):
         assert torch.equal(after_loading, torch.rand(4)), kind
 
 
-def test_smoke_caps_batches(synthetic_data):
-    train, test = common.image_loaders("mnist", synthetic_data, kind="dataloader", batch_size=4,
-                                       test_batch_size=4, device=torch.device("cpu"), seed=0,
-                                       mean=None, std=None, smoke=True)
-    assert len(list(train)) == 3 and len(list(test)) == 3
-
-
-def test_results_json_and_plot(tmp_path):
-    path = common.save_results(tmp_path, "demo", config={"seed": 3, "out_dir": tmp_path},
-                               metrics={"acc": np.float32(0.5)}, history={"loss": [1.0, 0.5]},
-                               device=torch.device("cpu"), wall_time=1.23456)
-    rec = common.load_results(path)
-    assert rec["metrics"]["acc"] == 0.5 and rec["history"]["loss"] == [1.0, 0.5]
-    assert rec["environment"]["torch"] == torch.__version__
-    assert rec["environment"]["seed"] == 3 and rec["environment"]["wall_time_s"] == 1.235
-    png = common.plot_panels(tmp_path / "demo.png", [
-        {"title": "t", "series": {"a": ([1, 2], [3, 4]), "b": ([1, 2], [4, 3], "o")}}])
-    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-
-
-def test_throughput_counts_examples():
-    timer = common.Throughput(torch.device("cpu"))
-    timer.start()
-    sum(range(10000))
-    timer.stop(500)
-    assert timer.examples == 500 and timer.rate > 0
-
-
-@pytest.mark.parametrize("script", ROOT_FILES)
-def test_help_exits_zero(script):
-    proc = subprocess.run([sys.executable, str(ROOT / script), "--help"], capture_output=True,
-                          text=True, cwd=ROOT)
-    assert proc.returncode == 0, proc.stderr
-    assert "--" in proc.stdout
+def test_max_batches_caps_both_pipelines(synthetic_data):
+    for kind in ("tensor", "dataloader"):
+        train, test = common.image_loaders(common.ImageData("mnist"), synthetic_data, kind=kind,
+                                           batch_size=4, test_batch_size=4, device=CPU, seed=0,
+                                           max_batches=3)
+        assert len(list(train)) == 3 and len(list(test)) == 3 and train.sizes == [4, 4, 4]
 
 
 @requires_real_data
 def test_real_mnist_pipelines_agree_on_first_batches():
-    kw = dict(batch_size=64, test_batch_size=1000, device=torch.device("cpu"), seed=1,
-              mean=0.1307, std=0.3081, pad=2)
-    t_train, _ = common.image_loaders("mnist", real_data_dir(), kind="tensor", **kw)
-    d_train, _ = common.image_loaders("mnist", real_data_dir(), kind="dataloader", **kw)
+    kw = dict(batch_size=64, test_batch_size=1000, device=CPU, seed=1)
+    data = common.ImageData("mnist", 0.1307, 0.3081, pad=2)
+    t_train, _ = common.image_loaders(data, real_data_dir(), kind="tensor", **kw)
+    d_train, _ = common.image_loaders(data, real_data_dir(), kind="dataloader", **kw)
     for i, ((xt, yt), (xd, yd)) in enumerate(zip(t_train, d_train)):
         assert torch.equal(xt, xd) and torch.equal(yt, yd)
         if i == 20:
             break
     assert t_train.num_examples == 60000
+
+
+# --------------------------------------------------------------------------- files
+
+def test_results_json_and_plot(tmp_path):
+    png = common.plot_panels(tmp_path / "demo.png", [
+        {"title": "t", "series": {"a": ([1, 2], [3, 4]), "b": ([1, 2], [4, 3], "o")}}])
+    path = common.save_results(tmp_path, "demo", config={"seed": 3, "out_dir": tmp_path},
+                               metrics={"acc": np.float32(0.5), "t": torch.tensor([1, 2])},
+                               history={"loss": [1.0, 0.5]}, device=CPU, wall_time=1.23456,
+                               figures=[png])
+    rec = json.loads(path.read_text())
+    assert rec["metrics"] == {"acc": 0.5, "t": [1, 2]} and rec["history"]["loss"] == [1.0, 0.5]
+    assert rec["environment"]["torch"] == torch.__version__
+    assert rec["environment"]["seed"] == 3 and rec["environment"]["wall_time_s"] == 1.235
+    assert rec["figures"] == ["demo.png"]
+    assert (tmp_path / "demo.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_atomic_write_keeps_the_old_file_when_the_writer_dies(tmp_path):
+    path = tmp_path / "result.json"
+    path.write_text("old")
+    with pytest.raises(KeyboardInterrupt):
+        with common.atomic_write(path) as f:
+            f.write("half of the new")
+            raise KeyboardInterrupt
+    assert path.read_text() == "old"
+    assert list(tmp_path.iterdir()) == [path]  # no temporary left behind
+
+
+def test_two_writers_at_once_never_mix_their_files(tmp_path):
+    path = tmp_path / "shared.json"
+    texts = [json.dumps({"writer": i, "data": [i] * 20000}) for i in range(4)]
+    errors = []
+
+    def write(text):
+        try:
+            for _ in range(10):
+                with common.atomic_write(path) as f:
+                    for start in range(0, len(text), 4096):  # many small writes interleave
+                        f.write(text[start:start + 4096])
+        except Exception as err:  # noqa: BLE001
+            errors.append(err)
+
+    threads = [threading.Thread(target=write, args=(t,)) for t in texts]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert path.read_text() in texts  # one writer's whole file, never a mix
+    assert list(tmp_path.iterdir()) == [path]
+
+
+def test_durable_write_flushes_the_folder(tmp_path, monkeypatch):
+    synced = []
+    monkeypatch.setattr(common, "fsync_dir", lambda folder: synced.append(Path(folder)))
+    with common.atomic_write(tmp_path / "ckpt.pt", "wb", durable=True) as f:
+        f.write(b"x")
+    assert synced == [tmp_path]
+
+
+def test_throughput_returns_each_span():
+    timer = common.Throughput(CPU)
+    timer.start()
+    sum(range(10000))
+    rate = timer.stop(500)
+    assert timer.examples == 500 and rate > 0 and timer.rate == pytest.approx(rate)

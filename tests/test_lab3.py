@@ -1,17 +1,21 @@
 import json
+import re
 
-import pytest
 import torch
-from torch import nn
 
 import lab3_lenet as lab3
+from conftest import run_script
 
 
 def test_d2l_layer_shapes():
-    shapes = lab3.layer_shapes(lab3.d2l_lenet(), torch.zeros(1, 1, 28, 28))
-    sizes = [s for _, s in shapes if _ != "Sigmoid"]
+    shapes, out = lab3.layer_shapes(lab3.d2l_lenet(), torch.zeros(1, 1, 28, 28))
+    assert [name for name, _ in shapes] == ["Conv2d", "Sigmoid", "AvgPool2d", "Conv2d", "Sigmoid",
+                                           "AvgPool2d", "Flatten", "Linear", "Sigmoid", "Linear",
+                                           "Sigmoid", "Linear"]
+    sizes = [s for name, s in shapes if name != "Sigmoid"]
     assert sizes == [[1, 6, 28, 28], [1, 6, 14, 14], [1, 16, 10, 10], [1, 16, 5, 5], [1, 400],
                      [1, 120], [1, 84], [1, 10]]
+    assert out.shape == (1, 10)
 
 
 def test_xavier_uniform_bounds():
@@ -27,41 +31,70 @@ def test_blitz_walkthrough_values(capsys):
     torch.manual_seed(0)
     out = lab3.blitz_walkthrough(torch.device("cpu"))
     printed = capsys.readouterr().out
+    assert out["model_layers"][0] == "(conv1): Conv2d(1, 6, kernel_size=(5, 5), stride=(1, 1))"
+    assert len(out["model_layers"]) == 5
     assert out["num_param_tensors"] == 10 and out["conv1_weight_shape"] == [6, 1, 5, 5]
-    assert out["output_shape"] == [1, 10]
+    assert out["output_shape"] == [1, 10] and out["random_backward_fills_grads"]
     assert "1x256 and 400x120" in out["wrong_size_error"] and "16*4*4 = 256" in printed
-    assert out["grad_fn_chain"][:3] == ["MseLossBackward0", "AddmmBackward0", "ReluBackward0"]
+    # loss.grad_fn.next_functions[0][0] twice, as write-up 003 does: addmm's first input is
+    # fc3's bias, so the third is AccumulateGrad; the ReLU is the addmm's input [1].
+    assert out["grad_fn_chain"] == ["MseLossBackward0", "AddmmBackward0", "AccumulateGrad"]
+    assert out["grad_fn_relu"] == "ReluBackward0"
     assert out["bias_grad_none_before"] and any(v != 0 for v in out["bias_grad_after"])
-    losses = out["sgd_losses"]
-    assert len(losses) == 10 and all(b < a for a, b in zip(losses, losses[1:]))
+    assert out["manual_update_loss"] < out["mse_loss"]
+    assert len(out["sgd_losses"]) == 10 and out["sgd_losses_fall"]
 
 
-@pytest.mark.parametrize("model", ["d2l", "blitz"])
-def test_smoke_runs_on_synthetic_data(tmp_path, synthetic_data, model):
-    out = lab3.main(["--model", model, "--smoke", "--data-dir", str(synthetic_data),
-                     "--out-dir", str(tmp_path), "--device", "cpu"])
-    name = f"lab3_{model}_bs{lab3.SETTINGS[model]['batch_size']}"
-    rec = json.loads((tmp_path / f"{name}.json").read_text())
-    assert rec["history"]["epoch"] == [1]
-    assert rec["config"]["model"] == model and rec["environment"]["device"] == "cpu"
-    assert rec["metrics"]["examples_per_sec"] > 0
-    assert (tmp_path / f"{name}.png").exists()
-    assert 0 <= out["metrics"]["test_acc"] <= 1
+def test_help_shows_each_models_real_defaults():
+    d2l, blitz = run_script("lab3_lenet.py", "--help"), run_script("lab3_lenet.py", "--model",
+                                                                  "blitz", "--help")
+
+    def default(text, flag):
+        options = text.split("options:", 1)[1]
+        block = options.split(flag, 1)[1].split("\n  --", 1)[0]
+        return re.findall(r"\(default: ([^)]*)\)", " ".join(block.split()))
+
+    for flag, want_d2l, want_blitz in (("--epochs EPOCHS", "10", "5"),
+                                       ("--batch-size BATCH_SIZE", "4", "64"),
+                                       ("--lr LR", "0.9", "0.01")):
+        assert default(d2l.stdout, flag) == [want_d2l]
+        assert default(blitz.stdout, flag) == [want_blitz]
+    assert "None" not in d2l.stdout
 
 
-def test_both_pipelines_train_identically(tmp_path, synthetic_data):
+def test_smoke_runs_on_synthetic_data(tmp_path, synthetic_data):
+    for model, batch in (("d2l", 4), ("blitz", 64)):
+        out = lab3.main(["--model", model, "--smoke", "--data-dir", str(synthetic_data),
+                         "--out-dir", str(tmp_path), "--device", "cpu"])
+        name = f"lab3_{model}_bs{batch}"
+        rec = json.loads((tmp_path / f"{name}.json").read_text())
+        assert rec["history"]["epoch"] == [1]
+        assert rec["config"]["model"] == model and rec["environment"]["device"] == "cpu"
+        assert rec["metrics"]["examples_per_sec"] > 0 and rec["figures"] == [f"{name}.png"]
+        assert (tmp_path / f"{name}.png").exists()
+        assert 0 <= out["metrics"]["test_acc"] <= 1
+
+
+def test_both_pipelines_train_identically_and_the_curve_has_five_points(tmp_path,
+                                                                        synthetic_data):
     """Same seed -> same batches -> same weights after training, whichever pipeline."""
     finals = []
     for loader in ("tensor", "dataloader"):
         out = lab3.main(["--epochs", "2", "--batch-size", "8", "--lr", "0.5", "--loader", loader,
                          "--data-dir", str(synthetic_data), "--out-dir", str(tmp_path)])
-        finals.append((out["history"]["train_loss"], out["history"]["test_acc"]))
+        h = out["history"]
+        finals.append((h["train_loss"], h["test_acc"], h["curve_train_loss"]))
     assert finals[0] == finals[1]
+    # 96 examples / 8 = 12 batches: points after batches 2, 4, ..., 12 of each epoch, like d2l
+    assert len(h["curve_epoch"]) == 12 and h["curve_epoch"][5] == 1.0
+    assert h["curve_train_loss"][5] == h["train_loss"][0]  # the last point is the epoch's mean
+    assert (tmp_path / "lab3_d2l_bs8_epochs2_lr0.5.json").exists()
 
 
 def test_blitz_learns_synthetic_data(tmp_path, synthetic_data):
     out = lab3.main(["--model", "blitz", "--no-train", "--out-dir", str(tmp_path)])
-    assert "metrics" not in out
+    assert "test_acc" not in out["metrics"] and out["metrics"]["num_param_tensors"] == 10
+    assert (tmp_path / "lab3_blitz_bs64_notrain.json").exists()
     out = lab3.main(["--model", "blitz", "--epochs", "8", "--batch-size", "8", "--data-dir",
                      str(synthetic_data), "--out-dir", str(tmp_path)])
     assert out["metrics"]["test_acc"] >= 0.9

@@ -1,18 +1,13 @@
 from __future__ import annotations
 
-import pickle
-import subprocess
-import sys
-from pathlib import Path
+import json
 
 import pytest
 import torch
 
 import common
 import mnist_checkpoint as mc
-from conftest import write_image_dataset
-
-ROOT = Path(mc.__file__).resolve().parent
+from conftest import one_line_error, run_script, write_image_dataset
 
 
 @pytest.fixture(scope="module")
@@ -30,37 +25,48 @@ def without_timing(history):
     return {k: v for k, v in history.items() if k != "epoch_seconds"}
 
 
+def checkpoint_name(extra: str = "") -> str:
+    """The checkpoint's name under args_for's settings (tagged with what differs from the
+    tutorial's defaults)."""
+    return f"mnist_checkpoint_batchsize16_testbatchsize20_loginterval3{extra}.pt"
+
+
 @pytest.fixture(scope="module")
 def good_checkpoint(small_mnist, tmp_path_factory):
     out = tmp_path_factory.mktemp("good")
     mc.main(args_for(small_mnist, out, 1))
-    return out / "mnist_checkpoint.pt"
+    return out / checkpoint_name()
 
 
 @pytest.mark.parametrize("loader", ["tensor", "dataloader"])
 def test_resume_equals_uninterrupted_bit_for_bit(small_mnist, tmp_path, loader):
     full = mc.main(args_for(small_mnist, tmp_path / "full", 5, "--loader", loader))
     mc.main(args_for(small_mnist, tmp_path / "split", 2, "--loader", loader))
-    ckpt = tmp_path / "split" / "mnist_checkpoint.pt"
+    ckpt = tmp_path / "split" / checkpoint_name()
     resumed = mc.main(args_for(small_mnist, tmp_path / "split", 5, "--loader", loader,
                                "--resume", str(ckpt)))
     assert without_timing(full["history"]) == without_timing(resumed["history"])
-    for (k, a), b in zip(full["model"].state_dict().items(),
-                         resumed["model"].state_dict().values()):
-        assert torch.equal(a, b), k
-    saved_full = torch.load(tmp_path / "full" / "mnist_checkpoint.pt", weights_only=True)
+    saved_full = torch.load(tmp_path / "full" / checkpoint_name(), weights_only=True)
     saved_split = torch.load(ckpt, weights_only=True)
+    for key, weight in saved_full["model"].items():
+        assert torch.equal(weight, saved_split["model"][key]), key
     for a, b in zip(saved_full["optimizer"]["state"].values(),
                     saved_split["optimizer"]["state"].values()):
         assert torch.equal(a["momentum_buffer"], b["momentum_buffer"])
     assert saved_split["epoch"] == 5 and len(saved_split["history"]["test_acc"]) == 6
+    # The resumed run's JSON lists the figures of both runs.
+    figures = json.loads((tmp_path / "split" / checkpoint_name().replace(".pt", ".json"))
+                         .read_text())["figures"]
+    stem = checkpoint_name()[:-3]
+    assert f"{stem}_loss_2ep.png" in figures and f"{stem}_loss_5ep.png" in figures
 
 
 def test_checkpoint_holds_everything(good_checkpoint):
     state = torch.load(good_checkpoint, weights_only=True)
-    assert {"model", "optimizer", "epoch", "history", "rng", "config"} <= set(state)
+    assert {"model", "optimizer", "epoch", "history", "rng", "config", "device_type"} <= set(state)
     assert {"python", "numpy_key", "torch", "batch_order"} <= set(state["rng"])
     assert state["config"]["lr"] == 0.01 and state["config"]["momentum"] == 0.5
+    assert state["device_type"] == "cpu"
 
 
 def test_killed_write_leaves_previous_checkpoint_intact(good_checkpoint, tmp_path, monkeypatch):
@@ -76,24 +82,31 @@ def test_killed_write_leaves_previous_checkpoint_intact(good_checkpoint, tmp_pat
     with pytest.raises(KeyboardInterrupt):
         mc.save_checkpoint(path, {"format": mc.FORMAT})
     assert path.read_bytes() == before
-    assert not (tmp_path / "ckpt.pt.tmp").exists()
+    assert list(tmp_path.iterdir()) == [path]  # no partial temporary left
     assert mc.load_checkpoint(path, mc.MnistNet())["epoch"] == 1
+
+
+def test_checkpoint_rename_is_made_durable(tmp_path, monkeypatch):
+    synced = []
+    monkeypatch.setattr(common, "fsync_dir", lambda folder: synced.append(folder))
+    mc.save_checkpoint(tmp_path / "c.pt", {"format": mc.FORMAT})
+    assert synced == [tmp_path]
 
 
 def test_ctrl_c_says_where_the_last_good_checkpoint_is(small_mnist, tmp_path, monkeypatch,
                                                        capsys):
     real = mc.train_one_epoch
 
-    def interrupted_in_epoch_2(model, loader, optimizer, epoch, *rest):
+    def interrupted_in_epoch_2(model, forward, loader, optimizer, epoch, *rest):
         if epoch == 2:
             raise KeyboardInterrupt
-        return real(model, loader, optimizer, epoch, *rest)
+        return real(model, forward, loader, optimizer, epoch, *rest)
 
     monkeypatch.setattr(mc, "train_one_epoch", interrupted_in_epoch_2)
     with pytest.raises(KeyboardInterrupt):
         mc.main(args_for(small_mnist, tmp_path, 3))
     err = capsys.readouterr().err
-    ckpt = tmp_path / "mnist_checkpoint.pt"
+    ckpt = tmp_path / checkpoint_name()
     assert f"last good checkpoint: {ckpt} (after epoch 1)" in err
     assert mc.load_checkpoint(ckpt, mc.MnistNet())["epoch"] == 1
 
@@ -102,7 +115,7 @@ class NotATensor:
     pass
 
 
-def make_bad(kind: str, good: Path, tmp_path: Path) -> Path:
+def make_bad(kind: str, good, tmp_path):
     path = tmp_path / f"{kind}.pt"
     if kind == "text":
         path.write_text("this is not a checkpoint\n")
@@ -142,30 +155,61 @@ def test_missing_checkpoint(tmp_path):
         mc.load_checkpoint(tmp_path / "nope.pt", mc.MnistNet())
 
 
-@pytest.mark.parametrize("kind", ["truncated", "pickled-object"])
-def test_bad_checkpoint_on_the_command_line_exits_2_without_traceback(kind, good_checkpoint,
-                                                                     tmp_path, small_mnist):
-    path = make_bad(kind, good_checkpoint, tmp_path)
-    proc = subprocess.run([sys.executable, str(ROOT / "mnist_checkpoint.py"), "--resume",
-                           str(path), "--epochs", "2", "--data-dir", str(small_mnist),
-                           "--out-dir", str(tmp_path / "out")],
-                          capture_output=True, text=True, cwd=ROOT)
-    assert proc.returncode == 2
-    assert "Traceback" not in proc.stderr
-    assert proc.stderr.count("\n") == 1 and "error:" in proc.stderr
+def test_bad_checkpoint_on_the_command_line_is_one_line(good_checkpoint, tmp_path, small_mnist):
+    path = make_bad("pickled-object", good_checkpoint, tmp_path)
+    proc = run_script("mnist_checkpoint.py", "--resume", path, "--epochs", "2", "--data-dir",
+                      small_mnist, "--out-dir", tmp_path / "out")
+    assert one_line_error(proc) and proc.returncode == 2, proc.stderr
 
 
-def test_resume_refuses_other_settings(good_checkpoint, small_mnist, tmp_path):
-    with pytest.raises(common.LabError, match="--lr 0.01 \\(now 0.1\\)"):
-        mc.main(args_for(small_mnist, tmp_path, 2, "--lr", "0.1", "--resume",
-                         str(good_checkpoint)))
+@pytest.mark.parametrize("change, message", [
+    (["--lr", "0.1"], r"--lr 0.01 \(now 0.1\)"),
+    (["--seed", "2"], r"--seed 1 \(now 2\)"),
+    (["--smoke"], r"--smoke False \(now True\)"),
+    (["--deterministic"], r"--deterministic False \(now True\)"),
+])
+def test_resume_refuses_other_settings(good_checkpoint, small_mnist, tmp_path, change, message):
+    with pytest.raises(common.LabError, match=message):
+        mc.main(args_for(small_mnist, tmp_path, 2, *change, "--resume", str(good_checkpoint)))
+    common.seed_everything(0)  # --deterministic was switched on before the refusal
+
+
+def test_resume_refuses_fewer_epochs(good_checkpoint, small_mnist, tmp_path):
     with pytest.raises(common.LabError, match="already holds 1 epochs"):
         mc.main(args_for(small_mnist, tmp_path, 1, "--resume", str(good_checkpoint)))
 
 
+def test_device_rng_states_restore_what_this_machine_has():
+    cuda = [torch.zeros(4, dtype=torch.uint8), torch.ones(4, dtype=torch.uint8)]
+    mps = torch.zeros(4, dtype=torch.uint8)
+    restore, notes = mc.device_rng_plan({"cuda": cuda, "mps": mps}, cuda_devices=1,
+                                        has_mps=False)
+    assert len(restore["cuda"]) == 1 and "mps" not in restore
+    assert any("2 CUDA device(s), this machine has 1" in n for n in notes)
+    assert any("no MPS" in n for n in notes)
+    restore, notes = mc.device_rng_plan({"mps": mps}, cuda_devices=0, has_mps=True)
+    assert torch.equal(restore["mps"], mps) and notes == []
+    assert mc.device_rng_plan({}, cuda_devices=0, has_mps=False) == ({}, [])
+
+
+def test_a_cuda_checkpoint_resumes_on_the_cpu(good_checkpoint, small_mnist, tmp_path, capsys):
+    """A checkpoint written on a GPU machine (device type and CUDA RNG states recorded) loads
+    onto the CPU and training continues, with a note that it is no longer bit-exact."""
+    state = torch.load(good_checkpoint, weights_only=True)
+    state["device_type"] = "cuda"
+    state["rng"]["cuda"] = [torch.zeros(16, dtype=torch.uint8)]
+    path = tmp_path / "from_gpu.pt"
+    torch.save(state, path)
+    out = mc.main(args_for(small_mnist, tmp_path, 2, "--resume", str(path)))
+    printed = capsys.readouterr().out
+    assert out["metrics"]["epochs_done"] == 2
+    assert "written on cuda and resumes on cpu" in printed
+
+
 def test_smoke_writes_json_and_figures(small_mnist, tmp_path):
     out = mc.main(["--smoke", "--data-dir", str(small_mnist), "--out-dir", str(tmp_path)])
-    assert out["metrics"]["epochs_done"] == 1
+    assert out["metrics"]["epochs_done"] == 1 and len(out["metrics"]["example_labels"]) == 6
     for name in ("mnist_checkpoint.json", "mnist_checkpoint_examples.png",
-                 "mnist_checkpoint_loss_1ep.png", "mnist_checkpoint.pt"):
+                 "mnist_checkpoint_predictions_1ep.png", "mnist_checkpoint_loss_1ep.png",
+                 "mnist_checkpoint.pt"):
         assert (tmp_path / name).exists(), name
