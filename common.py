@@ -221,6 +221,15 @@ def run_name(base: str, args: argparse.Namespace, parser: argparse.ArgumentParse
     return "_".join([base, *tags])
 
 
+def setup(args: argparse.Namespace) -> torch.device:
+    """What every lab does first: pick the device, seed everything (with --deterministic where
+    the lab has it), and make sure the output folder can be written, before any work."""
+    device = select_device(args.device)
+    seed_everything(args.seed, getattr(args, "deterministic", False))
+    prepare_out_dir(args.out_dir)
+    return device
+
+
 def config_of(args: argparse.Namespace) -> dict:
     return {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
 

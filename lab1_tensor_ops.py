@@ -190,9 +190,7 @@ def parse_args(argv=None):
 
 def main(argv=None) -> dict:
     args, parser = parse_args(argv)
-    device = common.select_device(args.device)
-    common.seed_everything(args.seed)
-    common.prepare_out_dir(args.out_dir)
+    device = common.setup(args)
     start = time.perf_counter()
     print(f"device: {device}")
     metrics = {}

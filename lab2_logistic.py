@@ -459,9 +459,7 @@ def parse_args(argv=None):
 
 def main(argv=None) -> dict:
     args, parser = parse_args(argv)
-    device = common.select_device(args.device)
-    common.seed_everything(args.seed, args.deterministic)
-    common.prepare_out_dir(args.out_dir)
+    device = common.setup(args)
     epochs = 1 if args.smoke else args.epochs
     print(f"lab2: device {device}, seed {args.seed}")
     metrics, history = {}, {}

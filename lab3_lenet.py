@@ -308,9 +308,7 @@ def parse_args(argv=None):
 
 def main(argv=None) -> dict:
     args, parser = parse_args(argv)
-    device = common.select_device(args.device)
-    common.seed_everything(args.seed, args.deterministic)
-    common.prepare_out_dir(args.out_dir)
+    device = common.setup(args)
     settings = SETTINGS[args.model]
     name = common.run_name(f"lab3_{args.model}_bs{args.batch_size}", args, parser,
                            neutral=("model", "batch_size"))

@@ -225,6 +225,16 @@ def write_split(path: Path, columns: list[str], x: np.ndarray, y: np.ndarray) ->
 
 # --------------------------------------------------------------------------- baselines, training
 
+def standardise(x_tr: np.ndarray, x_te: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Scale features with the training split's mean and std only: the test split must look
+    like unseen data, so nothing about it may leak into the preprocessing. Constant columns
+    (warned about by check_sizes) stay 0: their computed std is not always exactly 0 (the mean
+    can round), and dividing by ~1e-16 would blow them up."""
+    mu, sd = x_tr.mean(axis=0), x_tr.std(axis=0)
+    sd[np.ptp(x_tr, axis=0) == 0] = 1.0
+    return (x_tr - mu) / sd, (x_te - mu) / sd
+
+
 def baselines(x_tr, y_tr, x_te, y_te) -> dict:
     """Test MSE of predicting the train mean, and of ordinary least squares (with intercept)."""
     mean_mse = float(np.mean((y_te - y_tr.mean()) ** 2))
@@ -280,6 +290,16 @@ def fit(model, xt, yt, xv, yv, args, y_scale: float, epochs: int, device) -> dic
             print(f"epoch {epoch:>4}: train loss {train_loss:.4f}  test loss {test_loss:.4f}  "
                   f"test RMSE {row[3]:.4f} (quality points)")
     return history
+
+
+def final_metrics(model, xt, xv, y_tr, y_te, y_mu: float, y_sd: float):
+    """Train and test MSE/RMSE of the trained MLP in quality points, and its test predictions."""
+    pred_te = common.to_host_float64(predict(model, xv).squeeze(1)) * y_sd + y_mu
+    pred_tr = common.to_host_float64(predict(model, xt).squeeze(1)) * y_sd + y_mu
+    test_mse = float(np.mean((pred_te - y_te) ** 2))
+    return {"mlp_test_mse": test_mse, "mlp_test_rmse": test_mse ** 0.5,
+            "mlp_train_rmse": float(np.mean((pred_tr - y_tr) ** 2)) ** 0.5,
+            "n_train": len(y_tr), "n_test": len(y_te)}, pred_te
 
 
 def plot_losses(path: Path, history: dict, normalize_target: bool) -> str:
@@ -344,9 +364,8 @@ def parse_args(argv=None):
 
 def main(argv=None) -> dict:
     args, parser = parse_args(argv)
-    device = common.select_device(args.device)
-    common.seed_everything(args.seed, args.deterministic)
-    out_dir = common.prepare_out_dir(args.out_dir)
+    device = common.setup(args)
+    out_dir = args.out_dir
     name = common.run_name("lab4_wine_mlp", args, parser)
     start = time.perf_counter()
     x_tr, y_tr, x_te, y_te, columns = load_data(args)
@@ -356,15 +375,8 @@ def main(argv=None) -> dict:
         write_split(out_dir / "wine_test.csv", columns, x_te, y_te)
         print(f"wrote {out_dir / 'wine_train.csv'} and {out_dir / 'wine_test.csv'}")
 
-    # Standardise with the training split's statistics only: the test split must look like
-    # unseen data, so nothing about it may leak into the preprocessing.
-    mu, sd = x_tr.mean(axis=0), x_tr.std(axis=0)
-    # Constant columns (warned about above) stay 0. Their computed std is not always exactly 0
-    # (the mean can round), and dividing by ~1e-16 would blow them up.
-    sd[np.ptp(x_tr, axis=0) == 0] = 1.0
-    x_tr, x_te = (x_tr - mu) / sd, (x_te - mu) / sd
+    x_tr, x_te = standardise(x_tr, x_te)
     y_mu, y_sd = (y_tr.mean(), y_tr.std()) if args.normalize_target else (0.0, 1.0)
-    base = baselines(x_tr, y_tr, x_te, y_te)
     print(f"\n{len(y_tr)} train / {len(y_te)} test rows, {x_tr.shape[1]} features, target "
           f"'{columns[-1]}'")
 
@@ -375,14 +387,11 @@ def main(argv=None) -> dict:
     common.check_deterministic(model, xv[:2], yv[:2], F.mse_loss)
     history = fit(model, xt, yt, xv, yv, args, y_sd, 2 if args.smoke else args.epochs, device)
 
-    pred_te = common.to_host_float64(predict(model, xv).squeeze(1)) * y_sd + y_mu
-    pred_tr = common.to_host_float64(predict(model, xt).squeeze(1)) * y_sd + y_mu
-    test_mse = float(np.mean((pred_te - y_te) ** 2))
-    metrics = {"mlp_test_mse": test_mse, "mlp_test_rmse": test_mse ** 0.5,
-               "mlp_train_rmse": float(np.mean((pred_tr - y_tr) ** 2)) ** 0.5, **base,
-               "n_train": len(y_tr), "n_test": len(y_te)}
+    metrics, pred_te = final_metrics(model, xt, xv, y_tr, y_te, y_mu, y_sd)
+    metrics.update(baselines(x_tr, y_tr, x_te, y_te))
     print(f"\ntest RMSE (quality points): MLP {metrics['mlp_test_rmse']:.4f}   "
-          f"train-mean baseline {base['mean_test_rmse']:.4f}   OLS {base['ols_test_rmse']:.4f}")
+          f"train-mean baseline {metrics['mean_test_rmse']:.4f}   "
+          f"OLS {metrics['ols_test_rmse']:.4f}")
     figures = [plot_losses(out_dir / f"{name}_loss.png", history, args.normalize_target),
                plot_predictions(out_dir / f"{name}_pred.png", y_te, pred_te, metrics)]
     common.save_results(out_dir, name, config=common.config_of(args), metrics=metrics,

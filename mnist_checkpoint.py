@@ -326,9 +326,8 @@ def train_epochs(model, forward, train_loader, test_loader, optimizer, args, his
 
 def main(argv=None) -> dict:
     args, parser = parse_args(argv)
-    device = common.select_device(args.device)
-    common.seed_everything(args.seed, args.deterministic)
-    out_dir = common.prepare_out_dir(args.out_dir)
+    device = common.setup(args)
+    out_dir = args.out_dir
     name = common.run_name("mnist_checkpoint", args, parser, neutral=("epochs",))
     ckpt_path = out_dir / f"{name}.pt"
     if args.smoke and args.resume is None:

@@ -14,6 +14,7 @@ Set SMOKE=1 for --smoke and PYTHON for another interpreter (with run_all.sh).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -82,9 +83,9 @@ def chains(steps: list[Step]) -> list[list[int]]:
 
 
 def run_steps(steps: list[Step], out_dir: Path, common_flags: list[str], training_flags:
-              list[str], python: str, jobs: int = 1) -> float:
+              list[str], python: str, jobs: int = 1) -> dict:
     """Run each step in its own process, ``jobs`` at a time (a resume waits for its run); stop
-    at the first failure. Returns the seconds."""
+    at the first failure. Returns each step's seconds and the total."""
     logs = out_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     # Children print UTF-8 whatever the console's code page (Windows consoles default to
@@ -92,6 +93,7 @@ def run_steps(steps: list[Step], out_dir: Path, common_flags: list[str], trainin
     env = {**os.environ, "PYTHONUTF8": "1", "PYTHONIOENCODING": "utf-8",
            "PYTHONUNBUFFERED": "1"}
     failed: list[int] = []
+    seconds = [None] * len(steps)
     lock = threading.Lock()
 
     def run(i: int) -> bool:
@@ -110,8 +112,8 @@ def run_steps(steps: list[Step], out_dir: Path, common_flags: list[str], trainin
                 tail = log.read_text(encoding="utf-8", errors="replace").splitlines()[-20:]
                 print("\n".join(tail), file=sys.stderr, flush=True)
             else:
-                print(f"{head} done in {time.perf_counter() - start:.0f} s (log: {log})",
-                      flush=True)
+                seconds[i] = time.perf_counter() - start
+                print(f"{head} done in {seconds[i]:.0f} s (log: {log})", flush=True)
         return code == 0
 
     def run_chain(chain: list[int]) -> None:
@@ -124,9 +126,18 @@ def run_steps(steps: list[Step], out_dir: Path, common_flags: list[str], trainin
         list(pool.map(run_chain, chains(steps)))
     if failed:
         raise SystemExit(1)
-    seconds = time.perf_counter() - total
-    print(f"all steps done in {seconds:.0f} s")
-    return seconds
+    total = time.perf_counter() - total
+    print(f"all steps done in {total:.0f} s")
+    return {"steps": [{"label": step.label, "command": " ".join([step.script, *step.args]),
+                       "seconds": round(s, 1)} for step, s in zip(steps, seconds)],
+            "total_seconds": round(total, 1), "jobs": jobs}
+
+
+def save_timings(out_dir: Path, timings: dict) -> None:
+    """run_all.json: how long each step took, on which machine (README's step-time table)."""
+    record = {**timings, "environment": common.environment(common.select_device("cpu"))}
+    with common.atomic_write(out_dir / "run_all.json") as f:
+        f.write(json.dumps(record, indent=2) + "\n")
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -182,7 +193,8 @@ def main(argv=None) -> int:
         (["--smoke"] if args.smoke else [])
 
     if args.seeds:
-        run_steps(sweep_steps(), out_dir, flags, training, python, args.jobs)
+        save_timings(out_dir, run_steps(sweep_steps(), out_dir, flags, training, python,
+                                        args.jobs))
         if args.update_reference:
             for path in report.write_all():
                 print(f"updated {path}")
@@ -193,7 +205,8 @@ def main(argv=None) -> int:
         return 0
 
     (out_dir / "mnist_checkpoint.pt").unlink(missing_ok=True)  # the tutorial starts afresh
-    run_steps(reproduction_steps(out_dir), out_dir, flags, training, python, args.jobs)
+    save_timings(out_dir, run_steps(reproduction_steps(out_dir), out_dir, flags, training,
+                                    python, args.jobs))
     if args.smoke:
         return report.main(["--results", str(out_dir), "--smoke"])
     if args.update_reference:

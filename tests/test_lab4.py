@@ -88,6 +88,13 @@ def test_constant_column_is_a_warning_not_a_nan(wine_dir, tmp_path, capsys):
     assert np.isfinite(out["metrics"]["mlp_test_rmse"])
 
 
+def with_cell(lines: list[str], row: int, column: int, value: str) -> list[str]:
+    """``lines`` (a ';'-separated file) with one cell replaced."""
+    cells = lines[row].split(";")
+    cells[column] = value
+    return lines[:row] + [";".join(cells)] + lines[row + 1:]
+
+
 def bad_case(kind: str, tmp: Path) -> tuple[list[str], str]:
     """(arguments, the expected one-line message) for one kind of bad input file."""
     good = write_uci_like(tmp / "good.csv", n=20)
@@ -120,22 +127,13 @@ def bad_case(kind: str, tmp: Path) -> tuple[list[str], str]:
         bad.write_text("\n".join(text))
         return files, r"bad.csv:7: expected 12 columns \(as the header\), found 13"
     if kind == "non-numeric":
-        cells = text[3].split(";")
-        cells[8] = "abc"
-        text[3] = ";".join(cells)
-        bad.write_text("\n".join(text))
+        bad.write_text("\n".join(with_cell(text, 3, 8, "abc")))
         return files, r"bad.csv:4: non-numeric value 'abc' in column 'pH'"
     if kind == "not-finite":
-        cells = text[2].split(";")
-        cells[1] = "inf"
-        text[2] = ";".join(cells)
-        bad.write_text("\n".join(text))
+        bad.write_text("\n".join(with_cell(text, 2, 1, "inf")))
         return files, r"bad.csv:3: value 'inf' in column 'volatile acidity' is not a finite"
     if kind == "missing-value":
-        cells = text[6].split(";")
-        cells[0] = ""
-        text[6] = ";".join(cells)
-        bad.write_text("\n".join(text))
+        bad.write_text("\n".join(with_cell(text, 6, 0, "")))
         return files, r"bad.csv:7: missing value in column 'fixed acidity'"
     if kind == "header-only":
         bad.write_text(text[0] + "\n")

@@ -305,7 +305,32 @@ def render_benchmark(results_dir: Path, lang: str = "en") -> str:
     return benchmark.render(json.loads(path.read_text(encoding="utf-8")), lang)
 
 
+def render_steps(results_dir: Path, lang: str = "en") -> str:
+    """How long each step of the committed run took (run_all.json)."""
+    path = Path(results_dir) / "run_all.json"
+    if not path.exists():
+        return "(no timings yet: run `python run_all.py --update-reference`)"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    env = data["environment"]
+    if lang == "zh":
+        lines = [f"{env['device_name']}（{env['cpu_threads']} 线程，torch {env['torch']}），"
+                 f"依次运行：", "", "| 步骤 | 命令 | 用时 |", "| --- | --- | --- |"]
+        unit, total = "秒", "合计"
+    else:
+        lines = [f"On {env['device_name']} ({env['cpu_threads']} threads, torch {env['torch']}), "
+                 f"one step after another:", "", "| step | command | time |",
+                 "| --- | --- | --- |"]
+        unit, total = "s", "total"
+    for step in data["steps"]:
+        lines.append(f"| {step['label']} | `python {step['command']}` | "
+                     f"{step['seconds']:.0f} {unit} |")
+    lines.append(f"| **{total}** | `bash run_all.sh` | **{data['total_seconds']:.0f} {unit}** "
+                 f"({data['total_seconds'] / 60:.1f} min) |")
+    return "\n".join(lines)
+
+
 BLOCKS = {"results-table": lambda d, rows, lang: render_short(rows, lang),
+          "steps-table": lambda d, rows, lang: render_steps(d, lang),
           "seeds-d2l": lambda d, rows, lang: render_seeds_d2l(d / SWEEPS, lang),
           "seeds-wine": lambda d, rows, lang: render_seeds_wine(d / SWEEPS, lang),
           "seeds-softmax": lambda d, rows, lang: render_seeds_softmax(d / SWEEPS, lang),
