@@ -42,6 +42,7 @@ RUNS_DIR = ROOT / "runs"            # default output folder (git-ignored)
 REFERENCE_DIR = ROOT / "results"    # the committed reference run: run_all --update-reference only
 DATA_ENV = "LABS_DATA_DIR"
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
+ON_WINDOWS = os.name == "nt"
 
 
 class LabError(Exception):
@@ -679,13 +680,34 @@ def prepare_out_dir(path: Path) -> Path:
 def fsync_dir(folder: Path) -> None:
     """Flush a folder's entries, so a rename inside it survives a power cut (as databases do).
     Windows cannot open a folder for this; NTFS journals the rename itself."""
-    if os.name == "nt":
+    if ON_WINDOWS:
         return
     fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _replace(tmp: str, path: Path) -> None:
+    """os.replace, patient on Windows: there a rename over a file that another program holds
+    open (an indexer, a virus scanner, an editor) is refused for as long as it is open."""
+    for wait in (0.05, 0.1, 0.2, 0.4, 0.8, 1.6, None):
+        try:
+            os.replace(tmp, path)
+            return
+        except PermissionError:
+            if not ON_WINDOWS or wait is None:
+                raise
+            time.sleep(wait)
+
+
+def console_safe() -> None:
+    """Print anything to any console: a character the output's encoding lacks (a redirected
+    Windows console uses its code page) is replaced instead of stopping the program."""
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
 
 
 @contextlib.contextmanager
@@ -707,7 +729,7 @@ def atomic_write(path: Path, mode: str = "w", *, durable: bool = False):
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, 0o644)  # mkstemp makes it owner-only
-        os.replace(tmp, path)
+        _replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)

@@ -11,7 +11,7 @@ Reproduces, with the write-ups' own tensors so that every printed value can be c
     accumulating 4 -> 5 until ``grad.zero_()`` gives 0.
 (003's blitz network is part of lab3_lenet.py --model blitz.)
 
-Run:      python lab1_tensor_ops.py            (about a second on a laptop CPU)
+Run:      python lab1_tensor_ops.py            (about 3 s on a 2-core CPU, most of it importing torch)
 """
 from __future__ import annotations
 

@@ -16,8 +16,8 @@ batch size 4 (loss 0.338, train acc 0.875, test acc 0.867); the book used 256 (0
     python lab3_lenet.py --batch-size 256                   # the book's setting
     python lab3_lenet.py --model blitz                      # walkthrough + MNIST training
 
-Time on a 2-core laptop-class CPU (run_all.sh): batch 4 about 3 minutes, batch 256 about 40 s,
-blitz about 30 s. Examples/sec counts the training passes only (every batch's fetch, forward,
+Time on a 2-core CPU (the reference run of run_all): batch 4 about 5 minutes, batch 256 about
+1 minute, blitz about 45 s. Examples/sec counts the training passes only (every batch's fetch, forward,
 backward and update; evaluation excluded), like the book's Timer.
 """
 from __future__ import annotations

@@ -7,7 +7,7 @@ and about 97% after epoch 3; resuming to epoch 8 reaches about 98%. Figures: six
 from a shuffled test batch with their labels, the same digits with the trained network's
 predictions, and the train loss (line) and test loss (dots) against examples seen.
 
-    python mnist_checkpoint.py                                       # epochs 1-3, ~20 s on a CPU
+    python mnist_checkpoint.py                                       # epochs 1-3, ~30 s on a CPU
     python mnist_checkpoint.py --resume runs/mnist_checkpoint.pt --epochs 8   # epochs 4-8
 
 A checkpoint (``<out-dir>/<name>.pt``) holds model and optimizer state, the epoch, the loss

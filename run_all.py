@@ -39,6 +39,15 @@ class Step:
     trains: bool = True     # takes the training flags (--smoke, --data-dir); lab1 does not
 
 
+def shown(path: Path) -> str:
+    """A path as the steps use it: relative to the repository (where they run) when inside it,
+    so logs and the step table read the same on every machine."""
+    try:
+        return str(Path(path).resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
 def reproduction_steps(out_dir: Path) -> list[Step]:
     """Every lab at the write-ups' settings, in the order the write-ups come."""
     return [
@@ -51,11 +60,11 @@ def reproduction_steps(out_dir: Path) -> list[Step]:
         Step("lab4: wine MLP (003)", "lab4_wine_mlp.py"),
         Step("mnist: tutorial epochs 1-3 (001)", "mnist_checkpoint.py", ("--epochs", "3")),
         Step("mnist: resume epochs 4-8 (001)", "mnist_checkpoint.py",
-             ("--epochs", "8", "--resume", str(out_dir / "mnist_checkpoint.pt"))),
+             ("--epochs", "8", "--resume", shown(out_dir / "mnist_checkpoint.pt"))),
     ]
 
 
-SWEEP_SEEDS = {"d2l": (0, 1, 2), "wine": (0, 1, 2, 3, 4), "softmax": (0, 1, 2, 3, 4)}
+SWEEP_SEEDS = {"d2l": (0, 1, 2), "wine": (0, 1, 2, 3, 4), "lab2": (0, 1, 2, 3, 4)}
 
 
 def sweep_steps() -> list[Step]:
@@ -66,8 +75,8 @@ def sweep_steps() -> list[Step]:
                        ("--batch-size", str(batch), "--seed", str(s))) for s in SWEEP_SEEDS["d2l"]]
     steps += [Step(f"sweep: wine MLP, seed {s}", "lab4_wine_mlp.py", ("--seed", str(s)))
               for s in SWEEP_SEEDS["wine"]]
-    steps += [Step(f"sweep: softmax regression, seed {s}", "lab2_logistic.py",
-                   ("--part", "softmax", "--seed", str(s))) for s in SWEEP_SEEDS["softmax"]]
+    steps += [Step(f"sweep: logistic + softmax regression, seed {s}", "lab2_logistic.py",
+                   ("--seed", str(s))) for s in SWEEP_SEEDS["lab2"]]
     return steps
 
 
@@ -149,7 +158,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="every step on capped loops (seconds each); default from $SMOKE")
     parser.add_argument("--seeds", action="store_true",
                         help="run the seed sweeps (d2l LeNet seeds 0-2 at batch 4 and 256, "
-                             "wine and softmax seeds 0-4; ~15 minutes on a 2-core CPU)")
+                             "wine and lab2 seeds 0-4; ~25 minutes on a 2-core CPU)")
     parser.add_argument("--update-reference", action="store_true",
                         help="maintainers: write into results/ (the committed reference) and "
                              "rewrite README.md, README.zh-CN.md and results/LEDGER.md")
@@ -174,6 +183,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def main(argv=None) -> int:
+    common.console_safe()
     args = parse_args(argv)
     python = os.environ.get("PYTHON") or sys.executable
     if args.update_reference:
@@ -188,7 +198,7 @@ def main(argv=None) -> int:
     except common.LabError as err:
         print(f"run_all: error: {err}", file=sys.stderr)
         return 2
-    flags = ["--device", args.device, "--out-dir", str(out_dir)]
+    flags = ["--device", args.device, "--out-dir", shown(out_dir)]
     training = (["--data-dir", str(args.data_dir)] if args.data_dir else []) + \
         (["--smoke"] if args.smoke else [])
 

@@ -362,3 +362,22 @@ def test_throughput_returns_each_span():
     sum(range(10000))
     rate = timer.stop(500)
     assert timer.examples == 500 and rate > 0 and timer.rate == pytest.approx(rate)
+
+
+def test_rename_waits_for_a_file_windows_holds_open(tmp_path, monkeypatch):
+    """On Windows a rename over a file that another program has open is refused until it is
+    closed; atomic_write retries for a while (and elsewhere never needs to)."""
+    real, refusals = common.os.replace, []
+
+    def busy_twice(src, dst):
+        if len(refusals) < 2:
+            refusals.append(dst)
+            raise PermissionError(13, "The process cannot access the file")
+        real(src, dst)
+
+    monkeypatch.setattr(common, "ON_WINDOWS", True)
+    monkeypatch.setattr(common.os, "replace", busy_twice)
+    monkeypatch.setattr(common.time, "sleep", lambda seconds: None)
+    with common.atomic_write(tmp_path / "r.json") as f:
+        f.write("{}")
+    assert len(refusals) == 2 and (tmp_path / "r.json").read_text() == "{}"

@@ -5,7 +5,7 @@ pipelines feed identical batches; final weights are compared where the arithmeti
 The machine's speed drifts by ~10-30% over minutes, so kernel and loop comparisons interleave
 their variants over several rounds and report the median.
 
-    python tools/benchmark.py                 # everything, ~15 minutes on a 2-core CPU
+    python tools/benchmark.py                 # everything, ~25 minutes on a 2-core CPU
     python tools/benchmark.py --quick         # shorter rounds, no 10-epoch compile run
     python tools/benchmark.py --write         # save results/benchmark.json, update the READMEs
 
@@ -147,13 +147,17 @@ def timed(fn, *args, device) -> tuple[float, int]:
 
 
 def interleaved(variants: dict, rounds: int) -> dict:
-    """Run each variant once per round, in turn; examples/sec per round and their median."""
+    """Run each variant once per round, in turn; examples/sec per round, their median, and
+    each variant's speed-up over the first as the median of per-round ratios (a round's
+    variants run back to back, so the machine's slow drift cancels in the ratio)."""
     rates = {name: [] for name in variants}
     for _ in range(rounds):
         for name, run in variants.items():
             seconds, seen = run()
             rates[name].append(seen / seconds)
-    return {name: {"median": statistics.median(r), "min": min(r), "max": max(r), "rounds": r}
+    base = rates[next(iter(variants))]
+    return {name: {"median": statistics.median(r), "min": min(r), "max": max(r), "rounds": r,
+                   "speedup": statistics.median(a / b for a, b in zip(r, base))}
             for name, r in rates.items()}
 
 
@@ -214,9 +218,8 @@ def kernels(device, data_dir, seed: int, rounds: int, examples: int) -> list[dic
                         "conv plan": run(plan, bare_steps),
                         "conv plan + new loop": run(plan, new_loop)}
         result = interleaved(variants, rounds)
-        base = result["old default"]["median"]
         row = {"case": case.name, "plan": plan.__dict__, "steps": cap, "variants": result,
-               "speedup": {k: v["median"] / base for k, v in result.items()}}
+               "speedup": {k: v["speedup"] for k, v in result.items()}}
         rows.append(row)
         print(f"kernels    {case.name:<42} " + "  ".join(
             f"{k} {v['median']:,.0f} ({row['speedup'][k]:.2f}x)" for k, v in result.items()),
@@ -241,12 +244,11 @@ def anatomy(device, data_dir, seed: int, rounds: int, examples: int) -> dict:
 
     result = interleaved({"bare step": run(bare_steps), "old loop": run(old_loop),
                           "new loop": run(new_loop)}, rounds)
-    base = result["bare step"]["median"]
     print("anatomy    batch-4 step: " + "  ".join(
-        f"{k} {v['median']:,.0f} ({v['median'] / base:.2f} of bare)" for k, v in result.items()),
+        f"{k} {v['median']:,.0f} ({v['speedup']:.2f} of bare)" for k, v in result.items()),
         flush=True)
     return {"steps": steps, "variants": result,
-            "of_bare": {k: v["median"] / base for k, v in result.items()}}
+            "of_bare": {k: v["speedup"] for k, v in result.items()}}
 
 
 def compile_run(device, data_dir, seed: int, epochs: int) -> dict:
@@ -326,8 +328,10 @@ TEXT = {
     "en": {"head": "Measured by `python tools/benchmark.py` on {cpu} ({threads} threads, torch "
                    "{torch}), in one process; examples/sec, medians of interleaved rounds.",
            "kernels": "**Kernels per batch size** (`common.conv_plan`; training step, same "
-                      "batches) against the old default, oneDNN in the default layout:",
-           "kcols": "| lab, setting | old default | now | speed-up |",
+                      "batches) against the old default, oneDNN in the default layout "
+                      "({rounds} interleaved rounds; the speed-up is the median of per-round "
+                      "ratios, its range in brackets):",
+           "kcols": "| lab, setting | old default ex/s | now ex/s | speed-up |",
            "anatomy": "**Batch-4 step** with the kernels it now uses: the old loop kept "
                       "{old:.2f} of the bare step's speed, the new loop keeps {new:.2f}.",
            "compile": "**`--compile`, d2l LeNet at batch 256, {epochs} epochs** (whole "
@@ -346,8 +350,8 @@ TEXT = {
     "zh": {"head": "由 `python tools/benchmark.py` 在 {cpu}（{threads} 线程，torch {torch}）上于同一"
                    "进程内测得；单位为每秒样本数，取交替多轮的中位数。",
            "kernels": "**按批量大小选择卷积内核**（`common.conv_plan`；训练步，相同批次），对比原默认"
-                      "（oneDNN，默认内存布局）：",
-           "kcols": "| 实验与设置 | 原默认 | 现在 | 加速比 |",
+                      "（oneDNN，默认内存布局）；交替运行 {rounds} 轮，加速比取各轮比值的中位数，括号内为范围：",
+           "kcols": "| 实验与设置 | 原默认每秒样本 | 现在每秒样本 | 加速比 |",
            "anatomy": "**批量大小 4 的一步**（使用现在的内核）：旧循环保留裸训练步速度的 {old:.2f}，"
                       "新循环保留 {new:.2f}。",
            "compile": "**`--compile`，d2l LeNet，批量大小 256，{epochs} 轮**（整个 `fit()`：训练加"
@@ -369,13 +373,15 @@ def render(data: dict, lang: str = "en") -> str:
     lines = [t["head"].format(cpu=env["device_name"], threads=env["cpu_threads"],
                               torch=env["torch"]), ""]
     if data.get("kernels"):
-        lines += [t["kernels"], "", t["kcols"], "| --- | --- | --- | --- |"]
+        rounds = len(data["kernels"][0]["variants"]["old default"]["rounds"])
+        lines += [t["kernels"].format(rounds=rounds), "", t["kcols"], "| --- | --- | --- | --- |"]
         for row in data["kernels"]:
             now = "conv plan + new loop" if "conv plan + new loop" in row["variants"] \
                 else "conv plan"
-            lines.append(f"| {row['case']} | {row['variants']['old default']['median']:,.0f} | "
-                         f"{row['variants'][now]['median']:,.0f} | "
-                         f"{row['speedup'][now]:.2f}x |")
+            old, new = row["variants"]["old default"], row["variants"][now]
+            ratios = [a / b for a, b in zip(new["rounds"], old["rounds"])]
+            lines.append(f"| {row['case']} | {old['median']:,.0f} | {new['median']:,.0f} | "
+                         f"{row['speedup'][now]:.2f}x ({min(ratios):.2f}-{max(ratios):.2f}) |")
         lines.append("")
     if data.get("anatomy"):
         a = data["anatomy"]["of_bare"]
@@ -428,7 +434,7 @@ def main(argv=None) -> int:
     device = common.select_device(args.device)
     data_dir = common.resolve_data_dir(args.data_dir)
     wanted = set(args.sections or ("pipelines", "kernels", "anatomy", "compile", "peer"))
-    rounds, examples = (2, 4000) if args.quick else (5, 12000)
+    rounds, examples = (2, 4000) if args.quick else (9, 12000)
 
     data = {"environment": common.environment(device)}
     if "kernels" in wanted:

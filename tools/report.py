@@ -165,14 +165,17 @@ def fmt(value, limit: int = 70) -> str:
     if isinstance(value, str):
         text = value
     else:
-        text = json.dumps(value, ensure_ascii=False).replace(" ", "")
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
         text = re.sub(r"(\d+\.\d{4})\d+", r"\1", text)
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def exact_fmt(row: Row, value) -> str:
-    """Exact rows show the number as stored (every digit); others are rounded."""
-    if row.rule == "exact" and isinstance(value, float):
+    """Exact rows, and rows whose tolerance is finer than 4 decimals, show the number as stored
+    (every digit); others are rounded."""
+    fine = row.rule == "exact" or (row.rule == "abs" and row.tol < 5e-5) or \
+        (row.rule == "max" and isinstance(row.check_target, float) and row.check_target < 1e-4)
+    if fine and isinstance(value, float):
         return repr(value)
     return fmt(value)
 
@@ -297,6 +300,23 @@ def render_seeds_softmax(sweeps_dir: Path, lang: str = "en") -> str:
     return "\n".join(lines)
 
 
+def render_seeds_logistic(sweeps_dir: Path, lang: str = "en") -> str:
+    """The logistic runs' loss sums over seeds: the first epochs depend on the initial weight,
+    later ones agree; the write-up's values for comparison."""
+    head = ("| seed | torch.nn epoch 1 | epoch 4 | epoch 5 | epoch 10 | defect epoch 1 | "
+            "epoch 3 | epoch 10 |" if lang == "en" else
+            "| 种子 | torch.nn 第1轮 | 第4轮 | 第5轮 | 第10轮 | 缺陷 第1轮 | 第3轮 | 第10轮 |")
+    lines = [head, "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    rows = [(rec["config"]["seed"], rec["history"]["nn"]["loss_sum"],
+             rec["history"]["defect"]["loss_sum"])
+            for rec in sweep_records(sweeps_dir, "lab2_logistic")]
+    rows.append(("write-up" if lang == "en" else "实验报告", ledger.NN_LOSS, ledger.DEFECT_LOSS))
+    for seed, nn_loss, defect in rows:
+        lines.append(f"| {seed} | {nn_loss[0]:.2f} | {nn_loss[3]:.2f} | {nn_loss[4]:.2f} | "
+                     f"{nn_loss[9]:.2f} | {defect[0]:.2f} | {defect[2]:.2f} | {defect[9]:.2f} |")
+    return "\n".join(lines)
+
+
 def render_benchmark(results_dir: Path, lang: str = "en") -> str:
     path = Path(results_dir) / BENCHMARK
     if not path.exists():
@@ -334,6 +354,7 @@ BLOCKS = {"results-table": lambda d, rows, lang: render_short(rows, lang),
           "seeds-d2l": lambda d, rows, lang: render_seeds_d2l(d / SWEEPS, lang),
           "seeds-wine": lambda d, rows, lang: render_seeds_wine(d / SWEEPS, lang),
           "seeds-softmax": lambda d, rows, lang: render_seeds_softmax(d / SWEEPS, lang),
+          "seeds-logistic": lambda d, rows, lang: render_seeds_logistic(d / SWEEPS, lang),
           "benchmark-table": lambda d, rows, lang: render_benchmark(d, lang)}
 
 
@@ -417,6 +438,7 @@ def main(argv=None) -> int:
     mode.add_argument("--compare", type=Path, metavar="REFERENCE",
                       help="also compare these results with a reference folder")
     args = parser.parse_args(argv)
+    common.console_safe()
     readmes = ({"zh" if "zh" in args.readme.name else "en": args.readme} if args.readme
                else READMES)
 
