@@ -307,13 +307,16 @@ def seed_everything(seed: int, deterministic: bool = False) -> None:
     torch.backends.cudnn.benchmark = False
 
 
-def check_deterministic(model, x: torch.Tensor, y: torch.Tensor, loss_fn) -> None:
+def check_deterministic(model, batches, loss_fn) -> None:
     """With --deterministic, run one forward and backward pass on a throwaway copy of the model
     before training: an op with no deterministic kernel on this device (max-pool's backward on
     CUDA, for one) then stops the run at start-up with one line, not mid-run with a traceback.
-    The random streams are restored afterwards, so the real run draws exactly what it would."""
+    `batches` is any iterable of (x, y), a test loader say; its first batch is fetched only when
+    the check runs. The random streams are restored afterwards, so the real run draws exactly
+    what it would."""
     if not torch.are_deterministic_algorithms_enabled():
         return
+    x, y = next(iter(batches))
     probe = copy.deepcopy(model)
     devices = [x.device] if x.device.type in ("cuda", "mps") else []
     with torch.random.fork_rng(devices=devices, device_type=x.device.type):

@@ -389,7 +389,7 @@ def run_softmax(run: SoftmaxRun, device, data_dir, *, epochs: int, batch_size: i
         device=device, seed=seed, workers=workers, max_batches=max_batches)
     forward, optimizer, loss_fn, module = softmax_model(run, device)
     if module is not None:
-        common.check_deterministic(module, *next(iter(test_loader)), loss_fn)
+        common.check_deterministic(module, test_loader, loss_fn)
     train_forward = common.maybe_compile(forward, compile_model, batch_size, device)
 
     history = {"epoch": [], "train_loss": [], "train_loss_sum": [], "test_loss": [],

@@ -332,7 +332,7 @@ def main(argv=None) -> dict:
             test_batch_size=TEST_BATCH_SIZE, device=device, seed=args.seed,
             workers=args.workers, max_batches=3 if args.smoke else None)
         model = common.conv_plan(device, args.batch_size).prepare(model.to(device))
-        common.check_deterministic(model, *next(iter(test_loader)), F.cross_entropy)
+        common.check_deterministic(model, test_loader, F.cross_entropy)
         # foreach: one kernel per step for all parameters instead of one per tensor.
         optimizer = torch.optim.SGD(model.parameters(), lr=args.lr,
                                     momentum=settings["momentum"], foreach=True)

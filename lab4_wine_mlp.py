@@ -384,7 +384,7 @@ def main(argv=None) -> dict:
     yt = common.to_device_float32((y_tr - y_mu) / y_sd, device).unsqueeze(1)
     yv = common.to_device_float32((y_te - y_mu) / y_sd, device).unsqueeze(1)
     model = WineMLP(x_tr.shape[1], args.hidden, args.activation, args.dropout).to(device)
-    common.check_deterministic(model, xv[:2], yv[:2], F.mse_loss)
+    common.check_deterministic(model, [(xv[:2], yv[:2])], F.mse_loss)
     history = fit(model, xt, yt, xv, yv, args, y_sd, 2 if args.smoke else args.epochs, device)
 
     metrics, pred_te = final_metrics(model, xt, xv, y_tr, y_te, y_mu, y_sd)

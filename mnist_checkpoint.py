@@ -340,7 +340,7 @@ def main(argv=None) -> dict:
         workers=args.workers, max_batches=3 if args.smoke else None)
     model = common.conv_plan(device, args.batch_size).prepare(MnistNet().to(device))
     optimizer = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum)
-    common.check_deterministic(model, *next(iter(test_loader)), F.nll_loss)
+    common.check_deterministic(model, test_loader, F.nll_loss)
 
     with torch.backends.cudnn.flags(enabled=False):  # as the tutorial: reproducible GPU convs
         if args.resume is not None:

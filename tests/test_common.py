@@ -95,18 +95,19 @@ class _NoDeterministicKernel(nn.Module):
 
 def test_deterministic_check_stops_at_start_up_with_one_line():
     x, y = torch.zeros(2, 3), torch.zeros(2, dtype=torch.long)
-    common.check_deterministic(_NoDeterministicKernel(), x, y, nn.functional.cross_entropy)
+    # Off (the default): returns at once, without fetching a batch (None would fail to iterate).
+    common.check_deterministic(_NoDeterministicKernel(), None, nn.functional.cross_entropy)
     common.seed_everything(0, deterministic=True)
     try:
         with pytest.raises(common.LabError, match="--deterministic on cpu: max_pool2d") as info:
-            common.check_deterministic(_NoDeterministicKernel(), x, y,
+            common.check_deterministic(_NoDeterministicKernel(), [(x, y)],
                                        nn.functional.cross_entropy)
         assert "\n" not in str(info.value)
         model = nn.Linear(3, 4)
         torch.manual_seed(7)
         expected = torch.rand(3)
         torch.manual_seed(7)
-        common.check_deterministic(model, x, y, nn.functional.cross_entropy)
+        common.check_deterministic(model, [(x, y)], nn.functional.cross_entropy)
         assert torch.equal(torch.rand(3), expected)  # the probe left the RNG as it was
         assert model.weight.grad is None              # ... and the model untouched
     finally:
