@@ -183,6 +183,17 @@ def test_out_dir_that_cannot_exist_is_refused_before_anything_runs(tmp_path):
     assert common.prepare_out_dir(tmp_path / "a" / "b").is_dir()
 
 
+def test_out_dir_without_write_permission_is_one_line(tmp_path, monkeypatch):
+    # The tests may run as root, who may write anywhere, so the refusal is simulated at the
+    # probe file that prepare_out_dir creates.
+    def refuse(**kwargs):
+        raise PermissionError(13, "Permission denied")
+    monkeypatch.setattr(common.tempfile, "TemporaryFile", refuse)
+    with pytest.raises(common.LabError, match="no permission to write there") as info:
+        common.prepare_out_dir(tmp_path / "locked")
+    assert "\n" not in str(info.value)
+
+
 def test_data_dir_precedence_and_a_file_in_its_place(monkeypatch, tmp_path):
     monkeypatch.delenv(common.DATA_ENV, raising=False)
     assert common.resolve_data_dir(None) == ROOT / "data"
