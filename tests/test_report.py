@@ -4,6 +4,7 @@ fails; smoke mode fails when a value a row reads is gone."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -37,6 +38,16 @@ def edit(results: Path, name: str, change) -> None:
 
 def test_committed_generated_files_are_current():
     assert report.main(["--check"]) == 0
+
+
+def test_a_runs_summary_points_at_its_own_ledger(copy, capsys):
+    results, _ = copy
+    assert report.main(["--results", str(results)]) == 0
+    summary = capsys.readouterr().out.splitlines()[-1]
+    assert f"[{results / report.LEDGER_FILE}]" in summary      # not the committed one
+    (results / report.LEDGER_FILE).unlink()
+    assert report.main(["--results", str(results)]) == 0
+    assert re.search(r"The full ledger has \d+ rows", capsys.readouterr().out)  # no dead link
 
 
 @pytest.mark.parametrize("target", ["en", "zh", "ledger"])

@@ -225,8 +225,9 @@ HEADERS = {"en": "| lab | quantity | published | source | ours | tolerance | |",
            "zh": "| 实验 | 数值 | 发表值 | 来源 | 我们的结果 | 容差 | |"}
 
 
-def render_short(rows, lang: str = "en") -> str:
-    """The README's table: the headline rows of the ledger."""
+def render_short(rows, lang: str = "en", ledger_link: str | None = "results/LEDGER.md") -> str:
+    """The README's table: the headline rows of the ledger, and the ledger's counts (linked to
+    ``ledger_link``, or unlinked when None)."""
     lines = [HEADERS[lang], "| --- | --- | --- | --- | --- | --- | --- |"]
     order = ["lab1", "lab2", "lab3", "lab4", "mnist"]
     for row, value, status in sorted(rows, key=lambda r: order.index(r[0].lab or "mnist")):
@@ -238,12 +239,13 @@ def render_short(rows, lang: str = "en") -> str:
                      f"{rule_text(row)} | {status_cell(row, status, lang)} |")
     c, shown = counts(rows), sum(1 for r, *_ in rows if r.headline)
     if lang == "zh":
-        lines.append(f"\n上表为{shown}个主要数值。完整清单 [results/LEDGER.md](results/LEDGER.md) 共"
+        link = f" [{ledger_link}]({ledger_link}) " if ledger_link else ""
+        lines.append(f"\n上表为{shown}个主要数值。完整清单{link}共"
                      f" {len(rows)} 行：{c[PASS]} 行通过，{c[DEVIATION]} 行为有说明的偏差，"
                      f"{c[FAIL]} 行失败。")
     else:
-        lines.append(f"\n{shown} headline values. The full ledger, "
-                     f"[results/LEDGER.md](results/LEDGER.md), has {len(rows)} rows: "
+        link = f", [{ledger_link}]({ledger_link})," if ledger_link else ""
+        lines.append(f"\n{shown} headline values. The full ledger{link} has {len(rows)} rows: "
                      f"{c[PASS]} pass, {c[DEVIATION]} documented deviations, {c[FAIL]} fail.")
     return "\n".join(lines)
 
@@ -451,7 +453,11 @@ def main(argv=None) -> int:
             return 1
         print(f"smoke: all {len(rows)} ledger values present in {args.results}")
         return 0
-    print(render_short(rows))
+    # The reference's ledger is linked as the README links it; another run's, by its path.
+    ledger_file = args.results / LEDGER_FILE
+    same = args.results.resolve() == common.REFERENCE_DIR.resolve()
+    print(render_short(rows, ledger_link="results/LEDGER.md" if same else
+                       str(ledger_file) if ledger_file.exists() else None))
     status = 0
     failed = [f"{r.writeup} {r.quantity}" for r, _, s in rows if s == FAIL]
     if failed:
