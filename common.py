@@ -343,11 +343,10 @@ def sync(device: torch.device) -> None:
 # 2-core AMD EPYC (numbers in README, "Speed"); the direction matches the AVX-512 Intel numbers
 # of issue 13:
 # - up to SMALL_BATCH images per step, PyTorch's native convolution: oneDNN's fixed cost per
-#   call dominates at 4 images (native is ~1.3x faster per step), and one thread: a 4-image step
-#   has nothing to split (1 and 2 threads measured the same), and a single thread keeps the
-#   result independent of the machine's number of cores;
-# - above it, oneDNN with the model in channels-last layout: its weight-gradient kernel for a
-#   1-channel input is ~3x faster in that layout (1.4-1.7x per step for all three CNNs).
+#   call dominates at 4 images, and one thread: a 4-image step has little to split, and a single
+#   thread keeps the result independent of the machine's number of cores;
+# - above it, oneDNN with the model in channels-last layout, faster per step than oneDNN in
+#   the default layout for all three CNNs at batch 64 and 256.
 SMALL_BATCH = 8
 
 
@@ -642,20 +641,20 @@ def image_loaders(data: ImageData, data_dir: Path, *, kind: str, batch_size: int
     made = []
     for train, bs in ((True, batch_size), (False, test_batch_size)):
         limit = None if max_batches is None else max_batches * bs
-        common = dict(shuffle=train, generator=generator if train else None, device=device,
+        shared = dict(shuffle=train, generator=generator if train else None, device=device,
                       max_batches=max_batches)
         if kind == "tensor":
             images, labels = load_image_arrays(data.name, data_dir, train)
             n = limit or len(labels)
             made.append(TensorBatches(normalise_images(images[:n], data), labels[:n], bs,
-                                      **common))
+                                      **shared))
         elif kind == "dataloader":
             from torch.utils.data import Subset  # noqa: PLC0415
 
             ds = load_image_dataset(data.name, data_dir, train, standard_transform(data))
             if limit:
                 ds = Subset(ds, range(min(limit, len(ds))))
-            made.append(DeviceLoader(ds, bs, workers=workers, **common))
+            made.append(DeviceLoader(ds, bs, workers=workers, **shared))
         else:
             raise LabError(f"unknown loader '{kind}': use tensor or dataloader")
     return made[0], made[1]

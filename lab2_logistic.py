@@ -473,17 +473,17 @@ def main(argv=None) -> dict:
                     "compile_model": args.compile}
         part_metrics = logistic_checks()
         more, part_history = logistic_part(samples=samples, **settings)
-        part_metrics.update(more)
+        part_metrics = common.jsonable({**part_metrics, **more})
         name = common.run_name("lab2_logistic", args, parser)
         figure = common.plot_panels(args.out_dir / f"{name}.png", [{
             "title": "loss per epoch (sum of batch means)", "xlabel": "epoch",
             "series": {k: (h["epoch"], h["loss_sum"]) for k, h in part_history.items()}}])
         common.save_results(args.out_dir, name,
                             config={**common.config_of(args), **settings, "samples": samples},
-                            metrics=common.jsonable(part_metrics), history=part_history,
+                            metrics=part_metrics, history=part_history,
                             device=torch.device("cpu"), wall_time=time.perf_counter() - start,
                             figures=[figure])
-        metrics["logistic"], history["logistic"] = common.jsonable(part_metrics), part_history
+        metrics["logistic"], history["logistic"] = part_metrics, part_history
     if args.part in ("softmax", "all"):
         start = time.perf_counter()
         settings = {"epochs": epochs, "batch_size": args.batch_size or SOFTMAX_BATCH,
@@ -494,12 +494,12 @@ def main(argv=None) -> dict:
         name = common.run_name("lab2_softmax", args, parser)
         more, part_history, figure = softmax_part(
             device, common.resolve_data_dir(args.data_dir), args.out_dir, name, **settings)
-        part_metrics.update(more)
+        part_metrics = common.jsonable({**part_metrics, **more})
         common.save_results(args.out_dir, name, config={**common.config_of(args), **settings},
-                            metrics=common.jsonable(part_metrics), history=part_history,
+                            metrics=part_metrics, history=part_history,
                             device=device, wall_time=time.perf_counter() - start,
                             figures=[figure])
-        metrics["softmax"], history["softmax"] = common.jsonable(part_metrics), part_history
+        metrics["softmax"], history["softmax"] = part_metrics, part_history
     return {"metrics": metrics, "history": history}
 
 

@@ -69,16 +69,24 @@ class Case:
     momentum: float = 0.0
 
 
-D2L = lab3_lenet.SETTINGS["d2l"]["data"]
+# The labs' own settings, read from the labs rather than repeated here.
+D2L, BLITZ = lab3_lenet.SETTINGS["d2l"], lab3_lenet.SETTINGS["blitz"]
+SOFTMAX = lab2_logistic.SOFTMAX_RUNS[0]            # the torch.nn run
+MNIST = mnist_checkpoint.parse_args([])[0]          # the tutorial's defaults
 CASES = {
-    "softmax": Case("lab2 softmax (torch.nn), batch 4096", lab2_logistic.SOFTMAX_RUNS[0].data,
-                    4096, softmax_model, F.cross_entropy, 0.05),
-    "d2l4": Case("lab3 d2l LeNet, batch 4", D2L, 4, d2l_model, F.cross_entropy, 0.9),
-    "d2l256": Case("lab3 d2l LeNet, batch 256", D2L, 256, d2l_model, F.cross_entropy, 0.9),
-    "blitz": Case("lab3 blitz LeNet, MNIST 32x32, batch 64", lab3_lenet.SETTINGS["blitz"]["data"],
-                  64, lab3_lenet.LeNet5, F.cross_entropy, 0.01, 0.9),
-    "mnist": Case("mnist tutorial CNN, batch 64", mnist_checkpoint.DATA, 64,
-                  mnist_checkpoint.MnistNet, F.nll_loss, 0.01, 0.5),
+    "softmax": Case(f"lab2 softmax (torch.nn), batch {lab2_logistic.SOFTMAX_BATCH}",
+                    SOFTMAX.data, lab2_logistic.SOFTMAX_BATCH, softmax_model, F.cross_entropy,
+                    SOFTMAX.lr),
+    "d2l4": Case("lab3 d2l LeNet, batch 4", D2L["data"], 4, d2l_model, F.cross_entropy,
+                 D2L["lr"], D2L["momentum"]),
+    "d2l256": Case("lab3 d2l LeNet, batch 256", D2L["data"], 256, d2l_model, F.cross_entropy,
+                   D2L["lr"], D2L["momentum"]),
+    "blitz": Case(f"lab3 blitz LeNet, MNIST 32x32, batch {BLITZ['batch_size']}", BLITZ["data"],
+                  BLITZ["batch_size"], lab3_lenet.LeNet5, F.cross_entropy, BLITZ["lr"],
+                  BLITZ["momentum"]),
+    "mnist": Case(f"mnist tutorial CNN, batch {MNIST.batch_size}", mnist_checkpoint.DATA,
+                  MNIST.batch_size, mnist_checkpoint.MnistNet, F.nll_loss, MNIST.lr,
+                  MNIST.momentum),
 }
 
 
