@@ -225,7 +225,11 @@ def run_name(base: str, args: argparse.Namespace, parser: argparse.ArgumentParse
 def setup(args: argparse.Namespace) -> torch.device:
     """What every lab does first: pick the device, seed everything (with --deterministic where
     the lab has it), and make sure the output folder can be written, before any work."""
-    device = select_device(args.device)
+    if args.device == "auto":
+        device, why = auto_device(getattr(args, "batch_size", None))
+        print(f"--device auto: {device} ({why})")
+    else:
+        device = select_device(args.device)
     seed_everything(args.seed, getattr(args, "deterministic", False))
     prepare_out_dir(args.out_dir)
     return device
@@ -246,22 +250,86 @@ def available_devices() -> list[str]:
     return found
 
 
-def select_device(name: str = "auto") -> torch.device:
-    """``auto`` picks cuda, then mps, then cpu; an explicit device that is missing is an error."""
+# Where a CUDA build of PyTorch comes from when plain pip gives a CPU-only one (Windows), or an
+# older CUDA than the driver supports: PyTorch's own index for CUDA 13.0, the CUDA that Linux's
+# PyPI wheels of torch 2.14 carry. pytorch.org/get-started lists the other choices.
+CUDA_WHEELS = "https://download.pytorch.org/whl/cu130"
+# Under --device auto, training steps of at most this many examples stay on the CPU: they are
+# bound by the fixed cost of launching each kernel on a GPU, not by arithmetic (README "Devices").
+AUTO_CPU_BATCH = 8
+
+
+def cuda_problem() -> str:
+    """Why CUDA cannot run here, told apart the way a student can act on it: a CPU-only build of
+    PyTorch, or a CUDA build that finds no usable NVIDIA GPU or driver."""
+    if not torch.backends.cuda.is_built():
+        if sys.platform == "darwin":
+            return ("PyTorch has no CUDA builds for macOS; on Apple silicon use --device mps, "
+                    "else --device cpu")
+        gpu = (" although this machine has an NVIDIA GPU (nvidia-smi is here)"
+               if shutil.which("nvidia-smi") else "")
+        plain = "plain `pip install torch` on Windows installs it" if ON_WINDOWS else \
+            "installed from a CPU-only index"
+        return (f"this PyTorch ({torch.__version__}) is a CPU-only build ({plain}){gpu}; "
+                f"install a CUDA build: pip install --force-reinstall torch torchvision "
+                f"--index-url {CUDA_WHEELS} (README 'GPU')")
+    try:
+        torch.cuda.init()  # raises the driver's own reason when there is no usable GPU
+        reason = "no CUDA device is visible"
+    except Exception as err:  # noqa: BLE001 -- whatever the driver said, we pass it on
+        reason = str(err).strip().splitlines()[0].rstrip(".") if str(err).strip() else \
+            type(err).__name__
+    hidden = os.environ.get("CUDA_VISIBLE_DEVICES")
+    hint = (f"; CUDA_VISIBLE_DEVICES={hidden!r} hides the GPUs" if hidden is not None else
+            f"; `nvidia-smi` must list the GPU and a driver for CUDA {torch.version.cuda} or "
+            f"newer")
+    return f"this PyTorch is built for CUDA {torch.version.cuda} but cannot use a GPU: {reason}{hint}"
+
+
+def mps_problem() -> str:
+    if sys.platform != "darwin":
+        return "MPS is the GPU of Apple Macs and exists on macOS only"
+    if not torch.backends.mps.is_built():
+        return f"this PyTorch ({torch.__version__}) was built without MPS"
+    return "MPS needs macOS 12.3 or newer on a Mac with Apple silicon or an AMD GPU"
+
+
+def auto_device(batch_size: int | None = None) -> tuple[torch.device, str]:
+    """``--device auto``: CUDA, then MPS, then the CPU, except that steps of at most
+    AUTO_CPU_BATCH examples stay on the CPU. Returns the device and why it was chosen."""
     found = available_devices()
+    accelerator = next((kind for kind in ("cuda", "mps") if kind in found), None)
+    if accelerator is None:
+        hint = ""
+        if not torch.backends.cuda.is_built() and shutil.which("nvidia-smi"):
+            hint = ("; this machine has an NVIDIA GPU, but this PyTorch is a CPU-only build "
+                    "(README 'GPU')")
+        return torch.device("cpu"), f"no CUDA or MPS device{hint}"
+    if batch_size is not None and batch_size <= AUTO_CPU_BATCH:
+        return torch.device("cpu"), (
+            f"{accelerator} is here, but steps of {batch_size} examples are bound by the cost "
+            f"of launching each kernel, where the CPU is faster (README 'Devices'); "
+            f"--device {accelerator} uses it anyway")
+    return torch.device(accelerator), "the first of cuda, mps found here"
+
+
+def select_device(name: str = "auto", batch_size: int | None = None) -> torch.device:
+    """``auto`` as ``auto_device``; an explicit device that is missing is an error that says
+    why it is missing."""
     if name == "auto":
-        for kind in ("cuda", "mps", "cpu"):
-            if kind in found:
-                return torch.device(kind)
+        return auto_device(batch_size)[0]
     kind, _, index = name.partition(":")
     if kind not in DEVICE_CHOICES[1:] or (index and not index.isdigit()):
         raise LabError(f"unknown device '{name}': use one of auto, cpu, cuda, cuda:N, mps")
+    found = available_devices()
     if kind not in found:
+        why = {"cuda": cuda_problem, "mps": mps_problem}[kind]()
         raise LabError(f"device '{name}' is not available on this machine "
-                       f"(available: {', '.join(found)}); use --device auto or one of those")
+                       f"(available: {', '.join(found)}): {why}")
     if kind == "cuda" and index and int(index) >= torch.cuda.device_count():
         raise LabError(f"device '{name}' does not exist: this machine has "
-                       f"{torch.cuda.device_count()} CUDA device(s)")
+                       f"{torch.cuda.device_count()} CUDA device(s), cuda:0 to "
+                       f"cuda:{torch.cuda.device_count() - 1}")
     return torch.device(name)
 
 

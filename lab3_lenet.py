@@ -217,7 +217,7 @@ def train_one_epoch(model, forward, loader, optimizer, timer: common.Throughput)
 
     sizes = torch.tensor(loader.sizes, dtype=torch.float64)
     seen = sizes.cumsum(0)
-    loss_sums = (torch.stack(losses).double().cpu() * sizes).cumsum(0)
+    loss_sums = (torch.stack(losses).cpu().double() * sizes).cumsum(0)  # float64 on the host
     hits = (torch.cat(predictions) == torch.cat(labels)).cpu().cumsum(0)[seen.long() - 1]
     n = len(loader.sizes)
     every = max(1, n // CURVE_POINTS)
