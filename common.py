@@ -225,6 +225,7 @@ def run_name(base: str, args: argparse.Namespace, parser: argparse.ArgumentParse
 def setup(args: argparse.Namespace) -> torch.device:
     """What every lab does first: pick the device, seed everything (with --deterministic where
     the lab has it), and make sure the output folder can be written, before any work."""
+    check_versions()
     if args.device == "auto":
         device, why = auto_device(getattr(args, "batch_size", None))
         print(f"--device auto: {device} ({why})")
@@ -233,6 +234,16 @@ def setup(args: argparse.Namespace) -> torch.device:
     seed_everything(args.seed, getattr(args, "deterministic", False))
     prepare_out_dir(args.out_dir)
     return device
+
+
+def check_versions() -> None:
+    """torch before 2.3 was built against numpy 1 and cannot hand tensors to numpy 2 ("Numpy is
+    not available" mid-run): say so at start-up. requirements.txt keeps numpy 1 where pip can
+    only find such a torch (Intel Macs)."""
+    torch_minor = tuple(int(part) for part in torch.__version__.split("+")[0].split(".")[:2])
+    if torch_minor < (2, 3) and int(np.__version__.split(".")[0]) >= 2:
+        raise LabError(f"torch {torch.__version__} was built against numpy 1 and cannot use "
+                       f"numpy {np.__version__}: pip install \"numpy<2\" (README 'Installing')")
 
 
 def config_of(args: argparse.Namespace) -> dict:

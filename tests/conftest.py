@@ -16,7 +16,8 @@ sys.path.insert(0, str(ROOT))
 
 # Every command-line script of the project (their --help must work).
 SCRIPTS = ["lab1_tensor_ops.py", "lab2_logistic.py", "lab3_lenet.py", "lab4_wine_mlp.py",
-           "mnist_checkpoint.py", "run_all.py", "tools/report.py", "tools/benchmark.py"]
+           "mnist_checkpoint.py", "run_all.py", "tools/report.py", "tools/benchmark.py",
+           "tools/platforms.py"]
 
 from common import IDX_FILES  # noqa: E402
 WINE_FEATURES = ["fixed acidity", "volatile acidity", "citric acid", "residual sugar",

@@ -327,6 +327,14 @@ def render_benchmark(results_dir: Path, lang: str = "en") -> str:
     return benchmark.render(json.loads(path.read_text(encoding="utf-8")), lang)
 
 
+def render_platforms(results_dir: Path, lang: str = "en") -> str:
+    path = Path(results_dir) / "platforms.json"
+    if not path.exists():
+        return "(not resolved yet: run `python tools/platforms.py resolve --write`)"
+    from tools import platforms  # noqa: PLC0415
+    return platforms.render(json.loads(path.read_text(encoding="utf-8")), lang)
+
+
 def render_steps(results_dir: Path, lang: str = "en") -> str:
     """How long each step of the committed run took (run_all.json)."""
     path = Path(results_dir) / "run_all.json"
@@ -357,7 +365,8 @@ BLOCKS = {"results-table": lambda d, rows, lang: render_short(rows, lang),
           "seeds-wine": lambda d, rows, lang: render_seeds_wine(d / SWEEPS, lang),
           "seeds-softmax": lambda d, rows, lang: render_seeds_softmax(d / SWEEPS, lang),
           "seeds-logistic": lambda d, rows, lang: render_seeds_logistic(d / SWEEPS, lang),
-          "benchmark-table": lambda d, rows, lang: render_benchmark(d, lang)}
+          "benchmark-table": lambda d, rows, lang: render_benchmark(d, lang),
+          "platforms-table": lambda d, rows, lang: render_platforms(d, lang)}
 
 
 def replace_block(text: str, name: str, body: str) -> str:

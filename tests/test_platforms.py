@@ -1,0 +1,76 @@
+"""The install rules that keep every platform on a working set (requirements.txt's markers) and
+the start-up check for the one bad pair pip cannot rule out by itself. The full resolution of
+every platform x Python is tools/platforms.py (developers run it: it needs uv and the network)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from packaging.markers import default_environment
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+
+import common
+from conftest import ROOT
+
+ENVIRONMENTS = {  # what pip sees on each platform (the keys requirements.txt's markers use)
+    "Windows x86-64": {"sys_platform": "win32", "platform_machine": "AMD64"},
+    "macOS arm64": {"sys_platform": "darwin", "platform_machine": "arm64"},
+    "macOS x86-64": {"sys_platform": "darwin", "platform_machine": "x86_64"},
+    "Linux x86-64": {"sys_platform": "linux", "platform_machine": "x86_64"},
+    "Linux aarch64": {"sys_platform": "linux", "platform_machine": "aarch64"},
+}
+
+
+def requirements_for(platform: str) -> dict[str, SpecifierSet]:
+    env = {**default_environment(), **ENVIRONMENTS[platform]}
+    found: dict[str, SpecifierSet] = {}
+    for line in (ROOT / "requirements.txt").read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        req = Requirement(line)
+        if req.marker is None or req.marker.evaluate(env):
+            assert req.name not in found, f"{req.name} applies twice on {platform}"
+            found[req.name] = req.specifier
+    return found
+
+
+@pytest.mark.parametrize("platform", ENVIRONMENTS)
+def test_each_platform_gets_each_package_once_with_a_set_that_works(platform):
+    reqs = requirements_for(platform)
+    assert set(reqs) == {"torch", "torchvision", "numpy", "pandas", "matplotlib", "tqdm"}
+    assert reqs["torch"].contains("2.2.2") and reqs["numpy"].contains("1.26.4")
+    intel_mac = platform == "macOS x86-64"
+    # Intel Macs can only get torch 2.2.2, built against numpy 1: numpy 2 must be excluded there,
+    # and must stay allowed everywhere else (the newest torch wants it).
+    assert reqs["numpy"].contains("2.2.6") is not intel_mac
+    assert reqs["pandas"].contains("3.0.6") is not intel_mac
+    assert reqs["pandas"].contains("2.3.3")
+
+
+def test_old_torch_with_numpy_2_stops_at_start_up(monkeypatch):
+    monkeypatch.setattr(torch, "__version__", "2.2.2+cpu")
+    monkeypatch.setattr(np, "__version__", "2.2.6")
+    with pytest.raises(common.LabError, match=r'torch 2.2.2\+cpu was built against numpy 1 and '
+                                              r'cannot use numpy 2.2.6: pip install "numpy<2"'):
+        common.check_versions()
+    monkeypatch.setattr(np, "__version__", "1.26.4")
+    common.check_versions()
+    monkeypatch.setattr(torch, "__version__", "2.15.0")
+    monkeypatch.setattr(np, "__version__", "2.5.5")
+    common.check_versions()
+
+
+def test_the_platform_table_names_the_bad_pairs():
+    from tools import platforms
+    intel = {"torch": "2.2.2", "torchvision": "0.17.2", "numpy": "2.2.6", "pandas": "2.3.3",
+             "matplotlib": "3.10.9"}
+    bad = [why for why, test in platforms.BAD_PAIRS if test(intel, "macOS x86-64")]
+    assert len(bad) == 1 and "Numpy is not available" in bad[0]
+    fine = {**intel, "numpy": "1.26.4"}
+    assert platforms.verdict("macOS x86-64", "3.12", {"pins": fine, "error": None}) == (True, "ok")
+    assert platforms.verdict("macOS x86-64", "3.13", {"pins": None, "error": "x"})[0]
+    assert not platforms.verdict("Linux x86-64", "3.13", {"pins": None, "error": "x"})[0]

@@ -1,0 +1,237 @@
+"""Does requirements.txt resolve to a working set on every platform and Python we support?
+
+    python tools/platforms.py resolve            # platform x Python table; exit 1 on a bad set
+    python tools/platforms.py resolve --write    # also save results/platforms.json (README table)
+    python tools/platforms.py floor              # the oldest set we declare (Intel Mac's: torch
+                                                 # 2.2, numpy 1) in a venv of its own, then the
+                                                 # tests and run_all --smoke in it
+
+For developers, not CI: `resolve` asks uv (`pip install uv`) to resolve the requirements for
+each platform as pip would there, from this machine; `floor` downloads about 2.5 GB (old torch
+with its CUDA libraries). Each resolved set is checked against the known bad pairs below.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import common  # noqa: E402
+
+PLATFORMS = {  # name -> (uv's --python-platform, the oldest macOS it stands for)
+    "Windows x86-64": ("x86_64-pc-windows-msvc", None),
+    "macOS 12-13 arm64": ("aarch64-apple-darwin", "12.0"),
+    "macOS 14+ arm64": ("aarch64-apple-darwin", "14.0"),  # torch >= 2.12 needs macOS 14 there
+    "macOS x86-64": ("x86_64-apple-darwin", None),
+    "Linux x86-64": ("x86_64-manylinux_2_28", None),
+    "Linux aarch64": ("aarch64-manylinux_2_28", None),
+}
+PYTHONS = ("3.10", "3.11", "3.12", "3.13")
+# Sets we do not support, with the reason: they are expected to fail to resolve.
+UNSUPPORTED = {("macOS x86-64", "3.13"): "torch has no Intel-Mac wheel for Python 3.13"}
+FLOOR_PLATFORM = "macOS x86-64"  # its set is the oldest: torch 2.2.2, numpy 1.x
+
+
+def version(text: str) -> tuple[int, ...]:
+    parts = []
+    for piece in text.split("+")[0].split(".")[:3]:
+        digits = "".join(c for c in piece if c.isdigit())
+        parts.append(int(digits or 0))
+    return tuple(parts)
+
+
+# (why, test on the resolved pins). Each is a published incompatibility.
+BAD_PAIRS = [
+    ("torch < 2.3 was built against numpy 1: numpy 2 gives 'RuntimeError: Numpy is not "
+     "available' (reproduced with torch 2.2.2 + numpy 2.2.6)",
+     lambda p, plat: version(p["torch"]) < (2, 3) and version(p["numpy"]) >= (2,)),
+    ("torch 2.4.0's Windows wheels do not work with numpy 2 (pytorch/pytorch#131668, fixed "
+     "in 2.4.1)",
+     lambda p, plat: plat.startswith("Windows") and version(p["torch"])[:3] == (2, 4, 0)
+     and version(p["numpy"]) >= (2,)),
+    ("pandas < 2.2.2 is not compatible with numpy 2 (pandas 2.2.2 release)",
+     lambda p, plat: version(p["pandas"]) < (2, 2, 2) and version(p["numpy"]) >= (2,)),
+    ("matplotlib < 3.8.4 is not built for numpy 2 (matplotlib 3.8.4 release notes)",
+     lambda p, plat: version(p["matplotlib"]) < (3, 8, 4) and version(p["numpy"]) >= (2,)),
+]
+# torchvision pins the torch it was built for in its own metadata, so the resolver pairs them.
+
+
+def uv() -> list[str]:
+    found = shutil.which("uv")
+    if found:
+        return [found]
+    try:
+        import uv as uv_module  # noqa: PLC0415
+        return [uv_module.find_uv_bin()]
+    except ImportError:
+        raise SystemExit("platforms: error: needs uv (pip install uv)") from None
+
+
+def resolve_one(platform: str, python: str) -> dict:
+    """Pins for one platform and Python, or the resolver's reason it has none."""
+    target, macos = PLATFORMS[platform]
+    cmd = uv() + ["pip", "compile", str(ROOT / "requirements.txt"), "--python-platform", target,
+                  "--python-version", python, "--no-header", "--no-annotate", "--quiet"]
+    env = {**os.environ, **({"MACOSX_DEPLOYMENT_TARGET": macos} if macos else {})}
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if proc.returncode:
+        reason = next((line.strip() for line in proc.stderr.splitlines()
+                       if "because" in line or "No solution" in line), proc.stderr.strip())
+        return {"pins": None, "error": reason[:300]}
+    pins = {}
+    for line in proc.stdout.splitlines():
+        name, sep, ver = line.strip().partition("==")
+        if sep:
+            pins[name.lower()] = ver
+    return {"pins": pins, "error": None}
+
+
+def verdict(platform: str, python: str, result: dict) -> tuple[bool, str]:
+    expected_gap = UNSUPPORTED.get((platform, python))
+    if result["pins"] is None:
+        return (True, f"no set, as expected: {expected_gap}") if expected_gap else \
+            (False, f"does not resolve: {result['error']}")
+    if expected_gap:
+        return False, f"resolves, but we say it cannot ({expected_gap}): update README"
+    bad = [why for why, test in BAD_PAIRS if test(result["pins"], platform)]
+    return (not bad), ("; ".join(bad) if bad else "ok")
+
+
+def resolve_all() -> list[dict]:
+    rows = []
+    for platform in PLATFORMS:
+        for python in PYTHONS:
+            result = resolve_one(platform, python)
+            ok, text = verdict(platform, python, result)
+            pins = result["pins"] or {}
+            rows.append({"platform": platform, "python": python, "ok": ok, "verdict": text,
+                         **{k: pins.get(k) for k in ("torch", "torchvision", "numpy", "pandas",
+                                                     "matplotlib")},
+                         "cuda_libraries": any(k.startswith("nvidia-") for k in pins)
+                         if pins else None})
+    return rows
+
+
+def render(data: dict, lang: str = "en") -> str:
+    """The README's table, from results/platforms.json."""
+    head = ("| platform | Python | torch | torchvision | numpy | pandas | GPU in the wheel | |"
+            if lang == "en" else
+            "| 平台 | Python | torch | torchvision | numpy | pandas | 轮子自带的 GPU 支持 | |")
+    lines = [head, "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    gpu = {("en", True): "CUDA", ("en", False): "none (CPU only)",
+           ("zh", True): "CUDA", ("zh", False): "无（仅 CPU）"}
+    for row in data["rows"]:
+        if row["torch"] is None:
+            cells = ["-"] * 5
+            status = row["verdict"].split(": ", 1)[-1]
+            status = ("无：" if lang == "zh" else "none: ") + status
+        else:
+            cells = [row[k] for k in ("torch", "torchvision", "numpy", "pandas")]
+            kind = gpu[(lang, row["cuda_libraries"])]
+            if row["platform"].endswith("arm64") and row["platform"].startswith("macOS"):
+                kind = "MPS"
+            cells.append(kind)
+            status = ("通过" if lang == "zh" else "ok") if row["ok"] else \
+                f"**{row['verdict']}**"
+        lines.append(f"| {row['platform']} | {row['python']} | {' | '.join(cells)} | {status} |")
+    when = data["resolved_on"]
+    lines.append("")
+    lines.append(f"由 `python tools/platforms.py resolve --write` 于 {when} 用 uv {data['uv']} 解析。"
+                 if lang == "zh" else
+                 f"Resolved by `python tools/platforms.py resolve --write` on {when} with uv "
+                 f"{data['uv']}.")
+    return "\n".join(lines)
+
+
+def floor(python: str, venv: Path, keep: bool) -> int:
+    """Install the oldest declared set (the Intel-Mac resolution, for this Python) here and run
+    the test suite and the smoke reproduction in it."""
+    py_version = subprocess.run([python, "-c", "import sys; print('%d.%d' % sys.version_info"
+                                 "[:2])"], capture_output=True, text=True, check=True).stdout
+    pins = resolve_one(FLOOR_PLATFORM, py_version.strip())
+    if pins["pins"] is None:
+        raise SystemExit(f"platforms: error: no floor set for Python {py_version}: "
+                         f"{pins['error']}")
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
+        f.write("\n".join(f"{k}=={v}" for k, v in pins["pins"].items()) + "\n")
+        pin_file = f.name
+    print(f"floor set ({FLOOR_PLATFORM} resolution, Python {py_version.strip()}): torch "
+          f"{pins['pins']['torch']}, torchvision {pins['pins']['torchvision']}, numpy "
+          f"{pins['pins']['numpy']}, pandas {pins['pins']['pandas']}, matplotlib "
+          f"{pins['pins']['matplotlib']}", flush=True)
+    if not (venv / "bin" / "python").exists() and not (venv / "Scripts" / "python.exe").exists():
+        subprocess.run([python, "-m", "venv", str(venv)], check=True)
+    vpy = str(venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python"))
+    start = time.perf_counter()
+    subprocess.run([vpy, "-m", "pip", "install", "--quiet", "-r", pin_file, "-r",
+                    str(ROOT / "requirements-test.txt")], check=True)
+    print(f"installed in {time.perf_counter() - start:.0f} s", flush=True)
+    subprocess.run([vpy, "-c", "import torch, numpy, pandas, matplotlib, torchvision; "
+                    "print('imports:', torch.__version__, numpy.__version__, pandas.__version__,"
+                    " matplotlib.__version__, torchvision.__version__)"], check=True)
+    status = 0
+    for cmd in ([vpy, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+                [vpy, "run_all.py", "--smoke", "--out-dir", tempfile.mkdtemp()]):
+        start = time.perf_counter()
+        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+        tail = (proc.stdout + proc.stderr).strip().splitlines()[-3:]
+        print(f"$ {' '.join(Path(c).name if i == 0 else c for i, c in enumerate(cmd))}: "
+              f"exit {proc.returncode} in {time.perf_counter() - start:.0f} s", flush=True)
+        print("\n".join("    " + line for line in tail), flush=True)
+        status = status or proc.returncode
+    if not keep:
+        shutil.rmtree(venv, ignore_errors=True)
+    return status
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    res = sub.add_parser("resolve", help="resolve every platform x Python and check the sets")
+    res.add_argument("--write", action="store_true",
+                     help="save results/platforms.json and update the README tables")
+    flo = sub.add_parser("floor", help="test the oldest declared set in a venv of its own")
+    flo.add_argument("--python", default=sys.executable, help="interpreter for the venv")
+    flo.add_argument("--venv", type=Path, default=ROOT / ".venv-floor",
+                     help="where the venv goes (git-ignored)")
+    flo.add_argument("--keep", action="store_true", help="keep the venv afterwards")
+    args = parser.parse_args(argv)
+    common.console_safe()
+    if args.command == "floor":
+        return floor(args.python, args.venv, args.keep)
+
+    rows = resolve_all()
+    width = max(len(p) for p in PLATFORMS)
+    for row in rows:
+        pins = " ".join(f"{k} {row[k]}" for k in ("torch", "torchvision", "numpy", "pandas",
+                                                   "matplotlib") if row[k])
+        cuda = {True: "CUDA", False: "CPU-only", None: "-"}[row["cuda_libraries"]]
+        print(f"{row['platform']:<{width}} {row['python']:<5} {'ok ' if row['ok'] else 'BAD'} "
+              f"{pins or '-'} [{cuda}] {'' if row['verdict'] == 'ok' else row['verdict']}")
+    bad = [r for r in rows if not r["ok"]]
+    print(f"\n{len(rows) - len(bad)} of {len(rows)} platform x Python sets as expected")
+    if args.write:
+        version_text = subprocess.run(uv() + ["--version"], capture_output=True,
+                                      text=True).stdout.split()[1]
+        data = {"rows": rows, "resolved_on": time.strftime("%Y-%m-%d"), "uv": version_text}
+        with common.atomic_write(common.REFERENCE_DIR / "platforms.json") as f:
+            f.write(json.dumps(data, indent=2) + "\n")
+        from tools import report  # noqa: PLC0415
+        for path in report.write_all():
+            print(f"updated {path}")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
