@@ -21,16 +21,21 @@ from __future__ import annotations
 import argparse
 import contextlib
 import copy
+import errno
+import gzip
+import hashlib
 import json
 import math
 import os
 import platform
 import random
 import shutil
+import signal
 import struct
 import sys
 import tempfile
 import time
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,20 +51,55 @@ ON_WINDOWS = os.name == "nt"
 
 
 class LabError(Exception):
-    """An expected user mistake (bad flag, missing file, bad input): reported in one line."""
+    """An expected problem (bad flag, bad or missing file, ...): reported in one line, with the
+    exit code ``code``: 2 for bad input, 3 for a run that diverged, 4 for a file that could not
+    be written (README "Exit codes")."""
+    code = 2
+
+
+class Diverged(LabError):
+    """The training loss became NaN or infinite. ``where`` goes into the run's results file;
+    ``history`` holds the run up to that point, for its figures."""
+    code = 3
+
+    def __init__(self, epoch: int, step: int | None, value: float, lr: float | None,
+                 what: str = "training"):
+        self.where = {"epoch": epoch, "step": step, "loss": str(value)}
+        self.history = None
+        at = f"epoch {epoch}, step {step}" if step else f"epoch {epoch} (test loss)"
+        hint = f"a smaller --lr (now {lr:g}; try {lr / 10:g})" if lr else "a smaller --lr"
+        super().__init__(f"{what} diverged: the loss became {value} at {at}; try {hint}")
+
+
+class WriteFailed(LabError):
+    code = 4
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a laptop going to sleep, a job scheduler) handled as Ctrl-C is: every write in
+    progress is abandoned whole, and the run ends with one line."""
+
+
+def _terminate(signum, frame):
+    raise Terminated
 
 
 def cli(main) -> None:
-    """Run ``main()`` as a command: expected errors become one line on stderr and exit code 2."""
+    """Run ``main()`` as a command: expected errors become one line on stderr and their exit
+    code; Ctrl-C and SIGTERM end with one line too (exit 130 and 143)."""
     prog = Path(sys.argv[0]).name
+    if hasattr(signal, "SIGTERM"):
+        signal.signal(signal.SIGTERM, _terminate)
     try:
         main()
     except LabError as err:
         print(f"{prog}: error: {err}", file=sys.stderr)
-        sys.exit(2)
-    except KeyboardInterrupt:
-        print(f"\n{prog}: interrupted", file=sys.stderr)
-        sys.exit(130)
+        sys.exit(err.code)
+    except KeyboardInterrupt as err:
+        what = "terminated (SIGTERM)" if isinstance(err, Terminated) else "interrupted (Ctrl-C)"
+        detail = getattr(err, "detail", "")
+        print(f"{prog}: {what}{': ' + detail if detail else ''}", file=sys.stderr)
+        sys.exit(143 if isinstance(err, Terminated) else 130)
     except BrokenPipeError:  # output piped into `head` or a closed pager: stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(1)
@@ -545,58 +585,244 @@ class ImageData:
     pad: int = 0                # Pad(pad): zero border, e.g. 2 makes 28x28 digits 32x32
 
 
-# name -> (torchvision class name, folder torchvision uses under the data dir)
-IMAGE_DATASETS = {"mnist": ("MNIST", "MNIST"), "fashion-mnist": ("FashionMNIST", "FashionMNIST")}
+IMAGE_DATASETS = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST"}  # folder under the data dir
 IDX_FILES = {True: ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
              False: ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
+IMAGE_SIZE, CLASSES = (28, 28), 10  # what every image lab's model expects
+
+# The official files, by their place under the data dir: the sha256 of the uncompressed
+# contents and their size (of the copies this repository is tested with; each decompresses
+# byte for byte from the .gz its site serves), and the md5 of that .gz as published (the one
+# torchvision checks). README "Data" lists them for students who fetch files by hand.
+OFFICIAL = {
+    "MNIST/raw/train-images-idx3-ubyte": (
+        "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db", 47040016,
+        "f68b3c2dcbeaaa9fbdd348bbdeb94873"),
+    "MNIST/raw/train-labels-idx1-ubyte": (
+        "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5", 60008,
+        "d53e105ee54ea40749a09fcbcd1e9432"),
+    "MNIST/raw/t10k-images-idx3-ubyte": (
+        "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7", 7840016,
+        "9fb629c4189551a2d022fa330f9573f3"),
+    "MNIST/raw/t10k-labels-idx1-ubyte": (
+        "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2", 10008,
+        "ec29112dd5afa0611ce80d1b7f02629c"),
+    "FashionMNIST/raw/train-images-idx3-ubyte": (
+        "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888", 47040016,
+        "8d4fb7e6c68d591d4c3dfef9ec88bf0d"),
+    "FashionMNIST/raw/train-labels-idx1-ubyte": (
+        "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9", 60008,
+        "25c81989df183df01b3e8a0aad5dffbe"),
+    "FashionMNIST/raw/t10k-images-idx3-ubyte": (
+        "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b", 7840016,
+        "bef4ecab320f06d8554ea6380940ec79"),
+    "FashionMNIST/raw/t10k-labels-idx1-ubyte": (
+        "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34", 10008,
+        "bb300cfdad3c16e7a12a480ee83cd310"),
+    "wine/winequality-red.csv": (
+        "4a402cf041b025d4566d954c3b9ba8635a3a8a01e039005d97d6a710278cf05e", 84199, None),
+}
+DOWNLOADS = {  # folder -> mirrors, tried in order (the IDX files are served gzipped)
+    "MNIST": ("https://ossci-datasets.s3.amazonaws.com/mnist/",
+              "http://yann.lecun.com/exdb/mnist/"),
+    "FashionMNIST": ("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",),
+    "wine": ("https://archive.ics.uci.edu/ml/machine-learning-databases/wine-quality/",),
+}
+FETCH_BY_HAND = "README 'Data' lists each file, where it comes from and its checksum"
 
 
-def load_image_dataset(name: str, data_dir: Path, train: bool, transform=None):
-    """MNIST or Fashion-MNIST through torchvision (``download=True``: users get the files).
+def cache_dir() -> Path:
+    """Where verdicts on data files are remembered: $LABS_CACHE_DIR, else the user's cache."""
+    if os.environ.get("LABS_CACHE_DIR"):
+        return Path(os.environ["LABS_CACHE_DIR"])
+    base = os.environ.get("LOCALAPPDATA") if ON_WINDOWS else os.environ.get("XDG_CACHE_HOME")
+    return Path(base or Path.home() / ".cache") / "pytorch-course-labs"
 
-    When the files are missing and cannot be downloaded, raise one clear LabError instead of
-    torchvision's traceback.
-    """
-    from torchvision import datasets  # noqa: PLC0415 -- heavy import, only where needed
 
-    cls_name, folder = IMAGE_DATASETS[name]
-    raw = Path(data_dir) / folder / "raw"
+def _verdicts() -> dict:
     try:
-        return getattr(datasets, cls_name)(str(data_dir), train=train, download=True,
-                                           transform=transform)
-    except (RuntimeError, OSError, ValueError) as err:
-        raise LabError(
-            f"{cls_name} files not found in {raw} and the download failed "
-            f"({type(err).__name__}: {str(err).splitlines()[0] if str(err) else 'no detail'}). "
-            f"Put the four IDX files (train-images-idx3-ubyte, ...) there, or point --data-dir "
-            f"or ${DATA_ENV} at a folder holding {folder}/raw/") from None
+        return json.loads((cache_dir() / "checked-files.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
 
 
-def read_idx(path: Path) -> torch.Tensor:
-    """An uncompressed IDX file of unsigned bytes (the MNIST format): 0, 0, type 0x08, the
-    number of dimensions, each size as a big-endian 32-bit integer, then the bytes."""
-    data = Path(path).read_bytes()
-    if len(data) < 4 or data[:3] != b"\x00\x00\x08":
-        raise LabError(f"{path} is not an IDX file of unsigned bytes")
+def _remember(key: str, verdict: dict) -> None:
+    """Best effort: a cache that cannot be written only means hashing again next time."""
+    try:
+        cache_dir().mkdir(parents=True, exist_ok=True)
+        known = {**_verdicts(), key: verdict}
+        with atomic_write(cache_dir() / "checked-files.json") as f:
+            f.write(json.dumps(known, indent=1) + "\n")
+    except (OSError, LabError):
+        pass
+
+
+def read_data_file(path: Path) -> bytes:
+    """A data file's contents, decompressed when it is a ``.gz`` (as the sites serve them)."""
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as err:
+        raise LabError(f"{path}: cannot read it ({err.strerror})") from None
+    if Path(path).suffix != ".gz":
+        return raw
+    try:
+        return gzip.decompress(raw)
+    except (OSError, EOFError, zlib.error) as err:
+        raise LabError(f"{path} is not a whole gzip file ({str(err).rstrip('.')}; a download "
+                       f"cut short?): delete it and run again to download it, or fetch it "
+                       f"again ({FETCH_BY_HAND})") from None
+
+
+def check_official(path: Path, rel: str, content: bytes) -> None:
+    """Is ``path`` (the file for ``rel``, e.g. 'MNIST/raw/t10k-labels-idx1-ubyte') the official
+    one? Its contents are hashed the first time only: the verdict is remembered by path, size
+    and modification time. A file of the official size with other contents is damaged, and an
+    official file in another file's place is misplaced: both stop the run. Any other file is
+    the student's own data: a note says so."""
+    stat = Path(path).stat()
+    key = f"{Path(path).resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
+    seen = _verdicts().get(key)
+    if seen is None:
+        seen = {"sha256": hashlib.sha256(content).hexdigest(), "size": len(content)}
+        _remember(key, seen)
+    sha, size, _ = OFFICIAL[rel]
+    if seen["sha256"] == sha:
+        return
+    other = next((r for r, (s, *_) in OFFICIAL.items() if s == seen["sha256"]), None)
+    if other:
+        raise LabError(f"{path} is the official {other}, not {rel}: put each file in its own "
+                       f"place ({FETCH_BY_HAND})")
+    if seen["size"] == size:
+        raise LabError(f"{path} has the size of the official {rel} but other contents (sha256 "
+                       f"{seen['sha256'][:12]}..., official {sha[:12]}...): it is damaged; "
+                       f"delete it and run again to download it, or fetch it again "
+                       f"({FETCH_BY_HAND})")
+    print(f"note: {path} is not the official file; using it as your own data (numbers will "
+          f"differ from the write-ups)", flush=True)
+
+
+def fetch_official(data_dir: Path, rel: str) -> Path:
+    """Download an official file into its place. It is checked before it is kept and written
+    atomically, so a download cut short or altered on the way is never used."""
+    sha, _, gz_md5 = OFFICIAL[rel]
+    folder = rel.split("/")[0]
+    name = Path(rel).name + (".gz" if gz_md5 else "")
+    dest = Path(data_dir) / Path(rel).parent / name
+    import urllib.request  # noqa: PLC0415 -- only when downloading
+
+    tried = []
+    for mirror in DOWNLOADS[folder]:
+        print(f"downloading {mirror}{name} -> {dest}", flush=True)
+        try:
+            with urllib.request.urlopen(mirror + name, timeout=60) as response:
+                data = response.read()
+            content = gzip.decompress(data) if gz_md5 else data
+        except (OSError, EOFError, zlib.error, ValueError) as err:
+            tried.append(f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}")
+            continue
+        if hashlib.sha256(content).hexdigest() != sha:
+            tried.append(f"{mirror}{name} sent other contents than the official file")
+            continue
+        try:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise LabError(f"cannot create {dest.parent} ({err.strerror}): point --data-dir or "
+                           f"${DATA_ENV} at a folder you can write") from None
+        with atomic_write(dest, "wb") as f:
+            f.write(data)
+        stat = dest.stat()
+        _remember(f"{dest.resolve()}|{stat.st_size}|{stat.st_mtime_ns}",
+                  {"sha256": sha, "size": len(content)})
+        return dest
+    raise LabError(f"{dest.with_name(Path(rel).name)} is missing and the download failed "
+                   f"({tried[-1]}): put the file there yourself ({FETCH_BY_HAND}), or point "
+                   f"--data-dir or ${DATA_ENV} at a folder that has {rel}")
+
+
+def data_file(data_dir: Path, rel: str) -> tuple[Path, bytes]:
+    """The file for ``rel`` under the data dir, uncompressed or ``.gz`` (downloaded when neither
+    is there), and its contents."""
+    path = Path(data_dir) / rel
+    if not path.is_file():
+        gz = path.with_name(path.name + ".gz")
+        path = gz if gz.is_file() else fetch_official(data_dir, rel)
+    return path, read_data_file(path)
+
+
+def read_idx(path: Path, data: bytes | None = None) -> torch.Tensor:
+    """An IDX file of unsigned bytes (the MNIST format): 0, 0, type 0x08, the number of
+    dimensions, each size as a big-endian 32-bit integer, then the bytes. ``data``: the
+    file's contents when already read (decompressed)."""
+    data = Path(path).read_bytes() if data is None else data
+    if len(data) < 4 or data[:2] != b"\x00\x00":
+        raise LabError(f"{path} is not an IDX file (it does not start with the IDX header)")
+    if data[2] != 0x08:
+        raise LabError(f"{path} is an IDX file of type 0x{data[2]:02x}; the labs read unsigned "
+                       f"bytes (0x08), as MNIST's files are")
     ndim = data[3]
+    if len(data) < 4 + 4 * ndim:
+        raise LabError(f"{path} is truncated inside its header: delete it and fetch it again")
     dims = struct.unpack(f">{ndim}I", data[4:4 + 4 * ndim])
     body = data[4 + 4 * ndim:]
     if len(body) != math.prod(dims):
-        raise LabError(f"{path} is truncated: {len(body)} bytes of data for sizes {dims}")
+        raise LabError(f"{path} is truncated or padded: {len(body)} bytes of data where its "
+                       f"header says {'x'.join(map(str, dims))} = {math.prod(dims)}; delete it "
+                       f"and fetch it again ({FETCH_BY_HAND})")
     return torch.frombuffer(bytearray(body), dtype=torch.uint8).reshape(dims)
+
+
+def check_image_split(image_path: Path, images: torch.Tensor, label_path: Path,
+                      labels: torch.Tensor) -> None:
+    """What the labs need of a split, whoever made the files: 28x28 images, one label per image,
+    every label one of the 10 classes. One line naming the file and the problem otherwise."""
+    if images.dim() != 3 or tuple(images.shape[1:]) != IMAGE_SIZE:
+        found = "x".join(map(str, images.shape[1:])) if images.dim() == 3 else \
+            f"an array of shape {tuple(images.shape)}"
+        raise LabError(f"{image_path}: the images are {found}; the labs' models expect "
+                       f"{IMAGE_SIZE[0]}x{IMAGE_SIZE[1]} images (N x 28 x 28, as MNIST's)")
+    if labels.dim() != 1:
+        raise LabError(f"{label_path}: labels must be one number per image, found an array of "
+                       f"shape {tuple(labels.shape)}")
+    if len(images) != len(labels):
+        raise LabError(f"{image_path} holds {len(images)} images but {label_path} holds "
+                       f"{len(labels)} labels: they must pair up one to one")
+    if len(labels) == 0:
+        raise LabError(f"{label_path} holds no examples")
+    bad = (labels >= CLASSES).nonzero()
+    if len(bad):
+        i = int(bad[0])
+        raise LabError(f"{label_path}: label {int(labels[i])} (example {i}) is not one of the "
+                       f"{CLASSES} classes 0-{CLASSES - 1}")
 
 
 def load_image_arrays(name: str, data_dir: Path, train: bool) -> tuple[torch.Tensor,
                                                                        torch.Tensor]:
-    """A split as uint8 images (N, 28, 28) and int64 labels: read straight from the IDX files
-    when they are there (importing torchvision costs ~2 s), else through torchvision, which
-    downloads them. The same tensors torchvision's dataset holds in .data and .targets."""
-    raw = Path(data_dir) / IMAGE_DATASETS[name][1] / "raw"
-    images, labels = (raw / f for f in IDX_FILES[train])
-    if images.is_file() and labels.is_file():
-        return read_idx(images), read_idx(labels).long()
-    ds = load_image_dataset(name, data_dir, train)
-    return ds.data, ds.targets
+    """A split as uint8 images (N, 28, 28) and int64 labels, checked; the same tensors
+    torchvision's MNIST dataset holds in .data and .targets. Both input pipelines read this."""
+    rels = [f"{IMAGE_DATASETS[name]}/raw/{file}" for file in IDX_FILES[train]]
+    files = [data_file(data_dir, rel) for rel in rels]
+    (image_path, images), (label_path, labels) = ((path, read_idx(path, content))
+                                                  for path, content in files)
+    check_image_split(image_path, images, label_path, labels)
+    for rel, (path, content) in zip(rels, files):
+        check_official(path, rel, content)
+    return images, labels.long()
+
+
+class IdxImages(torch.utils.data.Dataset):
+    """The 'dataloader' pipeline's dataset: each example as torchvision's MNIST serves it, a
+    PIL image (8-bit grey) through ``transform``, and its label as an int."""
+
+    def __init__(self, images: torch.Tensor, labels: torch.Tensor, transform):
+        self.images, self.labels, self.transform = images, labels, transform
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def __getitem__(self, i: int):
+        from PIL import Image  # noqa: PLC0415
+
+        return self.transform(Image.fromarray(self.images[i].numpy())), int(self.labels[i])
 
 
 def normalise_images(images: torch.Tensor, data: ImageData) -> torch.Tensor:
@@ -722,20 +948,16 @@ def image_loaders(data: ImageData, data_dir: Path, *, kind: str, batch_size: int
         limit = None if max_batches is None else max_batches * bs
         shared = dict(shuffle=train, generator=generator if train else None, device=device,
                       max_batches=max_batches)
+        if kind not in ("tensor", "dataloader"):
+            raise LabError(f"unknown loader '{kind}': use tensor or dataloader")
+        images, labels = load_image_arrays(data.name, data_dir, train)
+        n = limit or len(labels)
         if kind == "tensor":
-            images, labels = load_image_arrays(data.name, data_dir, train)
-            n = limit or len(labels)
             made.append(TensorBatches(normalise_images(images[:n], data), labels[:n], bs,
                                       **shared))
-        elif kind == "dataloader":
-            from torch.utils.data import Subset  # noqa: PLC0415
-
-            ds = load_image_dataset(data.name, data_dir, train, standard_transform(data))
-            if limit:
-                ds = Subset(ds, range(min(limit, len(ds))))
-            made.append(DeviceLoader(ds, bs, workers=workers, **shared))
         else:
-            raise LabError(f"unknown loader '{kind}': use tensor or dataloader")
+            made.append(DeviceLoader(IdxImages(images[:n], labels[:n], standard_transform(data)),
+                                     bs, workers=workers, **shared))
     return made[0], made[1]
 
 
@@ -791,18 +1013,43 @@ def console_safe() -> None:
             stream.reconfigure(errors="replace")
 
 
+FULL = "free some space, or pass --out-dir on another disk, and run again"
+NOT_HERE = "pass an --out-dir you can write to"
+WHY_NOT_WRITTEN = {  # errno -> (what happened, what to do)
+    errno.ENOSPC: ("the disk is full", FULL),
+    getattr(errno, "EDQUOT", -1): ("the disk quota is used up", FULL),
+    errno.EROFS: ("the disk is read-only", NOT_HERE),
+    errno.EACCES: ("no permission to write there", NOT_HERE),
+    errno.EPERM: ("no permission to write there", NOT_HERE),
+    errno.ENOENT: ("its folder was removed during the run", "run again (the folder is made at "
+                   "start-up)"),
+}
+
+
+def write_failed(path: Path, err: OSError) -> WriteFailed:
+    """One line for a write that failed: the file, the cause, and what to do."""
+    why, todo = WHY_NOT_WRITTEN.get(err.errno, (err.strerror or type(err).__name__,
+                                                "check the disk, or pass another --out-dir"))
+    return WriteFailed(f"cannot write {path}: {why} ({err.strerror or err}); nothing "
+                       f"half-written was left; {todo}")
+
+
 @contextlib.contextmanager
 def atomic_write(path: Path, mode: str = "w", *, durable: bool = False):
     """Write ``path`` all at once: the block writes to a unique temporary file in the same
     folder, which is flushed to disk and renamed over ``path`` only when the block succeeds.
 
-    Readers see the old file or the new one, never half of one; a crash or Ctrl-C leaves the old
-    file and no temporary; two runs writing the same name each rename a whole file (the last one
-    wins). ``durable`` also flushes the folder, so the rename itself survives a power cut.
-    Text is UTF-8 with '\\n' line ends on every OS."""
+    Readers see the old file or the new one, never half of one; a crash, Ctrl-C or a full disk
+    leaves the old file and no temporary (a failed write raises WriteFailed, one line); two
+    runs writing the same name each rename a whole file (the last one wins). ``durable`` also
+    flushes the folder, so the rename itself survives a power cut. The folder must exist: one
+    removed during a run is reported, not silently made again. Text is UTF-8 with '\\n' line
+    ends on every OS."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as err:
+        raise write_failed(path, err) from None
     try:
         text = {} if "b" in mode else {"encoding": "utf-8", "newline": ""}
         with os.fdopen(fd, mode, **text) as f:
@@ -811,12 +1058,14 @@ def atomic_write(path: Path, mode: str = "w", *, durable: bool = False):
             os.fsync(f.fileno())
         os.chmod(tmp, 0o644)  # mkstemp makes it owner-only
         _replace(tmp, path)
-    except BaseException:
+        if durable:
+            fsync_dir(path.parent)
+    except BaseException as err:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(err, OSError):
+            raise write_failed(path, err) from None
         raise
-    if durable:
-        fsync_dir(path.parent)
 
 
 # --------------------------------------------------------------------------- results, figures
@@ -843,9 +1092,11 @@ def jsonable(value):
     if isinstance(value, (list, tuple)):
         return [jsonable(v) for v in value]
     if isinstance(value, torch.Tensor):
-        return value.tolist()
+        return jsonable(value.tolist())
     if isinstance(value, np.generic):
-        return value.item()
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # JSON has no NaN or infinity; a diverged run records where, instead
     return value
 
 
@@ -899,6 +1150,44 @@ def plot_panels(path: Path, panels: list[dict], title: str | None = None) -> str
         fig.suptitle(title)
     fig.tight_layout()
     return save_figure(fig, path)
+
+
+# --------------------------------------------------------------------------- divergence
+
+def first_nonfinite(losses: list[torch.Tensor], start: int = 0) -> int | None:
+    """Index of the first NaN or infinite loss in ``losses[start:]`` (0-dim tensors on the
+    device), or None. The test runs on the device; only its answer crosses to the host."""
+    if len(losses) <= start:
+        return None
+    bad = ~torch.isfinite(torch.stack(losses[start:]))
+    return start + int(bad.nonzero()[0]) if bool(bad.any()) else None
+
+
+def with_note(err: BaseException, note: str) -> BaseException:
+    """``err`` with ``note`` added to the one line the run ends with: a LabError's message, or
+    the detail common.cli prints after "interrupted" for Ctrl-C and SIGTERM."""
+    if isinstance(err, LabError):
+        err.args = (f"{err}; {note}",)
+    else:
+        err.detail = f"{err.detail}; {note}" if getattr(err, "detail", "") else note
+    return err
+
+
+class LossGuard:
+    """Stops a run whose loss stopped being a number, without a per-step sync: the loop keeps
+    its per-step losses on the device anyway, and every ``every`` steps (and at the end of the
+    epoch) one check looks at the new ones. Diverged names the first bad step."""
+
+    def __init__(self, epoch: int, lr: float | None, every: int = 500):
+        self.epoch, self.lr, self.every, self.checked = epoch, lr, every, 0
+
+    def check(self, losses: list[torch.Tensor], final: bool = False) -> None:
+        if not final and len(losses) - self.checked < self.every:
+            return
+        bad = first_nonfinite(losses, self.checked)
+        if bad is not None:
+            raise Diverged(self.epoch, bad + 1, losses[bad].item(), self.lr)
+        self.checked = len(losses)
 
 
 # --------------------------------------------------------------------------- timing, progress

@@ -25,6 +25,7 @@ Softmax part: Fashion-MNIST, Flatten + Linear(784, 10), batch 4096, 10 epochs, t
 """
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 
@@ -319,6 +320,13 @@ def run_logistic(kind: str, x: torch.Tensor, y: torch.Tensor, x_test: float, *, 
             optimizer.step()
             losses.append(loss.detach())
             preds.append(pred.detach())
+        bad = common.first_nonfinite(losses)
+        if bad is not None:
+            err = common.Diverged(epoch, bad + 1, losses[bad].item(), lr,
+                                  what=f"logistic regression ({kind})")
+            err.history = history
+            raise err
+        # float64 on the host: this part runs on the CPU whatever --device says
         losses, preds = torch.stack(losses).double(), torch.cat(preds).double()
         sizes = torch.tensor([len(p) for p in preds.split(batch_size)], dtype=torch.float64)
         pred_sum, target_sum = preds.sum().item(), ys.double().sum().item()
@@ -349,8 +357,13 @@ def logistic_part(*, samples: int, epochs: int, batch_size: int, lr: float, seed
     history = {}
     for kind in ("nn", "scratch", "defect"):
         start = time.perf_counter()
-        run = run_logistic(kind, x, y, x_test, epochs=epochs, batch_size=batch_size, lr=lr,
-                           seed=seed, compile_model=compile_model)
+        try:
+            run = run_logistic(kind, x, y, x_test, epochs=epochs, batch_size=batch_size, lr=lr,
+                               seed=seed, compile_model=compile_model)
+        except common.Diverged as err:  # every run so far, for the part's figure and file
+            history[kind], err.history = err.history, history
+            err.where["run"] = kind
+            raise
         history[kind] = run.pop("history")
         run["seconds"] = time.perf_counter() - start
         metrics.update({f"{kind}_{key}": value for key, value in run.items()})
@@ -410,6 +423,13 @@ def run_softmax(run: SoftmaxRun, device, data_dir, *, epochs: int, batch_size: i
                 test_loss += loss_fn(logits, yb).item() * len(yb)
                 hits += (logits.argmax(1) == yb).sum().item()
                 seen += len(yb)
+        bad = common.first_nonfinite(batch_losses)
+        if bad is not None or not math.isfinite(test_loss):
+            err = common.Diverged(epoch, None if bad is None else bad + 1,
+                                  test_loss if bad is None else losses[bad].item(), run.lr,
+                                  what=f"softmax regression ({run.name})")
+            err.history = history
+            raise err
         row = (epoch, losses.mean().item(), losses.sum().item(), test_loss / seen, hits / seen)
         for key, value in zip(history, row):
             history[key].append(value)
@@ -424,9 +444,18 @@ def run_softmax(run: SoftmaxRun, device, data_dir, *, epochs: int, batch_size: i
 def softmax_part(device, data_dir, out_dir, name: str, **settings) -> tuple[dict, dict, str]:
     print(f"\n== Softmax regression on Fashion-MNIST: batch {settings['batch_size']}, "
           f"{settings['epochs']} epochs")
-    runs = {run.name: run_softmax(run, device, data_dir, **settings) for run in SOFTMAX_RUNS}
+    runs, diverged = {}, None
+    for run in SOFTMAX_RUNS:
+        try:
+            runs[run.name] = run_softmax(run, device, data_dir, **settings)
+        except common.Diverged as err:  # draw the runs so far, then stop
+            diverged, err.where["run"] = err, run.name
+            runs[run.name] = {"history": err.history}
+            break
     metrics = {}
     for run_name, run in runs.items():
+        if "test_acc" not in run:
+            continue
         metrics.update({f"{run_name}_test_acc": run["test_acc"],
                         f"{run_name}_test_loss": run["test_loss"],
                         f"{run_name}_epoch1_test_acc": run["history"]["test_acc"][0],
@@ -438,7 +467,11 @@ def softmax_part(device, data_dir, out_dir, name: str, **settings) -> tuple[dict
                            ("test_acc", "test accuracy"))]
     figure = common.plot_panels(out_dir / f"{name}.png", panels,
                                 title="Softmax regression on Fashion-MNIST")
-    return metrics, {n: r["history"] for n, r in runs.items()}, figure
+    history = {n: r["history"] for n, r in runs.items()}
+    if diverged:
+        diverged.history, diverged.metrics, diverged.figure = history, metrics, figure
+        raise diverged
+    return metrics, history, figure
 
 
 # --------------------------------------------------------------------------- command line
@@ -462,7 +495,7 @@ def main(argv=None) -> dict:
     device = common.setup(args)
     epochs = 1 if args.smoke else args.epochs
     print(f"lab2: device {device}, seed {args.seed}")
-    metrics, history = {}, {}
+    metrics, history, diverged = {}, {}, None
     if args.part in ("logistic", "all"):
         # On the CPU whatever --device says: the write-up fitted it in float64, which Apple's
         # MPS lacks, and a 2-parameter step is all launch overhead on a GPU.
@@ -472,17 +505,22 @@ def main(argv=None) -> dict:
                     "lr": args.lr or LOGISTIC_LR, "seed": args.seed,
                     "compile_model": args.compile}
         part_metrics = logistic_checks()
-        more, part_history = logistic_part(samples=samples, **settings)
+        try:
+            more, part_history = logistic_part(samples=samples, **settings)
+        except common.Diverged as err:
+            diverged, more, part_history = err, {"diverged": err.where}, err.history
         part_metrics = common.jsonable({**part_metrics, **more})
         name = common.run_name("lab2_logistic", args, parser)
         figure = common.plot_panels(args.out_dir / f"{name}.png", [{
             "title": "loss per epoch (sum of batch means)", "xlabel": "epoch",
             "series": {k: (h["epoch"], h["loss_sum"]) for k, h in part_history.items()}}])
-        common.save_results(args.out_dir, name,
-                            config={**common.config_of(args), **settings, "samples": samples},
-                            metrics=part_metrics, history=part_history,
-                            device=torch.device("cpu"), wall_time=time.perf_counter() - start,
-                            figures=[figure])
+        path = common.save_results(
+            args.out_dir, name, config={**common.config_of(args), **settings,
+                                        "samples": samples},
+            metrics=part_metrics, history=part_history, device=torch.device("cpu"),
+            wall_time=time.perf_counter() - start, figures=[figure])
+        if diverged:
+            raise common.with_note(diverged, f"the runs up to there are saved in {path}")
         metrics["logistic"], history["logistic"] = part_metrics, part_history
     if args.part in ("softmax", "all"):
         start = time.perf_counter()
@@ -492,13 +530,19 @@ def main(argv=None) -> dict:
                     "compile_model": args.compile}
         part_metrics = softmax_checks()
         name = common.run_name("lab2_softmax", args, parser)
-        more, part_history, figure = softmax_part(
-            device, common.resolve_data_dir(args.data_dir), args.out_dir, name, **settings)
+        try:
+            more, part_history, figure = softmax_part(
+                device, common.resolve_data_dir(args.data_dir), args.out_dir, name, **settings)
+        except common.Diverged as err:
+            diverged, part_history, figure = err, err.history, err.figure
+            more = {**err.metrics, "diverged": err.where}
         part_metrics = common.jsonable({**part_metrics, **more})
-        common.save_results(args.out_dir, name, config={**common.config_of(args), **settings},
-                            metrics=part_metrics, history=part_history,
-                            device=device, wall_time=time.perf_counter() - start,
-                            figures=[figure])
+        path = common.save_results(args.out_dir, name,
+                                   config={**common.config_of(args), **settings},
+                                   metrics=part_metrics, history=part_history, device=device,
+                                   wall_time=time.perf_counter() - start, figures=[figure])
+        if diverged:
+            raise common.with_note(diverged, f"the runs up to there are saved in {path}")
         metrics["softmax"], history["softmax"] = part_metrics, part_history
     return {"metrics": metrics, "history": history}
 

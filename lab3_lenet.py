@@ -194,39 +194,57 @@ def d2l_layer_shapes() -> dict:
 
 # --------------------------------------------------------------------------- training
 
-def train_one_epoch(model, forward, loader, optimizer, timer: common.Throughput) -> dict:
-    """One pass over ``loader`` in train mode (``forward`` is the model or its compiled form).
-
-    Returns the epoch's mean train loss and accuracy (counted on the fly, in train mode, as d2l
-    does), its examples/sec, and the running loss and accuracy at CURVE_POINTS places in the
-    epoch, where the d2l Animator draws them. Per step only the argmax is added to the training
-    step; nothing waits for the device until the epoch is over."""
-    model.train()
-    losses, predictions, labels = [], [], []
-    timer.start()
-    for x, y in common.progress(loader, desc="train"):
-        logits = forward(x)
-        loss = F.cross_entropy(logits, y)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.detach())
-        predictions.append(logits.argmax(1))
-        labels.append(y)
-    rate = timer.stop(sum(loader.sizes))
-
-    sizes = torch.tensor(loader.sizes, dtype=torch.float64)
+def epoch_summary(losses, predictions, labels, sizes, steps: int) -> dict:
+    """Mean train loss and accuracy over the steps given (counted on the fly, in train mode, as
+    d2l does), and their running values at CURVE_POINTS places in an epoch of ``steps`` steps,
+    where the d2l Animator draws them. Everything is read from the device here, once."""
+    if not losses:
+        return {"curve_x": [], "curve_loss": [], "curve_acc": []}
+    sizes = torch.tensor(sizes, dtype=torch.float64)
     seen = sizes.cumsum(0)
     loss_sums = (torch.stack(losses).cpu().double() * sizes).cumsum(0)  # float64 on the host
     hits = (torch.cat(predictions) == torch.cat(labels)).cpu().cumsum(0)[seen.long() - 1]
-    n = len(loader.sizes)
-    every = max(1, n // CURVE_POINTS)
-    marks = [i for i in range(n) if (i + 1) % every == 0 or i == n - 1]
+    every = max(1, steps // CURVE_POINTS)
+    marks = [i for i in range(len(losses)) if (i + 1) % every == 0 or i == steps - 1]
     return {"train_loss": (loss_sums[-1] / seen[-1]).item(),
-            "train_acc": (hits[-1] / seen[-1]).item(), "examples_per_sec": rate,
-            "curve_x": [(i + 1) / n for i in marks],
+            "train_acc": (hits[-1] / seen[-1]).item(),
+            "curve_x": [(i + 1) / steps for i in marks],
             "curve_loss": [(loss_sums[i] / seen[i]).item() for i in marks],
             "curve_acc": [(hits[i] / seen[i]).item() for i in marks]}
+
+
+def train_one_epoch(model, forward, loader, optimizer, timer: common.Throughput,
+                    epoch: int = 1) -> dict:
+    """One pass over ``loader`` in train mode (``forward`` is the model or its compiled form).
+
+    Returns epoch_summary's values and the epoch's examples/sec. Per step only the argmax is
+    added to the training step; nothing waits for the device until the epoch is over, except a
+    NaN check every 500 steps (common.LossGuard). A diverged epoch raises common.Diverged with
+    the summary of its steps before the bad one (``partial``)."""
+    model.train()
+    losses, predictions, labels = [], [], []
+    guard = common.LossGuard(epoch, optimizer.param_groups[0]["lr"])
+    timer.start()
+    try:
+        for x, y in common.progress(loader, desc="train"):
+            logits = forward(x)
+            loss = F.cross_entropy(logits, y)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.detach())
+            predictions.append(logits.argmax(1))
+            labels.append(y)
+            guard.check(losses)
+        guard.check(losses, final=True)
+    except common.Diverged as err:
+        good = err.where["step"] - 1
+        err.partial = epoch_summary(losses[:good], predictions[:good], labels[:good],
+                                    loader.sizes[:good], len(loader.sizes))
+        raise
+    rate = timer.stop(sum(loader.sizes))
+    return {**epoch_summary(losses, predictions, labels, loader.sizes, len(loader.sizes)),
+            "examples_per_sec": rate}
 
 
 @torch.inference_mode()
@@ -255,10 +273,18 @@ def fit(model, train_loader, test_loader, optimizer, epochs: int, device, *,
     print(f"{'epoch':>5} {'train loss':>10} {'train acc':>9} {'test loss':>9} {'test acc':>8} "
           f"{'examples/s':>10}")
     for epoch in range(1, epochs + 1):
-        with train_plan.kernels():
-            train = train_one_epoch(model, forward, train_loader, optimizer, timer)
-        with test_plan.kernels():
-            test_loss, test_acc = evaluate(model, test_loader)
+        try:
+            with train_plan.kernels():
+                train = train_one_epoch(model, forward, train_loader, optimizer, timer, epoch)
+            with test_plan.kernels():
+                test_loss, test_acc = evaluate(model, test_loader)
+        except (common.Diverged, KeyboardInterrupt) as err:  # main saves the run so far
+            partial = getattr(err, "partial", None) or {"curve_x": []}
+            history["curve_epoch"] += [epoch - 1 + x for x in partial["curve_x"]]
+            history["curve_train_loss"] += partial.get("curve_loss", [])
+            history["curve_train_acc"] += partial.get("curve_acc", [])
+            err.history = history
+            raise
         row = {"epoch": epoch, "train_loss": train["train_loss"], "train_acc": train["train_acc"],
                "test_loss": test_loss, "test_acc": test_acc,
                "examples_per_sec": train["examples_per_sec"]}
@@ -324,7 +350,7 @@ def main(argv=None) -> dict:
         metrics = d2l_layer_shapes()
         model = d2l_lenet()
         xavier_init(model)
-    metrics, history, figures = common.jsonable(metrics), {}, []
+    metrics, history, figures, stopped = common.jsonable(metrics), {}, [], None
     if not args.no_train:
         data_dir = common.resolve_data_dir(args.data_dir)
         train_loader, test_loader = common.image_loaders(
@@ -338,20 +364,28 @@ def main(argv=None) -> dict:
                                     momentum=settings["momentum"], foreach=True)
         say(f"Training on {settings['data'].name}: {epochs} epochs, batch {args.batch_size}, "
             f"lr {args.lr}, {len(train_loader)} steps/epoch")
-        history, rate = fit(model, train_loader, test_loader, optimizer, epochs, device,
-                            compile_model=args.compile)
-        metrics.update(train_loss=history["train_loss"][-1], train_acc=history["train_acc"][-1],
-                       test_loss=history["test_loss"][-1], test_acc=history["test_acc"][-1],
-                       examples_per_sec=rate)
+        try:
+            history, rate = fit(model, train_loader, test_loader, optimizer, epochs, device,
+                                compile_model=args.compile)
+            metrics.update(train_loss=history["train_loss"][-1],
+                           train_acc=history["train_acc"][-1], test_loss=history["test_loss"][-1],
+                           test_acc=history["test_acc"][-1], examples_per_sec=rate)
+        except (common.Diverged, KeyboardInterrupt) as err:  # save the run up to there
+            stopped, history = err, err.history
+            metrics["diverged" if isinstance(err, common.Diverged) else "interrupted"] = \
+                getattr(err, "where", {"epoch": len(history["epoch"]) + 1})
         title = ("d2l LeNet, Fashion-MNIST" if args.model == "d2l"
                  else "blitz LeNet, MNIST 32x32") + f", batch {args.batch_size}"
         figures.append(plot_history(history, args.out_dir / f"{name}.png", title))
-        print(f"\ntest acc {metrics['test_acc']:.4f}, {rate:.1f} examples/sec on {device}")
+        if not stopped:
+            print(f"\ntest acc {metrics['test_acc']:.4f}, {rate:.1f} examples/sec on {device}")
     wall = time.perf_counter() - start
     path = common.save_results(args.out_dir, name, config=common.config_of(args),
                                metrics=metrics, history=history, device=device, wall_time=wall,
                                figures=figures)
     print(f"wrote {path} ({wall:.0f} s)")
+    if stopped:
+        raise common.with_note(stopped, f"the run up to there is saved in {path}")
     return {"metrics": metrics, "history": history}
 
 

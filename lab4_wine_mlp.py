@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -32,8 +32,7 @@ from torch import nn
 
 import common
 
-UCI_URL = ("https://archive.ics.uci.edu/ml/machine-learning-databases/wine-quality/"
-           "winequality-red.csv")
+UCI_FILE = "wine/winequality-red.csv"  # under the data dir; common.OFFICIAL has its checksum
 TARGET = "quality"
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
 
@@ -70,7 +69,7 @@ def read_table(path: Path) -> pd.DataFrame:
     if not path.is_file():
         raise common.LabError(f"{path}: file not found" if not path.exists()
                               else f"{path}: is a folder, not a CSV file")
-    raw = path.read_bytes()
+    raw = common.read_data_file(path)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
@@ -140,20 +139,6 @@ def split_target(table: pd.DataFrame, target: str | None):
             np.ascontiguousarray(table[name].to_numpy()), features + [name])
 
 
-def download_uci(path: Path) -> None:
-    print(f"downloading {UCI_URL} -> {path}")
-    try:
-        with urllib.request.urlopen(UCI_URL, timeout=30) as response:
-            data = response.read()
-        with common.atomic_write(path, "wb") as f:
-            f.write(data)
-    except OSError as err:
-        raise common.LabError(f"{path} is missing and the download from UCI failed ({err}); "
-                              f"put winequality-red.csv there, point --data-dir or "
-                              f"${common.DATA_ENV} at a folder holding wine/, or pass "
-                              f"--train-csv/--test-csv") from None
-
-
 def show_table(title: str, table: pd.DataFrame) -> None:
     """What the course looked at first: the shape, the first rows, per-column statistics."""
     with pd.option_context("display.width", 160, "display.max_columns", 20,
@@ -179,10 +164,9 @@ def load_data(args):
         x_tr, y_tr, cols = split_target(train, args.target)
         x_te, y_te, _ = split_target(test, args.target)
         return x_tr, y_tr, x_te, y_te, cols
-    path = common.resolve_data_dir(args.data_dir) / "wine" / "winequality-red.csv"
-    if not path.exists():
-        download_uci(path)
+    path, content = common.data_file(common.resolve_data_dir(args.data_dir), UCI_FILE)
     table = read_table(path)
+    common.check_official(path, UCI_FILE, content)
     show_table(str(path), table)
     x, y, cols = split_target(table, args.target)
     order = np.random.RandomState(args.seed).permutation(len(y))
@@ -254,7 +238,9 @@ def make_optimizer(model, args):
     return torch.optim.Adam(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
 
 
-def train_one_epoch(model, forward, x, y, optimizer, batch_size, generator) -> float:
+def train_one_epoch(model, forward, x, y, optimizer, batch_size, generator, epoch: int) -> float:
+    """One shuffled pass; returns the mean train loss. The per-step losses stay on the device
+    and are read once, at the end, where a NaN or infinite one stops the run (Diverged)."""
     model.train()
     perm = torch.randperm(len(y), generator=generator).to(x.device)
     losses = []
@@ -264,6 +250,7 @@ def train_one_epoch(model, forward, x, y, optimizer, batch_size, generator) -> f
         loss.backward()
         optimizer.step()
         losses.append(loss.detach() * len(idx))
+    common.LossGuard(epoch, optimizer.param_groups[0]["lr"]).check(losses, final=True)
     return torch.stack(losses).sum().item() / len(y)
 
 
@@ -281,8 +268,15 @@ def fit(model, xt, yt, xv, yv, args, y_scale: float, epochs: int, device) -> dic
     generator = torch.Generator().manual_seed(args.seed)
     history = {"epoch": [], "train_loss": [], "test_loss": [], "test_rmse": []}
     for epoch in common.progress(range(1, epochs + 1), desc="epochs"):
-        train_loss = train_one_epoch(model, forward, xt, yt, optimizer, batch_size, generator)
-        test_loss = F.mse_loss(predict(model, xv), yv).item()
+        try:
+            train_loss = train_one_epoch(model, forward, xt, yt, optimizer, batch_size,
+                                         generator, epoch)
+            test_loss = F.mse_loss(predict(model, xv), yv).item()
+            if not math.isfinite(test_loss):
+                raise common.Diverged(epoch, None, test_loss, args.lr)
+        except (common.Diverged, KeyboardInterrupt) as err:  # main saves the run so far
+            err.history = history
+            raise
         row = (epoch, train_loss, test_loss, test_loss ** 0.5 * y_scale)
         for key, value in zip(history, row):
             history[key].append(value)
@@ -385,18 +379,27 @@ def main(argv=None) -> dict:
     yv = common.to_device_float32((y_te - y_mu) / y_sd, device).unsqueeze(1)
     model = WineMLP(x_tr.shape[1], args.hidden, args.activation, args.dropout).to(device)
     common.check_deterministic(model, [(xv[:2], yv[:2])], F.mse_loss)
-    history = fit(model, xt, yt, xv, yv, args, y_sd, 2 if args.smoke else args.epochs, device)
-
-    metrics, pred_te = final_metrics(model, xt, xv, y_tr, y_te, y_mu, y_sd)
+    stopped = None
+    try:
+        history = fit(model, xt, yt, xv, yv, args, y_sd, 2 if args.smoke else args.epochs,
+                      device)
+        metrics, pred_te = final_metrics(model, xt, xv, y_tr, y_te, y_mu, y_sd)
+    except (common.Diverged, KeyboardInterrupt) as err:  # save the run up to there, then stop
+        stopped, history = err, err.history
+        metrics = {"diverged": err.where} if isinstance(err, common.Diverged) else \
+            {"interrupted": {"epoch": len(history["epoch"]) + 1}}
     metrics.update(baselines(x_tr, y_tr, x_te, y_te))
-    print(f"\ntest RMSE (quality points): MLP {metrics['mlp_test_rmse']:.4f}   "
-          f"train-mean baseline {metrics['mean_test_rmse']:.4f}   "
-          f"OLS {metrics['ols_test_rmse']:.4f}")
-    figures = [plot_losses(out_dir / f"{name}_loss.png", history, args.normalize_target),
-               plot_predictions(out_dir / f"{name}_pred.png", y_te, pred_te, metrics)]
-    common.save_results(out_dir, name, config=common.config_of(args), metrics=metrics,
-                        history=history, device=device, wall_time=time.perf_counter() - start,
-                        figures=figures)
+    figures = [plot_losses(out_dir / f"{name}_loss.png", history, args.normalize_target)]
+    if not stopped:
+        print(f"\ntest RMSE (quality points): MLP {metrics['mlp_test_rmse']:.4f}   "
+              f"train-mean baseline {metrics['mean_test_rmse']:.4f}   "
+              f"OLS {metrics['ols_test_rmse']:.4f}")
+        figures.append(plot_predictions(out_dir / f"{name}_pred.png", y_te, pred_te, metrics))
+    path = common.save_results(out_dir, name, config=common.config_of(args), metrics=metrics,
+                               history=history, device=device,
+                               wall_time=time.perf_counter() - start, figures=figures)
+    if stopped:
+        raise common.with_note(stopped, f"the run up to there is saved in {path}")
     return {"metrics": metrics, "history": history}
 
 

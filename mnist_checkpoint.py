@@ -19,9 +19,10 @@ epochs + resume to 8 gives bit-identical weights and history to 8 epochs in one 
 """
 from __future__ import annotations
 
+import io
+import math
 import pickle
 import random
-import sys
 import time
 from pathlib import Path
 
@@ -67,16 +68,20 @@ def train_one_epoch(model, forward, loader, optimizer, epoch: int, args, history
     """One epoch; every ``log_interval`` batches log the batch loss against examples seen."""
     model.train()
     n = loader.num_examples
+    losses, guard = [], common.LossGuard(epoch, args.lr)
     timer.start()
     for batch_idx, (x, y) in enumerate(common.progress(loader, desc=f"epoch {epoch}")):
         optimizer.zero_grad(set_to_none=True)
         loss = F.nll_loss(forward(x), y)
         loss.backward()
         optimizer.step()
+        losses.append(loss.detach())
         if batch_idx % args.log_interval == 0:
+            guard.check(losses, final=True)  # NaN? The log below reads the device anyway.
             # The tutorial's counter: batch_idx * 64 + (epoch - 1) * len(dataset).
             history["train_counter"].append(batch_idx * args.batch_size + (epoch - 1) * n)
             history["train_loss"].append(loss.item())
+    guard.check(losses, final=True)
     timer.stop(sum(loader.sizes))
 
 
@@ -154,8 +159,10 @@ def restore_rng_states(states: dict, batch_order: torch.Generator) -> list[str]:
 def save_checkpoint(path: Path, state: dict) -> None:
     """Written whole or not at all (common.atomic_write): a crash or Ctrl-C at any moment leaves
     the old file or the new one; the folder is flushed too, so the rename survives a power cut."""
+    buffer = io.BytesIO()  # serialised first: a full disk then fails in one plain write
+    torch.save(state, buffer)
     with common.atomic_write(path, "wb", durable=True) as f:
-        torch.save(state, f)
+        f.write(buffer.getbuffer())
 
 
 def load_checkpoint(path: Path, model: nn.Module) -> dict:
@@ -289,8 +296,9 @@ def parse_args(argv=None):
 
 def train_epochs(model, forward, train_loader, test_loader, optimizer, args, history: dict,
                  first_epoch: int, ckpt_path: Path, device) -> tuple[common.Throughput, dict]:
-    """Epochs ``first_epoch`` .. ``args.epochs``, a checkpoint after each. Ctrl-C says where
-    the last whole checkpoint is. Returns the timer and the last checkpoint's contents."""
+    """Epochs ``first_epoch`` .. ``args.epochs``, a checkpoint after each. A diverged run, a
+    failed write, Ctrl-C and SIGTERM all end with one line that names the last whole
+    checkpoint. Returns the timer and the last checkpoint's contents."""
     train_plan = common.conv_plan(device, args.batch_size)
     test_plan = common.conv_plan(device, args.test_batch_size)
     timer = common.Throughput(device)
@@ -305,6 +313,8 @@ def train_epochs(model, forward, train_loader, test_loader, optimizer, args, his
                                 timer)
             with test_plan.kernels():
                 test_loss, test_acc = evaluate(model, test_loader)
+            if not math.isfinite(test_loss):
+                raise common.Diverged(epoch, None, test_loss, args.lr)
             history["test_counter"].append(epoch * n_train)
             history["test_loss"].append(test_loss)
             history["test_acc"].append(test_acc)
@@ -317,10 +327,10 @@ def train_epochs(model, forward, train_loader, test_loader, optimizer, args, his
             last_good = f"{ckpt_path} (after epoch {epoch})"
             print(f"epoch {epoch}: test loss {test_loss:.4f}, accuracy {test_acc:.2%}  "
                   f"({history['epoch_seconds'][-1]:.1f} s, checkpoint {ckpt_path})", flush=True)
-    except KeyboardInterrupt:
-        print(f"\ninterrupted in epoch {epoch}: nothing half-written; last good checkpoint: "
-              f"{last_good}", file=sys.stderr)
-        raise
+    except (common.LabError, KeyboardInterrupt) as err:  # Diverged, WriteFailed, Ctrl-C
+        if isinstance(err, KeyboardInterrupt):
+            common.with_note(err, f"in epoch {epoch}, nothing half-written")
+        raise common.with_note(err, f"last good checkpoint: {last_good}")
     return timer, state
 
 
@@ -352,17 +362,31 @@ def main(argv=None) -> dict:
         drawn = [plot_digits(out_dir / f"{name}_examples.png", digits,
                              [f"Ground truth: {v}" for v in labels.tolist()])]
         forward = common.maybe_compile(model, args.compile, args.batch_size, device)
-        timer, state = train_epochs(model, forward, train_loader, test_loader, optimizer, args,
-                                    history, first_epoch, ckpt_path, device)
+        try:
+            timer, state = train_epochs(model, forward, train_loader, test_loader, optimizer,
+                                        args, history, first_epoch, ckpt_path, device)
+            diverged = None
+        except common.Diverged as err:  # the run up to there is drawn and saved, then it stops
+            diverged = err
         done = len(history["test_acc"]) - 1
-        drawn.append(plot_digits(out_dir / f"{name}_predictions_{done}ep.png", digits,
-                                 [f"Prediction: {p}" for p in
-                                  predict_digits(model, digits, device)]))
+        if not diverged:
+            drawn.append(plot_digits(out_dir / f"{name}_predictions_{done}ep.png", digits,
+                                     [f"Prediction: {p}" for p in
+                                      predict_digits(model, digits, device)]))
     drawn.append(plot_history(history, out_dir / f"{name}_loss_{done}ep.png"))
     # The checkpoint remembers the figures, so a resumed run's JSON lists the earlier ones too.
     figures = list(dict.fromkeys(earlier + drawn))
-    save_checkpoint(ckpt_path, {**state, "figures": figures})
     accs = history["test_acc"]
+    if diverged:
+        metrics = {"test_acc_before": accs[0], "epochs_done": done, "diverged": diverged.where}
+        path = common.save_results(out_dir, name, config=common.config_of(args),
+                                   metrics=metrics, history=history, device=device,
+                                   wall_time=time.perf_counter() - start, figures=figures)
+        raise common.with_note(diverged, f"the run up to there is saved in {path}")
+    try:
+        save_checkpoint(ckpt_path, {**state, "figures": figures})
+    except common.WriteFailed as err:
+        raise common.with_note(err, f"the checkpoint after epoch {done} is intact") from None
     metrics = {"test_acc_before": accs[0], "test_acc": accs[-1],
                "test_loss": history["test_loss"][-1], "epochs_done": done,
                "train_examples_per_sec": timer.rate, "example_labels": labels.tolist()}

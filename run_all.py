@@ -110,9 +110,12 @@ def run_steps(steps: list[Step], out_dir: Path, common_flags: list[str], trainin
         log = logs / f"{i + 1}_{Path(step.script).stem}.log"
         flags = common_flags + (training_flags if step.trains else [])
         start = time.perf_counter()
-        with open(log, "w", encoding="utf-8") as f:
-            code = subprocess.call([python, str(ROOT / step.script), *step.args, *flags],
-                                   stdout=f, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
+        try:
+            with open(log, "w", encoding="utf-8") as f:
+                code = subprocess.call([python, str(ROOT / step.script), *step.args, *flags],
+                                       stdout=f, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
+        except OSError as err:  # the log itself cannot be written (a full disk, say)
+            raise common.write_failed(log, err) from None
         with lock:
             head = f"[{i + 1}/{len(steps)}] {step.label:<56}"
             if code:
@@ -193,11 +196,7 @@ def main(argv=None) -> int:
     else:
         out_dir = common.RUNS_DIR / ("smoke" if args.smoke else "reproduce") / \
             (report.SWEEPS if args.seeds else "")
-    try:
-        common.prepare_out_dir(out_dir)
-    except common.LabError as err:
-        print(f"run_all: error: {err}", file=sys.stderr)
-        return 2
+    common.prepare_out_dir(out_dir)
     flags = ["--device", args.device, "--out-dir", shown(out_dir)]
     training = (["--data-dir", str(args.data_dir)] if args.data_dir else []) + \
         (["--smoke"] if args.smoke else [])
@@ -229,4 +228,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    common.cli(lambda: sys.exit(main()))

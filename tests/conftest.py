@@ -6,6 +6,7 @@ import os
 import struct
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+# Verdicts on data files go to a folder of this test session, never the user's cache (the
+# scripts the tests start inherit it).
+os.environ["LABS_CACHE_DIR"] = tempfile.mkdtemp(prefix="labs-test-cache-")
 
 # Every command-line script of the project (their --help must work).
 SCRIPTS = ["lab1_tensor_ops.py", "lab2_logistic.py", "lab3_lenet.py", "lab4_wine_mlp.py",

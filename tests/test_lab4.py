@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -176,8 +177,9 @@ def test_missing_uci_file_and_failed_download(tmp_path, monkeypatch):
     def offline(*a, **k):
         raise OSError("no network")
 
-    monkeypatch.setattr(lab4.urllib.request, "urlopen", offline)
-    with pytest.raises(common.LabError, match=r"winequality-red.csv is missing and the download"):
+    monkeypatch.setattr(urllib.request, "urlopen", offline)
+    with pytest.raises(common.LabError, match=r"winequality-red.csv is missing and the download "
+                                              r"failed \(OSError: no network\): put the file"):
         lab4.main(["--data-dir", str(tmp_path), "--out-dir", str(tmp_path / "out")])
     assert not (tmp_path / "wine").exists() or not list((tmp_path / "wine").iterdir())
 

@@ -103,11 +103,12 @@ def test_ctrl_c_says_where_the_last_good_checkpoint_is(small_mnist, tmp_path, mo
         return real(model, forward, loader, optimizer, epoch, *rest)
 
     monkeypatch.setattr(mc, "train_one_epoch", interrupted_in_epoch_2)
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(KeyboardInterrupt) as info:
         mc.main(args_for(small_mnist, tmp_path, 3))
-    err = capsys.readouterr().err
     ckpt = tmp_path / checkpoint_name()
-    assert f"last good checkpoint: {ckpt} (after epoch 1)" in err
+    # common.cli prints this detail after "interrupted (Ctrl-C): " as its one line
+    assert info.value.detail == (f"in epoch 2, nothing half-written; last good checkpoint: "
+                                 f"{ckpt} (after epoch 1)")
     assert mc.load_checkpoint(ckpt, mc.MnistNet())["epoch"] == 1
 
 
