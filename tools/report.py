@@ -327,6 +327,20 @@ def render_benchmark(results_dir: Path, lang: str = "en") -> str:
     return benchmark.render(json.loads(path.read_text(encoding="utf-8")), lang)
 
 
+def render_data_files(lang: str = "en") -> str:
+    """Each official data file: where it goes, where it comes from, its checksums (from
+    common.OFFICIAL and common.DOWNLOADS, the values the scripts check)."""
+    head = ("| file (under the data dir) | download from | md5 of the .gz | sha256 of the file |"
+            if lang == "en" else "| 文件（数据目录下） | 下载地址 | .gz 的 md5 | 文件的 sha256 |")
+    lines = [head, "| --- | --- | --- | --- |"]
+    for rel, (sha, size, gz_md5) in common.OFFICIAL.items():
+        name = Path(rel).name + (".gz" if gz_md5 else "")
+        sources = (" or " if lang == "en" else " 或 ").join(
+            f"{mirror}{name}" for mirror in common.DOWNLOADS[rel.split("/")[0]])
+        lines.append(f"| `{rel}` ({size:,} bytes) | {sources} | `{gz_md5 or '-'}` | `{sha}` |")
+    return "\n".join(lines)
+
+
 def render_platforms(results_dir: Path, lang: str = "en") -> str:
     path = Path(results_dir) / "platforms.json"
     if not path.exists():
@@ -366,7 +380,8 @@ BLOCKS = {"results-table": lambda d, rows, lang: render_short(rows, lang),
           "seeds-softmax": lambda d, rows, lang: render_seeds_softmax(d / SWEEPS, lang),
           "seeds-logistic": lambda d, rows, lang: render_seeds_logistic(d / SWEEPS, lang),
           "benchmark-table": lambda d, rows, lang: render_benchmark(d, lang),
-          "platforms-table": lambda d, rows, lang: render_platforms(d, lang)}
+          "platforms-table": lambda d, rows, lang: render_platforms(d, lang),
+          "data-files": lambda d, rows, lang: render_data_files(lang)}
 
 
 def replace_block(text: str, name: str, body: str) -> str:
