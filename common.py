@@ -24,6 +24,7 @@ import copy
 import errno
 import gzip
 import hashlib
+import io
 import json
 import math
 import os
@@ -38,6 +39,7 @@ import time
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
@@ -50,11 +52,24 @@ DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
 ON_WINDOWS = os.name == "nt"
 
 
+PROG = Path(sys.argv[0]).name  # the lab's file name in messages; LabParser sets it
+
+
 class LabError(Exception):
     """An expected problem (bad flag, bad or missing file, ...): reported in one line, with the
     exit code ``code``: 2 for bad input, 3 for a run that diverged, 4 for a file that could not
-    be written (README "Exit codes")."""
+    be written (README "Exit codes"). In a notebook the cell stops with that same line."""
     code = 2
+
+    def _render_traceback_(self) -> list[str]:  # what IPython shows instead of a traceback
+        return [f"{PROG}: error: {self}"]
+
+
+class HelpShown(LabError):
+    """--help in a notebook: the help is printed, and the cell stops there, quietly."""
+
+    def _render_traceback_(self) -> list[str]:
+        return []
 
 
 class Diverged(LabError):
@@ -84,14 +99,40 @@ def _terminate(signum, frame):
     raise Terminated
 
 
-def cli(main) -> None:
+def in_notebook() -> bool:
+    """Inside a Jupyter kernel (JupyterLab, VS Code, PyCharm, ...): figures also show inline,
+    curves are drawn live, and a bad flag stops the cell with one line, never the kernel."""
+    if "ipykernel" not in sys.modules:
+        return False
+    from IPython import get_ipython  # noqa: PLC0415 -- already imported by the kernel
+
+    return getattr(get_ipython(), "kernel", None) is not None
+
+
+def kernel_argv() -> bool:
+    """Is sys.argv the kernel's own (``ipykernel_launcher -f kernel-XXXX.json``) rather than a
+    lab's command line? ``%run lab.py --flags`` sets a real one; a pasted cell does not."""
+    return in_notebook() and "ipykernel" in Path(sys.argv[0]).as_posix()
+
+
+def cli(main, notebook_args: list[str] | None = None):
     """Run ``main()`` as a command: expected errors become one line on stderr and their exit
-    code; Ctrl-C and SIGTERM end with one line too (exit 130 and 143)."""
+    code; Ctrl-C and SIGTERM end with one line too (exit 130 and 143). In a notebook the flags
+    are ``notebook_args`` (the lab's run cell; a ``%run``'s own flags win), errors stop the cell
+    with the same one line, and main's result is returned."""
+    if in_notebook():
+        try:
+            return main(list(notebook_args or []) if kernel_argv() else None)
+        except KeyboardInterrupt as err:  # the notebook's stop button: one line, as in a shell
+            detail = getattr(err, "detail", "")
+            line = f"{PROG}: interrupted{': ' + detail if detail else ''}"
+            err._render_traceback_ = lambda: [line]
+            raise
     prog = Path(sys.argv[0]).name
     if hasattr(signal, "SIGTERM"):
         signal.signal(signal.SIGTERM, _terminate)
     try:
-        main()
+        return main()
     except LabError as err:
         print(f"{prog}: error: {err}", file=sys.stderr)
         sys.exit(err.code)
@@ -123,14 +164,25 @@ class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
 
 class LabParser(argparse.ArgumentParser):
     """argparse as every lab uses it: the description is the module docstring's first paragraph,
-    defaults appear in --help, and a bad flag is one line on stderr with exit code 2."""
+    defaults appear in --help, and a bad flag is one line on stderr with exit code 2 (in a
+    notebook: the same line, and the cell stops). ``prog`` is the lab's file name, which
+    sys.argv does not give inside a notebook."""
 
-    def __init__(self, doc: str, **kwargs):
-        super().__init__(description=doc.split("\n\n")[0], formatter_class=_HelpFormatter,
-                         **kwargs)
+    def __init__(self, doc: str | None, prog: str, **kwargs):
+        global PROG
+        PROG = prog
+        super().__init__(description=(doc or "").split("\n\n")[0], prog=prog,
+                         formatter_class=_HelpFormatter, **kwargs)
 
     def error(self, message):
+        if in_notebook():
+            raise LabError(f"{message} (see --help)")
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+    def exit(self, status=0, message=None):
+        if in_notebook() and status == 0:  # after --help: stop the cell, keep the kernel
+            raise HelpShown()
+        super().exit(status, message)
 
 
 def positive_int(text: str) -> int:
@@ -227,7 +279,10 @@ def add_common_args(parser: argparse.ArgumentParser, *, epochs: int | None = Non
 
 
 def parse_args(parser: argparse.ArgumentParser, argv=None) -> argparse.Namespace:
-    """Parse, then apply the rules that tie flags together (one line on a mistake)."""
+    """Parse, then apply the rules that tie flags together (one line on a mistake). Inside a
+    notebook, sys.argv is the kernel's own: without ``argv`` the lab takes its defaults."""
+    if argv is None and kernel_argv():
+        argv = []
     args = parser.parse_args(argv)
     if getattr(args, "workers", 0) and args.loader != "dataloader":
         parser.error("--workers applies to --loader dataloader only (the tensor pipeline has "
@@ -1102,11 +1157,11 @@ def jsonable(value):
 
 def save_results(out_dir: Path, name: str, *, config: dict, metrics: dict, history: dict,
                  device: torch.device | None, wall_time: float,
-                 figures: list[str] = ()) -> Path:
+                 figures: list[Drawn | str] = ()) -> Path:
     """Write ``<out_dir>/<name>.json``: metrics, per-epoch history, config, environment and the
     figures drawn from them."""
     record = {"name": name, "metrics": metrics, "history": history, "config": config,
-              "figures": list(figures),
+              "figures": [getattr(f, "name", f) for f in figures],
               "environment": {**environment(device), "seed": config.get("seed"),
                               "wall_time_s": round(wall_time, 3)}}
     path = Path(out_dir) / f"{name}.json"
@@ -1115,30 +1170,56 @@ def save_results(out_dir: Path, name: str, *, config: dict, metrics: dict, histo
     return path
 
 
-def pyplot():
-    """matplotlib's pyplot on the Agg backend: PNG files, no window, works headless."""
-    import matplotlib  # noqa: PLC0415
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt  # noqa: PLC0415
-    return plt
+class Drawn(NamedTuple):
+    """A figure a lab drew: its PNG's file name (what results files list), the matplotlib
+    Figure (to restyle or save again) and the PNG itself, which a notebook shows."""
+    name: str
+    figure: Any
+    png: bytes
+
+    def _repr_png_(self) -> bytes:
+        return self.png
 
 
-def save_figure(fig, path: Path, dpi: int = 110) -> str:
-    """Save ``fig`` as a PNG (atomically) and close it; returns the file name."""
+def new_figure(**kwargs):
+    """A matplotlib Figure that belongs to no window and no pyplot state: drawing and saving it
+    never touch the backend a notebook or a desktop session has chosen."""
+    from matplotlib.figure import Figure  # noqa: PLC0415 -- matplotlib only where drawn
+
+    return Figure(**kwargs)
+
+
+def show_png(png: bytes, handle=None):
+    """In a notebook: show ``png`` inline, in place of ``handle``'s image when given; returns
+    the display handle (None outside a notebook)."""
+    if not in_notebook():
+        return None
+    from IPython.display import Image, display  # noqa: PLC0415
+
+    image = Image(data=png, format="png")
+    if handle is None:
+        return display(image, display_id=True)
+    handle.update(image)
+    return handle
+
+
+def save_figure(fig, path: Path, dpi: int = 110, live: LivePlot | None = None) -> Drawn:
+    """Save ``fig`` as a PNG (atomically); in a notebook also show it, in place of ``live``'s
+    last frame when there is one."""
     path = Path(path)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
     with atomic_write(path, "wb") as f:
-        fig.savefig(f, format="png", dpi=dpi)
-    pyplot().close(fig)
-    return path.name
+        f.write(buffer.getbuffer())
+    show_png(buffer.getvalue(), live.handle if live else None)
+    return Drawn(path.name, fig, buffer.getvalue())
 
 
-def plot_panels(path: Path, panels: list[dict], title: str | None = None) -> str:
-    """Side-by-side line charts in one PNG; returns the file name.
-
-    Each panel: {"title", "xlabel", "ylabel", "yscale" (optional),
-    "series": {label: (x, y) or (x, y, fmt)}}.
-    """
-    fig, axes = pyplot().subplots(1, len(panels), figsize=(5 * len(panels), 3.8), squeeze=False)
+def panels_figure(panels: list[dict], title: str | None = None):
+    """Side-by-side line charts in one Figure. Each panel: {"title", "xlabel", "ylabel",
+    "yscale" (optional), "series": {label: (x, y) or (x, y, fmt)}}."""
+    fig = new_figure(figsize=(5 * len(panels), 3.8))
+    axes = fig.subplots(1, len(panels), squeeze=False)
     for ax, panel in zip(axes[0], panels):
         for label, (x, y, *fmt) in panel["series"].items():
             ax.plot(x, y, *(fmt or ["-"]), label=label)
@@ -1149,7 +1230,36 @@ def plot_panels(path: Path, panels: list[dict], title: str | None = None) -> str
     if title:
         fig.suptitle(title)
     fig.tight_layout()
-    return save_figure(fig, path)
+    return fig
+
+
+def plot_panels(path: Path, panels: list[dict], title: str | None = None,
+                live: LivePlot | None = None) -> Drawn:
+    """panels_figure, saved as a PNG (and shown in a notebook)."""
+    return save_figure(panels_figure(panels, title), path, live=live)
+
+
+class LivePlot:
+    """Training curves redrawn in place in a notebook while a lab trains, as d2l's Animator
+    draws them: ``update(history)`` with the lab's own ``figure(history)``. Outside a notebook
+    it does nothing. A frame is drawn only when its cost is at most 0.5% of the time since the
+    last one, so redrawing stays well under 2% of an epoch; the lab's final figure replaces the
+    last frame (``save_figure(..., live=...)``)."""
+
+    def __init__(self, figure):
+        self.figure, self.active = figure, in_notebook()
+        self.handle, self.cost, self.last, self.spent, self.frames = None, 0.0, 0.0, 0.0, 0
+
+    def update(self, history: dict) -> None:
+        if not self.active or time.perf_counter() - self.last < 200 * self.cost:
+            return
+        start = time.perf_counter()
+        buffer = io.BytesIO()
+        self.figure(history).savefig(buffer, format="png", dpi=80)
+        self.handle = show_png(buffer.getvalue(), self.handle)
+        self.last = time.perf_counter()
+        self.cost = self.last - start
+        self.spent, self.frames = self.spent + self.cost, self.frames + 1
 
 
 # --------------------------------------------------------------------------- divergence
@@ -1216,7 +1326,18 @@ class Throughput:
 
 
 def progress(iterable, **kwargs):
-    """A tqdm bar on a terminal; elsewhere (logs, CI, tests) the iterable itself, untouched."""
+    """A tqdm bar on a terminal, and in a notebook (its widget where ipywidgets is installed, a
+    text bar otherwise); elsewhere (logs, CI, tests) or with LABS_PROGRESS=0 the iterable
+    itself, untouched."""
+    if os.environ.get("LABS_PROGRESS") == "0":
+        return iterable
+    if in_notebook():
+        try:
+            import ipywidgets  # noqa: F401, PLC0415
+            from tqdm.notebook import tqdm  # noqa: PLC0415
+        except ImportError:
+            from tqdm import tqdm  # noqa: PLC0415
+        return tqdm(iterable, leave=False, **kwargs)
     if not sys.stderr.isatty():
         return iterable
     from tqdm import tqdm  # noqa: PLC0415

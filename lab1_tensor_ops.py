@@ -22,13 +22,18 @@ import torch
 import common
 
 
+# %% [markdown]
+# ## Write-up 004: broadcasting, a small product, gradients under `no_grad`
+#
+# Each step prints its result and, after `->`, why it comes out that way. The write-up's own
+# tensors are used, so every printed value can be compared with it.
+
+# %%
 def show(title: str, value, why: str = "") -> None:
     print(f"\n## {title}\n{value}")
     if why:
         print(f"   -> {why}")
 
-
-# --------------------------------------------------------------------------- write-up 004
 
 def broadcast_subtraction(device) -> dict:
     M = torch.tensor([[1, 2, 3]], device=device)        # 1x3
@@ -96,8 +101,13 @@ def no_grad_gradients(device) -> dict:
     return {"grad_no_y2": g_no_y2, "grad_no_y1": g_no_y1, "grad_full": g_full}
 
 
-# --------------------------------------------------------------------------- write-up 003
+# %% [markdown]
+# ## Write-up 003: the PyTorch primer
+#
+# Creating tensors, arithmetic and matrix products, the numpy view that shares memory with its
+# tensor, and autograd: `a.grad`, the sigmoid's gradient, and gradients that add up.
 
+# %%
 def creation(device) -> dict:
     show("torch.__version__", torch.__version__, "the write-up ran 2.1.0+cpu; any 2.x prints "
          "the same values below")
@@ -180,10 +190,15 @@ def autograd(device) -> dict:
             "accumulated_grads": [g1, g2, g3]}
 
 
-# --------------------------------------------------------------------------- command line
+# %% [markdown]
+# ## The command line
+#
+# `main(argv)` runs every step above in order, writes the results file and returns what it
+# printed; lab1 takes only `--seed`, `--device` and `--out-dir`.
 
+# %%
 def parse_args(argv=None):
-    parser = common.LabParser(__doc__)
+    parser = common.LabParser(__doc__, prog="lab1_tensor_ops.py")
     common.add_common_args(parser, training=False)
     return common.parse_args(parser, argv), parser
 
@@ -210,5 +225,15 @@ def main(argv=None) -> dict:
     return {"metrics": metrics, "history": {}}
 
 
+# %% [markdown]
+# ## Run it
+#
+# In a terminal: `python lab1_tensor_ops.py` (`--help` lists its flags). In a notebook this
+# cell runs the lab with the flags in `NOTEBOOK_ARGS`: edit them here (`[]` means the lab's
+# defaults). `result["metrics"]` then holds every value it printed.
+
+# %%
+NOTEBOOK_ARGS: list[str] = []  # e.g. ["--seed", "1"]; a command line ignores this
+
 if __name__ == "__main__":
-    common.cli(main)
+    result = common.cli(main, NOTEBOOK_ARGS)

@@ -62,8 +62,15 @@ SOFTMAX_RUNS = (
 )
 
 
-# --------------------------------------------------------------------------- from scratch
+# %% [markdown]
+# ## The pieces, from scratch
+#
+# Tensor operations only: the BCE loss (guarded at p = 0 and 1 as `nn.BCELoss` is), the
+# cross-entropy with the max-subtraction trick, one-hot, flatten, a linear layer with a bias
+# per output, and SGD. `writeup_defect_loss` is the write-up's broadcast mistake, kept on
+# purpose to reproduce its numbers.
 
+# %%
 def check_same_shape(pred: torch.Tensor, target: torch.Tensor, what: str) -> None:
     if pred.shape != target.shape:
         raise ValueError(f"{what}: predictions have shape {tuple(pred.shape)} but targets have "
@@ -175,8 +182,13 @@ class SGD:
                 p.grad.zero_()
 
 
-# --------------------------------------------------------------------------- the write-up's checks
+# %% [markdown]
+# ## The write-up's checks
+#
+# Each piece against its torch counterpart, on the write-up's own examples (its unseeded
+# `nn.Linear` weights and cross-entropy inputs are loaded from its printout).
 
+# %%
 # The write-up's nn.Linear(1, 3) and its cross-entropy input were drawn unseeded; we load the
 # values it printed (4 decimals), so that its printed outputs can be compared.
 WRITEUP_LINEAR_WEIGHT = [[0.4240], [-0.2577], [0.4972]]
@@ -262,8 +274,14 @@ def softmax_checks() -> dict:
             "flatten_ours": flatten(x), "flatten_torch": nn.Flatten()(x)}
 
 
-# --------------------------------------------------------------------------- logistic part
+# %% [markdown]
+# ## Logistic regression on a million points
+#
+# Three runs on the write-up's data and settings: `torch.nn` in float64, our pieces corrected,
+# and the write-up's defect. Each epoch is one gather and batches are views, so a run takes
+# seconds on a CPU.
 
+# %%
 def min_max(a: np.ndarray) -> np.ndarray:
     return (a - a.min()) / (a.max() - a.min())
 
@@ -374,8 +392,13 @@ def logistic_part(*, samples: int, epochs: int, batch_size: int, lr: float, seed
     return metrics, history
 
 
-# --------------------------------------------------------------------------- softmax part
+# %% [markdown]
+# ## Softmax regression on Fashion-MNIST
+#
+# The write-up's `torch.nn` run, its from-scratch run with its own initialisation, and our
+# corrected from-scratch run; the figure compares their curves.
 
+# %%
 def softmax_model(run: SoftmaxRun, device):
     """(forward, optimizer, loss_fn, module-or-None) for one softmax run."""
     if not run.from_scratch:
@@ -474,10 +497,14 @@ def softmax_part(device, data_dir, out_dir, name: str, **settings) -> tuple[dict
     return metrics, history, figure
 
 
-# --------------------------------------------------------------------------- command line
+# %% [markdown]
+# ## The command line
+#
+# `--part` picks logistic, softmax or both; each part writes its own results file and figure.
 
+# %%
 def parse_args(argv=None):
-    parser = common.LabParser(__doc__)
+    parser = common.LabParser(__doc__, prog="lab2_logistic.py")
     parser.add_argument("--part", choices=("logistic", "softmax", "all"), default="all",
                         help="which part to run")
     runs = ", ".join(f"{r.name} {r.lr}" for r in SOFTMAX_RUNS)
@@ -495,7 +522,7 @@ def main(argv=None) -> dict:
     device = common.setup(args)
     epochs = 1 if args.smoke else args.epochs
     print(f"lab2: device {device}, seed {args.seed}")
-    metrics, history, diverged = {}, {}, None
+    metrics, history, diverged, drawn = {}, {}, None, {}
     if args.part in ("logistic", "all"):
         # On the CPU whatever --device says: the write-up fitted it in float64, which Apple's
         # MPS lacks, and a 2-parameter step is all launch overhead on a GPU.
@@ -522,6 +549,7 @@ def main(argv=None) -> dict:
         if diverged:
             raise common.with_note(diverged, f"the runs up to there are saved in {path}")
         metrics["logistic"], history["logistic"] = part_metrics, part_history
+        drawn[figure.name] = figure
     if args.part in ("softmax", "all"):
         start = time.perf_counter()
         settings = {"epochs": epochs, "batch_size": args.batch_size or SOFTMAX_BATCH,
@@ -544,8 +572,20 @@ def main(argv=None) -> dict:
         if diverged:
             raise common.with_note(diverged, f"the runs up to there are saved in {path}")
         metrics["softmax"], history["softmax"] = part_metrics, part_history
-    return {"metrics": metrics, "history": history}
+        drawn[figure.name] = figure
+    return {"metrics": metrics, "history": history, "figures": drawn}
 
+
+# %% [markdown]
+# ## Run it
+#
+# In a terminal: `python lab2_logistic.py --part softmax` (`--help` lists every flag). In a
+# notebook this cell runs the lab with the flags in `NOTEBOOK_ARGS`: edit them here (`[]`
+# means the lab's defaults). `result` then holds the metrics, the per-epoch history and the
+# figures drawn.
+
+# %%
+NOTEBOOK_ARGS: list[str] = []  # e.g. ["--part", "softmax"]; a command line ignores this
 
 if __name__ == "__main__":
-    common.cli(main)
+    result = common.cli(main, NOTEBOOK_ARGS)

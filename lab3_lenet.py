@@ -30,6 +30,13 @@ from torch import nn
 
 import common
 
+# %% [markdown]
+# ## The two LeNets
+#
+# The blitz LeNet (ReLU, max-pool, 32x32 input) and the d2l LeNet (sigmoid, average pooling,
+# 28x28 input), with each part's settings from its write-up.
+
+# %%
 # Each part's settings: the argparse defaults of --epochs, --batch-size and --lr come from here.
 SETTINGS = {
     "d2l": {"epochs": 10, "batch_size": 4, "lr": 0.9, "momentum": 0.0,
@@ -37,6 +44,7 @@ SETTINGS = {
     "blitz": {"epochs": 5, "batch_size": 64, "lr": 0.01, "momentum": 0.9,
               "data": common.ImageData("mnist", 0.1307, 0.3081, pad=2)},  # 28x28 -> 32x32
 }
+PROG = "lab3_lenet.py"
 TEST_BATCH_SIZE = 1000
 CURVE_POINTS = 5  # points per epoch on the train curves, like the d2l Animator
 
@@ -90,8 +98,13 @@ def layer_shapes(model: nn.Sequential, x: torch.Tensor) -> tuple[list, torch.Ten
     return shapes, x
 
 
-# --------------------------------------------------------------------------- blitz walkthrough
+# %% [markdown]
+# ## Part 1: the blitz walkthrough
+#
+# The model, its parameters, one forward and backward pass, what a 28x28 input does to it, the
+# loss and its `grad_fn` chain, and SGD by hand and with `optim.SGD`, each printed with why.
 
+# %%
 def say(text: str) -> None:
     print(f"\n# {text}")
 
@@ -192,8 +205,15 @@ def d2l_layer_shapes() -> dict:
     return {"layer_shapes": shapes, "layer_output": out.detach()}
 
 
-# --------------------------------------------------------------------------- training
+# %% [markdown]
+# ## Training and evaluation
+#
+# One epoch keeps every step's loss and prediction on the device and reads them once at the
+# end (plus a NaN check every 500 steps), so the loop adds almost nothing to the training step.
+# `fit` prints one line per epoch; in a notebook it also redraws the curves as d2l's Animator
+# does.
 
+# %%
 def epoch_summary(losses, predictions, labels, sizes, steps: int) -> dict:
     """Mean train loss and accuracy over the steps given (counted on the fly, in train mode, as
     d2l does), and their running values at CURVE_POINTS places in an epoch of ``steps`` steps,
@@ -213,17 +233,28 @@ def epoch_summary(losses, predictions, labels, sizes, steps: int) -> dict:
             "curve_acc": [(hits[i] / seen[i]).item() for i in marks]}
 
 
+def add_curve(history: dict, epoch: int, summary: dict) -> dict:
+    """``history`` with epoch ``epoch``'s curve points (from epoch_summary) appended."""
+    return {**history,
+            "curve_epoch": history["curve_epoch"] + [epoch - 1 + x for x in summary["curve_x"]],
+            "curve_train_loss": history["curve_train_loss"] + summary["curve_loss"],
+            "curve_train_acc": history["curve_train_acc"] + summary["curve_acc"]}
+
+
 def train_one_epoch(model, forward, loader, optimizer, timer: common.Throughput,
-                    epoch: int = 1) -> dict:
+                    epoch: int = 1, on_mark=None) -> dict:
     """One pass over ``loader`` in train mode (``forward`` is the model or its compiled form).
 
     Returns epoch_summary's values and the epoch's examples/sec. Per step only the argmax is
     added to the training step; nothing waits for the device until the epoch is over, except a
-    NaN check every 500 steps (common.LossGuard). A diverged epoch raises common.Diverged with
-    the summary of its steps before the bad one (``partial``)."""
+    NaN check every 500 steps (common.LossGuard) and, in a notebook, ``on_mark`` with the
+    summary so far at each curve point. A diverged epoch raises common.Diverged with the
+    summary of its steps before the bad one (``partial``)."""
     model.train()
     losses, predictions, labels = [], [], []
     guard = common.LossGuard(epoch, optimizer.param_groups[0]["lr"])
+    steps = len(loader.sizes)
+    every = max(1, steps // CURVE_POINTS)
     timer.start()
     try:
         for x, y in common.progress(loader, desc="train"):
@@ -236,14 +267,17 @@ def train_one_epoch(model, forward, loader, optimizer, timer: common.Throughput,
             predictions.append(logits.argmax(1))
             labels.append(y)
             guard.check(losses)
+            if on_mark and len(losses) % every == 0:
+                n = len(losses)
+                on_mark(epoch_summary(losses, predictions, labels, loader.sizes[:n], steps))
         guard.check(losses, final=True)
     except common.Diverged as err:
         good = err.where["step"] - 1
         err.partial = epoch_summary(losses[:good], predictions[:good], labels[:good],
-                                    loader.sizes[:good], len(loader.sizes))
+                                    loader.sizes[:good], steps)
         raise
     rate = timer.stop(sum(loader.sizes))
-    return {**epoch_summary(losses, predictions, labels, loader.sizes, len(loader.sizes)),
+    return {**epoch_summary(losses, predictions, labels, loader.sizes, steps),
             "examples_per_sec": rate}
 
 
@@ -260,9 +294,11 @@ def evaluate(model, loader) -> tuple[float, float]:
 
 
 def fit(model, train_loader, test_loader, optimizer, epochs: int, device, *,
-        compile_model: bool, kernels: common.ConvPlan | None = None) -> tuple[dict, float]:
+        compile_model: bool, kernels: common.ConvPlan | None = None,
+        live: common.LivePlot | None = None) -> tuple[dict, float]:
     """Train for ``epochs``; returns the per-epoch history and the overall examples/sec.
-    ``kernels`` overrides common.conv_plan's choice (tools/benchmark.py compares them)."""
+    ``kernels`` overrides common.conv_plan's choice (tools/benchmark.py compares them); ``live``
+    redraws the curves in a notebook."""
     train_plan = kernels or common.conv_plan(device, train_loader.batch_size)
     test_plan = kernels or common.conv_plan(device, test_loader.batch_size)
     forward = common.maybe_compile(model, compile_model, train_loader.batch_size, device)
@@ -273,48 +309,56 @@ def fit(model, train_loader, test_loader, optimizer, epochs: int, device, *,
     print(f"{'epoch':>5} {'train loss':>10} {'train acc':>9} {'test loss':>9} {'test acc':>8} "
           f"{'examples/s':>10}")
     for epoch in range(1, epochs + 1):
+        on_mark = None
+        if live and live.active:
+            def on_mark(summary, epoch=epoch):
+                live.update(add_curve(history, epoch, summary))
         try:
             with train_plan.kernels():
-                train = train_one_epoch(model, forward, train_loader, optimizer, timer, epoch)
+                train = train_one_epoch(model, forward, train_loader, optimizer, timer, epoch,
+                                        on_mark)
             with test_plan.kernels():
                 test_loss, test_acc = evaluate(model, test_loader)
         except (common.Diverged, KeyboardInterrupt) as err:  # main saves the run so far
-            partial = getattr(err, "partial", None) or {"curve_x": []}
-            history["curve_epoch"] += [epoch - 1 + x for x in partial["curve_x"]]
-            history["curve_train_loss"] += partial.get("curve_loss", [])
-            history["curve_train_acc"] += partial.get("curve_acc", [])
-            err.history = history
+            partial = getattr(err, "partial", None)
+            err.history = add_curve(history, epoch, partial) if partial else history
             raise
+        history = add_curve(history, epoch, train)
         row = {"epoch": epoch, "train_loss": train["train_loss"], "train_acc": train["train_acc"],
                "test_loss": test_loss, "test_acc": test_acc,
                "examples_per_sec": train["examples_per_sec"]}
         for key, value in row.items():
             history[key].append(value)
-        history["curve_epoch"] += [epoch - 1 + x for x in train["curve_x"]]
-        history["curve_train_loss"] += train["curve_loss"]
-        history["curve_train_acc"] += train["curve_acc"]
+        if live:
+            live.update(history)
         print(f"{epoch:>5} {row['train_loss']:>10.4f} {row['train_acc']:>9.4f} {test_loss:>9.4f} "
               f"{test_acc:>8.4f} {row['examples_per_sec']:>10.1f}", flush=True)
     return history, timer.rate
 
 
-def plot_history(history: dict, path, title: str) -> str:
+def history_figure(history: dict, title: str):
     """The d2l Animator's figure: train loss and accuracy several times per epoch, test
     accuracy after each epoch."""
-    return common.plot_panels(path, [{
+    return common.panels_figure([{
         "title": title, "xlabel": "epoch",
         "series": {"train loss": (history["curve_epoch"], history["curve_train_loss"]),
                    "train acc": (history["curve_epoch"], history["curve_train_acc"], "--"),
                    "test acc": (history["epoch"], history["test_acc"], "-.")}}])
 
 
-# --------------------------------------------------------------------------- command line
+# %% [markdown]
+# ## The command line
+#
+# `--model` picks the part; its settings become the defaults of `--epochs`, `--batch-size` and
+# `--lr`, so `--help` shows the values the code uses.
 
+# %%
 def parse_args(argv=None):
     """Two passes: --model first, then its settings become the defaults of --epochs,
     --batch-size and --lr, so --help and the code read the same values."""
     def build(model: str) -> common.LabParser:
-        parser = common.LabParser(__doc__, epilog=f"Defaults shown are for --model {model}; "
+        parser = common.LabParser(__doc__, prog=PROG,
+                                  epilog=f"Defaults shown are for --model {model}; "
                                   "--model blitz --help shows blitz's.")
         parser.add_argument("--model", choices=tuple(SETTINGS), default="d2l",
                             help="d2l: Fashion-MNIST (write-up 002); blitz: walkthrough + "
@@ -326,7 +370,7 @@ def parse_args(argv=None):
                             help="blitz: only the walkthrough, skip the MNIST training")
         return parser
 
-    probe = common.LabParser(__doc__, add_help=False)
+    probe = common.LabParser(__doc__, prog=PROG, add_help=False)
     probe.add_argument("--model", choices=tuple(SETTINGS), default="d2l")
     parser = build(probe.parse_known_args(argv)[0].model)
     return common.parse_args(parser, argv), parser
@@ -364,9 +408,12 @@ def main(argv=None) -> dict:
                                     momentum=settings["momentum"], foreach=True)
         say(f"Training on {settings['data'].name}: {epochs} epochs, batch {args.batch_size}, "
             f"lr {args.lr}, {len(train_loader)} steps/epoch")
+        title = ("d2l LeNet, Fashion-MNIST" if args.model == "d2l"
+                 else "blitz LeNet, MNIST 32x32") + f", batch {args.batch_size}"
+        live = common.LivePlot(lambda h: history_figure(h, title))
         try:
             history, rate = fit(model, train_loader, test_loader, optimizer, epochs, device,
-                                compile_model=args.compile)
+                                compile_model=args.compile, live=live)
             metrics.update(train_loss=history["train_loss"][-1],
                            train_acc=history["train_acc"][-1], test_loss=history["test_loss"][-1],
                            test_acc=history["test_acc"][-1], examples_per_sec=rate)
@@ -374,9 +421,8 @@ def main(argv=None) -> dict:
             stopped, history = err, err.history
             metrics["diverged" if isinstance(err, common.Diverged) else "interrupted"] = \
                 getattr(err, "where", {"epoch": len(history["epoch"]) + 1})
-        title = ("d2l LeNet, Fashion-MNIST" if args.model == "d2l"
-                 else "blitz LeNet, MNIST 32x32") + f", batch {args.batch_size}"
-        figures.append(plot_history(history, args.out_dir / f"{name}.png", title))
+        figures.append(common.save_figure(history_figure(history, title),
+                                          args.out_dir / f"{name}.png", live=live))
         if not stopped:
             print(f"\ntest acc {metrics['test_acc']:.4f}, {rate:.1f} examples/sec on {device}")
     wall = time.perf_counter() - start
@@ -386,8 +432,19 @@ def main(argv=None) -> dict:
     print(f"wrote {path} ({wall:.0f} s)")
     if stopped:
         raise common.with_note(stopped, f"the run up to there is saved in {path}")
-    return {"metrics": metrics, "history": history}
+    return {"metrics": metrics, "history": history, "figures": {f.name: f for f in figures}}
 
+
+# %% [markdown]
+# ## Run it
+#
+# In a terminal: `python lab3_lenet.py --epochs 10 --device cuda` (`--help` lists every flag).
+# In a notebook this cell runs the lab with the flags in `NOTEBOOK_ARGS`: edit them here (`[]`
+# means the lab's defaults: the d2l LeNet at the write-up's batch 4, about 5 minutes on a
+# 2-core CPU). `result` then holds the metrics, the per-epoch history and the figures drawn.
+
+# %%
+NOTEBOOK_ARGS: list[str] = []  # e.g. ["--batch-size", "256"]; a command line ignores this
 
 if __name__ == "__main__":
-    common.cli(main)
+    result = common.cli(main, NOTEBOOK_ARGS)

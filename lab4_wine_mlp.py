@@ -32,6 +32,13 @@ from torch import nn
 
 import common
 
+# %% [markdown]
+# ## The model
+#
+# Linear layers with an activation between them; depth, width, activation and dropout are
+# flags (`--hidden 64 32 --activation relu --dropout 0.2`).
+
+# %%
 UCI_FILE = "wine/winequality-red.csv"  # under the data dir; common.OFFICIAL has its checksum
 TARGET = "quality"
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
@@ -56,8 +63,13 @@ class WineMLP(nn.Module):
         return self.net(x)
 
 
-# --------------------------------------------------------------------------- reading tables
+# %% [markdown]
+# ## Reading the data
+#
+# The UCI file, split 8:2 with the seed, or the course's own `wine_train.csv` and
+# `wine_test.csv`. Every problem in a file is one line naming the file, line and column.
 
+# %%
 def read_table(path: Path) -> pd.DataFrame:
     """A numeric CSV with a header, ';' or ',' separated (decided from the header line), read
     with pandas into float64 columns.
@@ -207,8 +219,15 @@ def write_split(path: Path, columns: list[str], x: np.ndarray, y: np.ndarray) ->
         table.to_csv(f, index=False, lineterminator="\n")
 
 
-# --------------------------------------------------------------------------- baselines, training
+# %% [markdown]
+# ## Baselines and training
+#
+# The features are scaled with the training split's statistics only. Two baselines fitted on
+# the same split tell whether the MLP learned anything: predicting the train mean, and
+# ordinary least squares. The loop records train and test loss every epoch (the course's
+# task 3); in a notebook the loss curves are redrawn as it trains.
 
+# %%
 def standardise(x_tr: np.ndarray, x_te: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Scale features with the training split's mean and std only: the test split must look
     like unseen data, so nothing about it may leak into the preprocessing. Constant columns
@@ -260,7 +279,8 @@ def predict(model, x) -> torch.Tensor:
     return model(x)
 
 
-def fit(model, xt, yt, xv, yv, args, y_scale: float, epochs: int, device) -> dict:
+def fit(model, xt, yt, xv, yv, args, y_scale: float, epochs: int, device,
+        live: common.LivePlot | None = None) -> dict:
     """The epoch loop: train and test loss every epoch (the course's task 3)."""
     optimizer = make_optimizer(model, args)
     batch_size = len(yt) if args.full_batch else args.batch_size
@@ -280,6 +300,8 @@ def fit(model, xt, yt, xv, yv, args, y_scale: float, epochs: int, device) -> dic
         row = (epoch, train_loss, test_loss, test_loss ** 0.5 * y_scale)
         for key, value in zip(history, row):
             history[key].append(value)
+        if live:
+            live.update(history)
         if epoch == 1 or epoch % max(1, epochs // 10) == 0:
             print(f"epoch {epoch:>4}: train loss {train_loss:.4f}  test loss {test_loss:.4f}  "
                   f"test RMSE {row[3]:.4f} (quality points)")
@@ -296,18 +318,19 @@ def final_metrics(model, xt, xv, y_tr, y_te, y_mu: float, y_sd: float):
             "n_train": len(y_tr), "n_test": len(y_te)}, pred_te
 
 
-def plot_losses(path: Path, history: dict, normalize_target: bool) -> str:
+def loss_figure(history: dict, normalize_target: bool):
     units = "standardised quality" if normalize_target else "quality points"
-    return common.plot_panels(path, [{
+    return common.panels_figure([{
         "title": "MLP on red wine quality", "xlabel": "epoch",
         "ylabel": f"MSE ({units}^2, log scale)", "yscale": "log", "series": {
             "train loss": (history["epoch"], history["train_loss"]),
             "test loss": (history["epoch"], history["test_loss"])}}])
 
 
-def plot_predictions(path: Path, y_true, y_pred, metrics: dict) -> str:
+def plot_predictions(path: Path, y_true, y_pred, metrics: dict) -> common.Drawn:
     jitter = np.random.RandomState(0).uniform(-0.15, 0.15, len(y_true))  # separate the stripes
-    fig, ax = common.pyplot().subplots(figsize=(5, 4.5))
+    fig = common.new_figure(figsize=(5, 4.5))
+    ax = fig.subplots()
     ax.scatter(y_true + jitter, y_pred, s=8, alpha=0.5)
     lo, hi = min(y_true.min(), y_pred.min()) - 0.5, max(y_true.max(), y_pred.max()) + 0.5
     ax.plot([lo, hi], [lo, hi], "k--", lw=1, label="perfect prediction")
@@ -319,10 +342,12 @@ def plot_predictions(path: Path, y_true, y_pred, metrics: dict) -> str:
     return common.save_figure(fig, path)
 
 
-# --------------------------------------------------------------------------- command line
+# %% [markdown]
+# ## The command line
 
+# %%
 def parse_args(argv=None):
-    parser = common.LabParser(__doc__)
+    parser = common.LabParser(__doc__, prog="lab4_wine_mlp.py")
     common.add_common_args(parser, epochs=200, batch_size=32, lr=0.005)
     parser.add_argument("--hidden", type=common.positive_int, nargs="*", default=[64, 32],
                         help="hidden layer sizes (none: a linear model)")
@@ -379,17 +404,18 @@ def main(argv=None) -> dict:
     yv = common.to_device_float32((y_te - y_mu) / y_sd, device).unsqueeze(1)
     model = WineMLP(x_tr.shape[1], args.hidden, args.activation, args.dropout).to(device)
     common.check_deterministic(model, [(xv[:2], yv[:2])], F.mse_loss)
-    stopped = None
+    stopped, live = None, common.LivePlot(lambda h: loss_figure(h, args.normalize_target))
     try:
         history = fit(model, xt, yt, xv, yv, args, y_sd, 2 if args.smoke else args.epochs,
-                      device)
+                      device, live)
         metrics, pred_te = final_metrics(model, xt, xv, y_tr, y_te, y_mu, y_sd)
     except (common.Diverged, KeyboardInterrupt) as err:  # save the run up to there, then stop
         stopped, history = err, err.history
         metrics = {"diverged": err.where} if isinstance(err, common.Diverged) else \
             {"interrupted": {"epoch": len(history["epoch"]) + 1}}
     metrics.update(baselines(x_tr, y_tr, x_te, y_te))
-    figures = [plot_losses(out_dir / f"{name}_loss.png", history, args.normalize_target)]
+    figures = [common.save_figure(loss_figure(history, args.normalize_target),
+                                  out_dir / f"{name}_loss.png", live=live)]
     if not stopped:
         print(f"\ntest RMSE (quality points): MLP {metrics['mlp_test_rmse']:.4f}   "
               f"train-mean baseline {metrics['mean_test_rmse']:.4f}   "
@@ -400,8 +426,19 @@ def main(argv=None) -> dict:
                                wall_time=time.perf_counter() - start, figures=figures)
     if stopped:
         raise common.with_note(stopped, f"the run up to there is saved in {path}")
-    return {"metrics": metrics, "history": history}
+    return {"metrics": metrics, "history": history, "figures": {f.name: f for f in figures}}
 
+
+# %% [markdown]
+# ## Run it
+#
+# In a terminal: `python lab4_wine_mlp.py --epochs 50` (`--help` lists every flag). In a
+# notebook this cell runs the lab with the flags in `NOTEBOOK_ARGS`: edit them here (`[]`
+# means the lab's defaults). `result` then holds the metrics, the per-epoch history and the
+# figures drawn.
+
+# %%
+NOTEBOOK_ARGS: list[str] = []  # e.g. ["--epochs", "50"]; a command line ignores this
 
 if __name__ == "__main__":
-    common.cli(main)
+    result = common.cli(main, NOTEBOOK_ARGS)

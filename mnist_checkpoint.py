@@ -33,6 +33,13 @@ from torch import nn
 
 import common
 
+# %% [markdown]
+# ## The tutorial's network
+#
+# Two 5x5 convolutions with max-pooling and ReLU, dropout, two fully connected layers and a
+# log-softmax output for the NLL loss, at the tutorial's settings (the defaults below).
+
+# %%
 FORMAT = "labs-mnist-checkpoint-v1"
 DATA = common.ImageData("mnist", 0.1307, 0.3081)
 # Settings that must match for a resumed run to continue the same experiment.
@@ -61,10 +68,16 @@ class MnistNet(nn.Module):
         return F.log_softmax(self.fc2(x), dim=1)
 
 
-# --------------------------------------------------------------------------- train / evaluate
+# %% [markdown]
+# ## Training and evaluation
+#
+# Every `--log-interval` batches the batch loss is logged against the number of examples seen,
+# as the tutorial does (and, in a notebook, the loss curve is redrawn); the test loss and
+# accuracy after every epoch.
 
+# %%
 def train_one_epoch(model, forward, loader, optimizer, epoch: int, args, history: dict,
-                    timer: common.Throughput) -> None:
+                    timer: common.Throughput, live: common.LivePlot | None = None) -> None:
     """One epoch; every ``log_interval`` batches log the batch loss against examples seen."""
     model.train()
     n = loader.num_examples
@@ -81,6 +94,8 @@ def train_one_epoch(model, forward, loader, optimizer, epoch: int, args, history
             # The tutorial's counter: batch_idx * 64 + (epoch - 1) * len(dataset).
             history["train_counter"].append(batch_idx * args.batch_size + (epoch - 1) * n)
             history["train_loss"].append(loss.item())
+            if live:
+                live.update(history)
     guard.check(losses, final=True)
     timer.stop(sum(loader.sizes))
 
@@ -97,8 +112,14 @@ def evaluate(model, loader) -> tuple[float, float]:
     return loss_sum / seen, correct / seen
 
 
-# --------------------------------------------------------------------------- checkpoints
+# %% [markdown]
+# ## Checkpoints that survive a crash
+#
+# Everything a run needs to continue exactly: model, optimizer, epoch, history, every random
+# generator and the settings. Written whole or not at all, loaded with `weights_only=True`,
+# and checked before use; resuming builds a fresh network and optimizer from the file.
 
+# %%
 def rng_states(batch_order: torch.Generator) -> dict:
     py_version, py_state, py_gauss = random.getstate()
     np_state = np.random.get_state(legacy=False)
@@ -243,10 +264,15 @@ def start_fresh(model, test_loader) -> dict:
     return history
 
 
-# --------------------------------------------------------------------------- figures
+# %% [markdown]
+# ## Figures
+#
+# Six test digits with their labels, then with the trained network's predictions, and the
+# train loss (line) and test loss (dots) against examples seen.
 
-def plot_history(history: dict, path: Path) -> str:
-    return common.plot_panels(path, [{
+# %%
+def loss_figure(history: dict):
+    return common.panels_figure([{
         "title": "MNIST tutorial: loss", "xlabel": "number of training examples seen",
         "ylabel": "negative log likelihood loss",
         "series": {"train loss": (history["train_counter"], history["train_loss"]),
@@ -261,8 +287,9 @@ def example_digits(data_dir: Path, seed: int, n: int = 6) -> tuple[torch.Tensor,
     return images[order[:n]], labels[order[:n]]
 
 
-def plot_digits(path: Path, images: torch.Tensor, titles: list[str]) -> str:
-    fig, axes = common.pyplot().subplots(2, 3, figsize=(6, 4.4))
+def plot_digits(path: Path, images: torch.Tensor, titles: list[str]) -> common.Drawn:
+    fig = common.new_figure(figsize=(6, 4.4))
+    axes = fig.subplots(2, 3)
     for ax, img, title in zip(axes.flat, images, titles):
         ax.imshow(img.numpy(), cmap="gray", interpolation="none")
         ax.set_title(title)
@@ -278,10 +305,14 @@ def predict_digits(model, images: torch.Tensor, device) -> list[int]:
     return model(common.normalise_images(images, DATA).to(device)).argmax(1).tolist()
 
 
-# --------------------------------------------------------------------------- command line
+# %% [markdown]
+# ## The command line
+#
+# `--resume FILE --epochs 8` continues a checkpoint up to epoch 8 (a total, not extra epochs).
 
+# %%
 def parse_args(argv=None):
-    parser = common.LabParser(__doc__)
+    parser = common.LabParser(__doc__, prog="mnist_checkpoint.py")
     common.add_common_args(parser, epochs=3, batch_size=64, lr=0.01, seed=1, image_data=True)
     parser.add_argument("--test-batch-size", type=common.positive_int, default=1000,
                         help="evaluation batch size")
@@ -295,7 +326,8 @@ def parse_args(argv=None):
 
 
 def train_epochs(model, forward, train_loader, test_loader, optimizer, args, history: dict,
-                 first_epoch: int, ckpt_path: Path, device) -> tuple[common.Throughput, dict]:
+                 first_epoch: int, ckpt_path: Path, device,
+                 live: common.LivePlot | None = None) -> tuple[common.Throughput, dict]:
     """Epochs ``first_epoch`` .. ``args.epochs``, a checkpoint after each. A diverged run, a
     failed write, Ctrl-C and SIGTERM all end with one line that names the last whole
     checkpoint. Returns the timer and the last checkpoint's contents."""
@@ -310,7 +342,7 @@ def train_epochs(model, forward, train_loader, test_loader, optimizer, args, his
             t0 = time.perf_counter()
             with train_plan.kernels():
                 train_one_epoch(model, forward, train_loader, optimizer, epoch, args, history,
-                                timer)
+                                timer, live)
             with test_plan.kernels():
                 test_loss, test_acc = evaluate(model, test_loader)
             if not math.isfinite(test_loss):
@@ -319,6 +351,8 @@ def train_epochs(model, forward, train_loader, test_loader, optimizer, args, his
             history["test_loss"].append(test_loss)
             history["test_acc"].append(test_acc)
             history["epoch_seconds"].append(time.perf_counter() - t0)
+            if live:
+                live.update(history)
             state = {"format": FORMAT, "model": model.state_dict(),
                      "optimizer": optimizer.state_dict(), "epoch": epoch, "history": history,
                      "rng": rng_states(train_loader.generator), "config": common.config_of(args),
@@ -362,9 +396,10 @@ def main(argv=None) -> dict:
         drawn = [plot_digits(out_dir / f"{name}_examples.png", digits,
                              [f"Ground truth: {v}" for v in labels.tolist()])]
         forward = common.maybe_compile(model, args.compile, args.batch_size, device)
+        live = common.LivePlot(loss_figure)
         try:
             timer, state = train_epochs(model, forward, train_loader, test_loader, optimizer,
-                                        args, history, first_epoch, ckpt_path, device)
+                                        args, history, first_epoch, ckpt_path, device, live)
             diverged = None
         except common.Diverged as err:  # the run up to there is drawn and saved, then it stops
             diverged = err
@@ -373,9 +408,10 @@ def main(argv=None) -> dict:
             drawn.append(plot_digits(out_dir / f"{name}_predictions_{done}ep.png", digits,
                                      [f"Prediction: {p}" for p in
                                       predict_digits(model, digits, device)]))
-    drawn.append(plot_history(history, out_dir / f"{name}_loss_{done}ep.png"))
+    drawn.append(common.save_figure(loss_figure(history), out_dir / f"{name}_loss_{done}ep.png",
+                                    live=live))
     # The checkpoint remembers the figures, so a resumed run's JSON lists the earlier ones too.
-    figures = list(dict.fromkeys(earlier + drawn))
+    figures = list(dict.fromkeys(earlier + [d.name for d in drawn]))
     accs = history["test_acc"]
     if diverged:
         metrics = {"test_acc_before": accs[0], "epochs_done": done, "diverged": diverged.where}
@@ -395,8 +431,19 @@ def main(argv=None) -> dict:
                         history=history, device=device, wall_time=wall, figures=figures)
     print(f"done: {done} epochs, test accuracy {accs[-1]:.2%}; wrote {ckpt_path}, "
           f"{name}.json and figures to {out_dir} ({wall:.0f} s)")
-    return {"metrics": metrics, "history": history}
+    return {"metrics": metrics, "history": history, "figures": {d.name: d for d in drawn}}
 
+
+# %% [markdown]
+# ## Run it
+#
+# In a terminal: `python mnist_checkpoint.py`, then `python mnist_checkpoint.py --resume
+# runs/mnist_checkpoint.pt --epochs 8` (`--help` lists every flag). In a notebook this cell
+# runs the lab with the flags in `NOTEBOOK_ARGS`: edit them here (`[]` means the tutorial's
+# settings). `result` then holds the metrics, the history and the figures drawn.
+
+# %%
+NOTEBOOK_ARGS: list[str] = []  # e.g. ["--epochs", "5"]; a command line ignores this
 
 if __name__ == "__main__":
-    common.cli(main)
+    result = common.cli(main, NOTEBOOK_ARGS)

@@ -5,6 +5,8 @@
     python run_all.py --smoke             # the same steps on capped loops -> runs/smoke/ (~1 min)
     python run_all.py --seeds             # the seed sweeps behind README's seed tables
     python run_all.py --update-reference  # maintainers: rewrite results/ and the README tables
+    python run_all.py --notebooks         # each step as a notebook in a Jupyter kernel, saved
+                                          # with its output and figures in <out-dir>/notebooks/
 
 `bash run_all.sh` runs this file with the same flags (Windows needs only Python). Each step
 runs in a fresh Python process with its log in <out-dir>/logs/. The run stops at the first
@@ -28,6 +30,7 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
 import common  # noqa: E402
+from tools import notebooks as notebook_tools  # noqa: E402
 from tools import report  # noqa: E402
 
 
@@ -37,6 +40,7 @@ class Step:
     script: str
     args: tuple[str, ...] = ()
     trains: bool = True     # takes the training flags (--smoke, --data-dir); lab1 does not
+    notebook: str = ""      # the file name of its notebook (with --notebooks)
 
 
 def shown(path: Path) -> str:
@@ -51,16 +55,22 @@ def shown(path: Path) -> str:
 def reproduction_steps(out_dir: Path) -> list[Step]:
     """Every lab at the write-ups' settings, in the order the write-ups come."""
     return [
-        Step("lab1: tensor ops and autograd (004, 003)", "lab1_tensor_ops.py", trains=False),
-        Step("lab2: logistic + softmax regression (004)", "lab2_logistic.py"),
+        Step("lab1: tensor ops and autograd (004, 003)", "lab1_tensor_ops.py", trains=False,
+             notebook="lab1_tensor_ops"),
+        Step("lab2: logistic + softmax regression (004)", "lab2_logistic.py",
+             notebook="lab2_logistic"),
         Step("lab3: blitz LeNet walkthrough + MNIST 32x32 (000, 003)", "lab3_lenet.py",
-             ("--model", "blitz")),
-        Step("lab3: d2l LeNet, batch 4 (002)", "lab3_lenet.py", ("--batch-size", "4")),
-        Step("lab3: d2l LeNet, batch 256 (d2l book)", "lab3_lenet.py", ("--batch-size", "256")),
-        Step("lab4: wine MLP (003)", "lab4_wine_mlp.py"),
-        Step("mnist: tutorial epochs 1-3 (001)", "mnist_checkpoint.py", ("--epochs", "3")),
+             ("--model", "blitz"), notebook="lab3_blitz"),
+        Step("lab3: d2l LeNet, batch 4 (002)", "lab3_lenet.py", ("--batch-size", "4"),
+             notebook="lab3_d2l_bs4"),
+        Step("lab3: d2l LeNet, batch 256 (d2l book)", "lab3_lenet.py", ("--batch-size", "256"),
+             notebook="lab3_d2l_bs256"),
+        Step("lab4: wine MLP (003)", "lab4_wine_mlp.py", notebook="lab4_wine_mlp"),
+        Step("mnist: tutorial epochs 1-3 (001)", "mnist_checkpoint.py", ("--epochs", "3"),
+             notebook="mnist_checkpoint_1-3"),
         Step("mnist: resume epochs 4-8 (001)", "mnist_checkpoint.py",
-             ("--epochs", "8", "--resume", shown(out_dir / "mnist_checkpoint.pt"))),
+             ("--epochs", "8", "--resume", shown(out_dir / "mnist_checkpoint.pt")),
+             notebook="mnist_checkpoint_4-8"),
     ]
 
 
@@ -92,11 +102,15 @@ def chains(steps: list[Step]) -> list[list[int]]:
 
 
 def run_steps(steps: list[Step], out_dir: Path, common_flags: list[str], training_flags:
-              list[str], python: str, jobs: int = 1) -> dict:
+              list[str], python: str, jobs: int = 1, notebooks: bool = False) -> dict:
     """Run each step in its own process, ``jobs`` at a time (a resume waits for its run); stop
-    at the first failure. Returns each step's seconds and the total."""
+    at the first failure. With ``notebooks``, each step runs as its notebook in a Jupyter kernel
+    (<out-dir>/notebooks/). Returns each step's seconds and the total."""
     logs = out_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
+    if notebooks:
+        (out_dir / notebook_tools.FOLDER).mkdir(exist_ok=True)
+        os.environ["LABS_PROGRESS"] = "0"  # the kernels inherit it: no bars in saved notebooks
     # Children print UTF-8 whatever the console's code page (Windows consoles default to
     # another one), and nothing is buffered away if a step is killed.
     env = {**os.environ, "PYTHONUTF8": "1", "PYTHONIOENCODING": "utf-8",
@@ -111,9 +125,17 @@ def run_steps(steps: list[Step], out_dir: Path, common_flags: list[str], trainin
         flags = common_flags + (training_flags if step.trains else [])
         start = time.perf_counter()
         try:
-            with open(log, "w", encoding="utf-8") as f:
-                code = subprocess.call([python, str(ROOT / step.script), *step.args, *flags],
-                                       stdout=f, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
+            if notebooks:
+                ok, text = notebook_tools.run_notebook(
+                    step.script, [*step.args, *flags],
+                    out_dir / notebook_tools.FOLDER / f"{step.notebook}.ipynb")
+                code = 0 if ok else 1
+                log.write_text(text, encoding="utf-8")
+            else:
+                with open(log, "w", encoding="utf-8") as f:
+                    code = subprocess.call([python, str(ROOT / step.script), *step.args,
+                                            *flags], stdout=f, stderr=subprocess.STDOUT,
+                                           cwd=ROOT, env=env)
         except OSError as err:  # the log itself cannot be written (a full disk, say)
             raise common.write_failed(log, err) from None
         with lock:
@@ -169,12 +191,18 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="steps run side by side (default: 1 for full runs, so that each "
                              "step's examples/sec is its own; every CPU core with --smoke). "
                              "The numbers are the same either way")
+    parser.add_argument("--notebooks", action="store_true",
+                        help="run each step as a notebook built from its script, in a Jupyter "
+                             "kernel, and save it with its output and figures in "
+                             "<out-dir>/notebooks/ (needs requirements-test.txt)")
     parser.add_argument("--device", default="auto", help="passed to every lab")
     parser.add_argument("--data-dir", type=Path, default=None, help="passed to every lab")
     parser.add_argument("--out-dir", type=Path, default=None,
                         help="where the run goes (default: runs/reproduce/, runs/smoke/ or "
                              "runs/sweeps/)")
     args = parser.parse_args(argv)
+    if args.notebooks and args.seeds:
+        parser.error("--notebooks runs the reproduction's steps; the seed sweeps have none")
     if args.update_reference and (args.smoke or args.out_dir):
         parser.error("--update-reference writes results/ at full settings: it takes neither "
                      "--smoke nor --out-dir")
@@ -215,7 +243,7 @@ def main(argv=None) -> int:
 
     (out_dir / "mnist_checkpoint.pt").unlink(missing_ok=True)  # the tutorial starts afresh
     save_timings(out_dir, run_steps(reproduction_steps(out_dir), out_dir, flags, training,
-                                    python, args.jobs))
+                                    python, args.jobs, args.notebooks))
     if args.smoke:
         return report.main(["--results", str(out_dir), "--smoke"])
     if args.update_reference:

@@ -163,7 +163,7 @@ def test_flag_types_refuse_non_finite_and_out_of_range():
 
 
 def test_run_name_tags_only_settings_that_change_numbers():
-    parser = common.LabParser("doc")
+    parser = common.LabParser("doc", prog="demo.py")
     common.add_common_args(parser, epochs=10, batch_size=4, lr=0.9, image_data=True)
     parser.add_argument("--hidden", type=int, nargs="*", default=[64, 32])
     default = common.parse_args(parser, [])
@@ -328,7 +328,11 @@ def test_results_json_and_plot(tmp_path):
     assert rec["environment"]["torch"] == torch.__version__
     assert rec["environment"]["seed"] == 3 and rec["environment"]["wall_time_s"] == 1.235
     assert rec["figures"] == ["demo.png"]
-    assert (tmp_path / "demo.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (tmp_path / "demo.png").read_bytes() == png.png == png._repr_png_()
+    assert png.png[:8] == b"\x89PNG\r\n\x1a\n" and png.figure.axes[0].get_title() == "t"
+    # drawn without pyplot: no figure is left open in pyplot, whatever its backend
+    import matplotlib.pyplot as plt
+    assert plt.get_fignums() == []
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
@@ -400,3 +404,29 @@ def test_rename_waits_for_a_file_windows_holds_open(tmp_path, monkeypatch):
     with common.atomic_write(tmp_path / "r.json") as f:
         f.write("{}")
     assert len(refusals) == 2 and (tmp_path / "r.json").read_text() == "{}"
+
+
+def test_live_curves_cost_under_two_percent_of_the_time(monkeypatch):
+    """LivePlot draws a frame only when it costs at most 0.5% of the time since the last one:
+    with frames that take 20 ms to render and an update every 5 ms for 2 s, the redraws stay
+    under 2% of the time, and the first frame comes at once."""
+    import time
+    shown = []
+    monkeypatch.setattr(common, "in_notebook", lambda: True)
+    monkeypatch.setattr(common, "show_png", lambda png, handle=None: shown.append(png) or "h")
+
+    class SlowFigure:
+        def savefig(self, buffer, **kwargs):
+            time.sleep(0.02)
+            buffer.write(b"png")
+
+    live = common.LivePlot(lambda history: SlowFigure())
+    start = time.perf_counter()
+    while time.perf_counter() - start < 2.0:
+        live.update({})
+        time.sleep(0.005)
+    elapsed = time.perf_counter() - start
+    assert shown[0] == b"png" and live.frames == len(shown) >= 1
+    assert live.spent / elapsed < 0.02, (live.spent, elapsed, live.frames)
+    monkeypatch.setattr(common, "in_notebook", lambda: False)
+    assert not common.LivePlot(lambda history: SlowFigure()).active  # a terminal draws nothing

@@ -4,7 +4,8 @@
     python tools/report.py --write          # rewrite the generated blocks of README.md,
                                             # README.zh-CN.md and results/LEDGER.md
     python tools/report.py --check          # exit 1 if any of those is stale or hand-edited,
-                                            # or a row fails
+                                            # a row fails, or a committed notebook's cells
+                                            # differ from its script's
     python tools/report.py --results runs/reproduce --compare results   # a run against ours
     python tools/report.py --results runs/smoke --smoke   # every row's value is present
 
@@ -28,7 +29,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import common  # noqa: E402
-from tools import ledger  # noqa: E402
+from tools import ledger, notebooks  # noqa: E402
 from tools.ledger import Row  # noqa: E402
 
 READMES = {"en": ROOT / "README.md", "zh": ROOT / "README.zh-CN.md"}
@@ -497,6 +498,10 @@ def main(argv=None) -> int:
             if not path.exists() or path.read_text(encoding="utf-8") != text:
                 print(f"{path} is stale (or was edited by hand): run `python tools/report.py "
                       f"--write`", file=sys.stderr)
+                status = 1
+        if (Path(args.results) / notebooks.FOLDER).is_dir():
+            for problem in notebooks.stale(args.results):
+                print(problem, file=sys.stderr)
                 status = 1
     return status
 
