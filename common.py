@@ -1,9 +1,11 @@
-"""Shared helpers for the lab scripts: command line, device, seeding, CPU kernels, data, the two
-input pipelines, results files, figures and timing.
+"""Shared helpers for the lab scripts, in this order: errors and the command line (also inside a
+Jupyter notebook), device and seeding, CPU kernels, torch.compile, data (official files and
+their checksums, downloads, checks), the two input pipelines, durable files, results and
+figures (inline in a notebook, live curves), divergence, timing and progress.
 
-Light to import: torchvision, matplotlib and torch.compile are imported only by the functions
-that need them. No models live here: each lab file holds its own, so a lab script plus this
-file read on their own.
+Light to import: torchvision, matplotlib, IPython and torch.compile are imported only by the
+functions that need them. No models live here: each lab file holds its own, so a lab script
+plus this file read on their own.
 
 Adding a data augmentation
 --------------------------
@@ -51,6 +53,8 @@ DATA_ENV = "LABS_DATA_DIR"
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
 ON_WINDOWS = os.name == "nt"
 
+
+# --------------------------------------------------------------------------- errors, running
 
 PROG = Path(sys.argv[0]).name  # the lab's file name in messages; LabParser sets it
 
@@ -389,7 +393,8 @@ def cuda_problem() -> str:
     hint = (f"; CUDA_VISIBLE_DEVICES={hidden!r} hides the GPUs" if hidden is not None else
             f"; `nvidia-smi` must list the GPU and a driver for CUDA {torch.version.cuda} or "
             f"newer")
-    return f"this PyTorch is built for CUDA {torch.version.cuda} but cannot use a GPU: {reason}{hint}"
+    return (f"this PyTorch is built for CUDA {torch.version.cuda} but cannot use a GPU: "
+            f"{reason}{hint}")
 
 
 def mps_problem() -> str:
@@ -1242,16 +1247,30 @@ def plot_panels(path: Path, panels: list[dict], title: str | None = None,
 class LivePlot:
     """Training curves redrawn in place in a notebook while a lab trains, as d2l's Animator
     draws them: ``update(history)`` with the lab's own ``figure(history)``. Outside a notebook
-    it does nothing. A frame is drawn only when its cost is at most 0.5% of the time since the
-    last one, so redrawing stays well under 2% of an epoch; the lab's final figure replaces the
-    last frame (``save_figure(..., live=...)``)."""
+    it does nothing. A frame is drawn only when it costs at most 1% of the time since the last
+    one (or since training started), so redrawing stays near 1% of an epoch; the lab's final
+    figure replaces the last frame (``save_figure(..., live=...)``)."""
+
+    BUDGET = 0.01  # the share of the time that redrawing may take
 
     def __init__(self, figure):
         self.figure, self.active = figure, in_notebook()
         self.handle, self.cost, self.last, self.spent, self.frames = None, 0.0, 0.0, 0.0, 0
+        if self.active:
+            # Before training: matplotlib's import and fonts (~1 s), then a typical frame's cost.
+            for _ in range(2):
+                start = time.perf_counter()
+                panels_figure([{"title": "t", "xlabel": "x", "series": {"y": ([0, 1], [0, 1])}}]
+                              ).savefig(io.BytesIO(), format="png", dpi=80)
+                self.cost = self.last = time.perf_counter() - start
+            self.last = time.perf_counter()
+
+    def due(self) -> bool:
+        """Would a frame be drawn now? (Lets a lab skip gathering what it would draw.)"""
+        return self.active and (time.perf_counter() - self.last) * self.BUDGET >= self.cost
 
     def update(self, history: dict) -> None:
-        if not self.active or time.perf_counter() - self.last < 200 * self.cost:
+        if not self.due():
             return
         start = time.perf_counter()
         buffer = io.BytesIO()

@@ -247,9 +247,9 @@ def train_one_epoch(model, forward, loader, optimizer, timer: common.Throughput,
 
     Returns epoch_summary's values and the epoch's examples/sec. Per step only the argmax is
     added to the training step; nothing waits for the device until the epoch is over, except a
-    NaN check every 500 steps (common.LossGuard) and, in a notebook, ``on_mark`` with the
-    summary so far at each curve point. A diverged epoch raises common.Diverged with the
-    summary of its steps before the bad one (``partial``)."""
+    NaN check every 500 steps (common.LossGuard) and, in a notebook, ``on_mark`` at each curve
+    point (given a function that summarises the epoch so far). A diverged epoch raises
+    common.Diverged with the summary of its steps before the bad one (``partial``)."""
     model.train()
     losses, predictions, labels = [], [], []
     guard = common.LossGuard(epoch, optimizer.param_groups[0]["lr"])
@@ -269,7 +269,8 @@ def train_one_epoch(model, forward, loader, optimizer, timer: common.Throughput,
             guard.check(losses)
             if on_mark and len(losses) % every == 0:
                 n = len(losses)
-                on_mark(epoch_summary(losses, predictions, labels, loader.sizes[:n], steps))
+                on_mark(lambda: epoch_summary(losses, predictions, labels, loader.sizes[:n],
+                                              steps))
         guard.check(losses, final=True)
     except common.Diverged as err:
         good = err.where["step"] - 1
@@ -312,7 +313,8 @@ def fit(model, train_loader, test_loader, optimizer, epochs: int, device, *,
         on_mark = None
         if live and live.active:
             def on_mark(summary, epoch=epoch):
-                live.update(add_curve(history, epoch, summary))
+                if live.due():  # only then read the epoch so far from the device
+                    live.update(add_curve(history, epoch, summary()))
         try:
             with train_plan.kernels():
                 train = train_one_epoch(model, forward, train_loader, optimizer, timer, epoch,

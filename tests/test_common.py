@@ -407,9 +407,9 @@ def test_rename_waits_for_a_file_windows_holds_open(tmp_path, monkeypatch):
 
 
 def test_live_curves_cost_under_two_percent_of_the_time(monkeypatch):
-    """LivePlot draws a frame only when it costs at most 0.5% of the time since the last one:
-    with frames that take 20 ms to render and an update every 5 ms for 2 s, the redraws stay
-    under 2% of the time, and the first frame comes at once."""
+    """LivePlot draws a frame only when it costs at most 1% of the time since the last one (or
+    since it started): with frames that take 20 ms to render and an update every 5 ms for 5 s,
+    the redraws stay near 1% of the time."""
     import time
     shown = []
     monkeypatch.setattr(common, "in_notebook", lambda: True)
@@ -421,12 +421,13 @@ def test_live_curves_cost_under_two_percent_of_the_time(monkeypatch):
             buffer.write(b"png")
 
     live = common.LivePlot(lambda history: SlowFigure())
-    start = time.perf_counter()
-    while time.perf_counter() - start < 2.0:
+    live.cost = 0.02  # its estimate of a frame came from a real figure; these take 20 ms
+    start = live.last = time.perf_counter()
+    while time.perf_counter() - start < 5.0:
         live.update({})
         time.sleep(0.005)
     elapsed = time.perf_counter() - start
-    assert shown[0] == b"png" and live.frames == len(shown) >= 1
-    assert live.spent / elapsed < 0.02, (live.spent, elapsed, live.frames)
+    assert shown[0] == b"png" and live.frames == len(shown) >= 2
+    assert live.spent / elapsed < 0.015, (live.spent, elapsed, live.frames)
     monkeypatch.setattr(common, "in_notebook", lambda: False)
     assert not common.LivePlot(lambda history: SlowFigure()).active  # a terminal draws nothing

@@ -3,8 +3,6 @@ the start-up check for the one bad pair pip cannot rule out by itself. The full 
 every platform x Python is tools/platforms.py (developers run it: it needs uv and the network)."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
