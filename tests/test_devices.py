@@ -13,8 +13,17 @@ import common
 from device_rules import FAKE, DeviceRuleBroken, DeviceRules
 
 
+# torch before 2.3 does not route tensor indexing (``x[idx]``) through torch-function modes, so
+# the stand-in would lose track of device tensors there; the rules are about our code, checked
+# on the torch that requirements.txt installs (the floor-set run skips them).
+STAND_IN = pytest.mark.skipif(
+    tuple(int(v) for v in torch.__version__.split("+")[0].split(".")[:2]) < (2, 3),
+    reason="torch < 2.3 does not route indexing through torch-function modes")
+
+
 # --------------------------------------------------------------------------- the stand-in itself
 
+@STAND_IN
 def test_the_stand_in_refuses_float64_and_mixed_devices():
     with DeviceRules() as rules:
         x = torch.ones(3).to(FAKE)
@@ -43,6 +52,7 @@ def _lab3_epoch_end(losses, sizes):
     return (torch.stack(losses).cpu().double() * sizes).cumsum(0)
 
 
+@STAND_IN
 def test_the_stand_in_catches_lab3s_old_float64_conversion():
     sizes = torch.tensor([4.0, 4.0, 2.0], dtype=torch.float64)
     with DeviceRules():
@@ -63,6 +73,7 @@ LABS = [("lab1_tensor_ops", []),
         ("mnist_checkpoint", ["--smoke"])]
 
 
+@STAND_IN
 @pytest.mark.parametrize("lab, args", LABS, ids=[f"{m}{'-' + a[-1] if a else ''}"
                                                  for m, a in LABS])
 def test_every_lab_keeps_the_device_rules(lab, args, synthetic_data, tmp_path, monkeypatch):
@@ -79,6 +90,7 @@ def test_every_lab_keeps_the_device_rules(lab, args, synthetic_data, tmp_path, m
     assert rules.broken == []
 
 
+@STAND_IN
 def test_a_resumed_checkpoint_keeps_the_device_rules(synthetic_data, tmp_path, monkeypatch):
     import mnist_checkpoint
     flags = ["--smoke", "--device", "cpu", "--out-dir", str(tmp_path), "--data-dir",
@@ -91,6 +103,7 @@ def test_a_resumed_checkpoint_keeps_the_device_rules(synthetic_data, tmp_path, m
     assert rules.broken == []
 
 
+@STAND_IN
 def test_compiled_and_check_paths_keep_the_rules(monkeypatch):
     """check_deterministic's probe and the evaluation helpers on device tensors."""
     model = torch.nn.Linear(3, 2)

@@ -157,6 +157,8 @@ def render(data: dict, lang: str = "en") -> str:
 def floor(python: str, venv: Path, keep: bool) -> int:
     """Install the oldest declared set (the Intel-Mac resolution, for this Python) here and run
     the test suite and the smoke reproduction in it."""
+    if not (shutil.which(python) or Path(python).is_file()):
+        raise SystemExit(f"platforms: error: no Python interpreter at {python}")
     py_version = subprocess.run([python, "-c", "import sys; print('%d.%d' % sys.version_info"
                                  "[:2])"], capture_output=True, text=True, check=True).stdout
     pins = resolve_one(FLOOR_PLATFORM, py_version.strip())
