@@ -1106,17 +1106,18 @@ def atomic_write(path: Path, mode: str = "w", *, durable: bool = False):
     removed during a run is reported, not silently made again. Text is UTF-8 with '\\n' line
     ends on every OS."""
     path = Path(path)
+    # The temporary's name is chosen before it exists, so that whatever stops the write
+    # (Ctrl-C included, even while the file is being created) can remove it.
+    tmp = path.parent / f".{path.name}.{os.urandom(6).hex()}.tmp"
     try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as err:
-        raise write_failed(path, err) from None
-    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                     0o600)
         text = {} if "b" in mode else {"encoding": "utf-8", "newline": ""}
         with os.fdopen(fd, mode, **text) as f:
             yield f
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes it owner-only
+        os.chmod(tmp, 0o644)  # made owner-only, like mkstemp's
         _replace(tmp, path)
         if durable:
             fsync_dir(path.parent)

@@ -86,10 +86,13 @@ def real_data_dir() -> Path | None:
     return None
 
 
-requires_real_data = pytest.mark.skipif(
-    real_data_dir() is None,
-    reason="needs the real datasets: set LABS_DATA_DIR to a folder with MNIST/, FashionMNIST/ "
-           "and wine/")
+def requires_real_data(test):
+    """Marks a test that needs the real datasets: it skips with a reason without LABS_DATA_DIR,
+    and `pytest -m real_data` selects every such test (CI's second pass, after downloading)."""
+    skip = pytest.mark.skipif(real_data_dir() is None,
+                              reason="needs the real datasets: set LABS_DATA_DIR to a folder "
+                                     "with MNIST/, FashionMNIST/ and wine/")
+    return pytest.mark.real_data(skip(test))
 
 
 def run_script(script: str, *args, env: dict | None = None, timeout: int = 300):

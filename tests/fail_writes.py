@@ -9,8 +9,9 @@ name matches PATTERN, every further write into such a file raises OSError(ERRNO)
 kernel does when the disk is full. REMOVE: the folder of the first matching file is deleted
 just before that file is created (someone cleaned up runs/ mid-run).
 
-Only the two calls common.atomic_write makes are wrapped (tempfile.mkstemp, os.fdopen); the
-script runs as itself otherwise (``python script.py args``). Linux only (/proc/self/fd).
+Only the two calls common.atomic_write makes are wrapped (os.open of its temporary file, and
+os.fdopen); the script runs as itself otherwise (``python script.py args``). Linux only
+(/proc/self/fd).
 """
 from __future__ import annotations
 
@@ -20,7 +21,6 @@ import os
 import runpy
 import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 MODE, BUDGET, PATTERN = sys.argv[1], int(sys.argv[2]), sys.argv[3]
@@ -59,7 +59,7 @@ class FillingFile:
         return iter(self._f)
 
 
-real_fdopen, real_mkstemp = os.fdopen, tempfile.mkstemp
+real_fdopen, real_open = os.fdopen, os.open
 
 
 def fdopen(fd, *args, **kwargs):
@@ -68,15 +68,17 @@ def fdopen(fd, *args, **kwargs):
     return FillingFile(f) if fnmatch.fnmatch(target_name(name), PATTERN) else f
 
 
-def mkstemp(*args, **kwargs):
-    folder, prefix = kwargs.get("dir"), kwargs.get("prefix", "")  # prefix: '.NAME.'
-    if folder and fnmatch.fnmatch(prefix[1:-1], PATTERN):
-        shutil.rmtree(folder, ignore_errors=True)
-    return real_mkstemp(*args, **kwargs)
+def open_removing_folder(path, *args, **kwargs):
+    """atomic_write's temporary ('.NAME.XXXX.tmp') for a matching NAME: its folder goes first."""
+    name = os.path.basename(os.fspath(path))
+    if name.startswith(".") and name.endswith(".tmp") and fnmatch.fnmatch(target_name(name),
+                                                                          PATTERN):
+        shutil.rmtree(os.path.dirname(os.fspath(path)), ignore_errors=True)
+    return real_open(path, *args, **kwargs)
 
 
 if MODE == "REMOVE":
-    tempfile.mkstemp = mkstemp
+    os.open = open_removing_folder
 else:
     os.fdopen = fdopen
 script = Path(sys.argv[4])
