@@ -1065,14 +1065,6 @@ def _replace(tmp: str, path: Path) -> None:
             time.sleep(wait)
 
 
-def console_safe() -> None:
-    """Print anything to any console: a character the output's encoding lacks (a redirected
-    Windows console uses its code page) is replaced instead of stopping the program."""
-    for stream in (sys.stdout, sys.stderr):
-        if hasattr(stream, "reconfigure"):
-            stream.reconfigure(errors="replace")
-
-
 FULL = "free some space, or pass --out-dir on another disk, and run again"
 NOT_HERE = "pass an --out-dir you can write to"
 WHY_NOT_WRITTEN = {  # errno -> (what happened, what to do)

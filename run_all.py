@@ -214,7 +214,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def main(argv=None) -> int:
-    common.console_safe()
+    report.console_safe()
     args = parse_args(argv)
     python = os.environ.get("PYTHON") or sys.executable
     if args.update_reference:

@@ -209,7 +209,9 @@ def main(argv=None) -> int:
                      help="where the venv goes (git-ignored)")
     flo.add_argument("--keep", action="store_true", help="keep the venv afterwards")
     args = parser.parse_args(argv)
-    common.console_safe()
+    from tools import report  # noqa: PLC0415 -- its tables, and a console that prints anything
+
+    report.console_safe()
     if args.command == "floor":
         return floor(args.python, args.venv, args.keep)
 
@@ -229,7 +231,6 @@ def main(argv=None) -> int:
         data = {"rows": rows, "resolved_on": time.strftime("%Y-%m-%d"), "uv": version_text}
         with common.atomic_write(common.REFERENCE_DIR / "platforms.json") as f:
             f.write(json.dumps(data, indent=2) + "\n")
-        from tools import report  # noqa: PLC0415
         for path in report.write_all():
             print(f"updated {path}")
     return 1 if bad else 0

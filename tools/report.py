@@ -439,6 +439,14 @@ def compare(ours: Path, reference: Path) -> tuple[str, int, int]:
 
 # --------------------------------------------------------------------------- command line
 
+def console_safe() -> None:
+    """Print anything to any console: a character the output's encoding lacks (a redirected
+    Windows console uses its code page) is replaced instead of stopping the program."""
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
+
+
 def write_all(results_dir: Path = common.REFERENCE_DIR, readmes: dict = READMES) -> list[Path]:
     """Rewrite every generated file whose content changed; returns those paths."""
     changed = []
@@ -465,7 +473,7 @@ def main(argv=None) -> int:
     mode.add_argument("--compare", type=Path, metavar="REFERENCE",
                       help="also compare these results with a reference folder")
     args = parser.parse_args(argv)
-    common.console_safe()
+    console_safe()
     readmes = ({"zh" if "zh" in args.readme.name else "en": args.readme} if args.readme
                else READMES)
 
