@@ -287,10 +287,16 @@ def test_ctrl_c_and_sigterm_end_with_one_line_naming_the_last_checkpoint(synthet
                                                                          tmp_path, sig, code,
                                                                          word):
     out = tmp_path / "out"
+
+    def as_in_a_terminal():
+        # A test run started in the background (`cmd &`, nohup) has SIGINT ignored, and a child
+        # inherits that, so Python would never raise KeyboardInterrupt: give it a terminal's.
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+
     proc = subprocess.Popen([sys.executable, str(ROOT / "mnist_checkpoint.py"), "--epochs",
                              "100000", "--data-dir", str(synthetic_data), "--out-dir", str(out)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                            cwd=ROOT)
+                            cwd=ROOT, preexec_fn=as_in_a_terminal)
     try:
         deadline = time.monotonic() + 120
         while not (out / "mnist_checkpoint.pt").exists() and time.monotonic() < deadline:
