@@ -1295,6 +1295,14 @@ def with_note(err: BaseException, note: str) -> BaseException:
     return err
 
 
+def stopped_record(err: BaseException, epochs_done: int) -> dict:
+    """What a results file records of a run that stopped early: where its loss diverged, or the
+    epoch that Ctrl-C or SIGTERM interrupted."""
+    if isinstance(err, Diverged):
+        return {"diverged": err.where}
+    return {"interrupted": {"epoch": epochs_done + 1}}
+
+
 class LossGuard:
     """Stops a run whose loss stopped being a number, without a per-step sync: the loop keeps
     its per-step losses on the device anyway, and every ``every`` steps (and at the end of the

@@ -421,8 +421,7 @@ def main(argv=None) -> dict:
                            test_acc=history["test_acc"][-1], examples_per_sec=rate)
         except (common.Diverged, KeyboardInterrupt) as err:  # save the run up to there
             stopped, history = err, err.history
-            metrics["diverged" if isinstance(err, common.Diverged) else "interrupted"] = \
-                getattr(err, "where", {"epoch": len(history["epoch"]) + 1})
+            metrics.update(common.stopped_record(err, len(history["epoch"])))
         figures.append(common.save_figure(history_figure(history, title),
                                           args.out_dir / f"{name}.png", live=live))
         if not stopped:

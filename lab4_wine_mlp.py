@@ -70,7 +70,7 @@ class WineMLP(nn.Module):
 # `wine_test.csv`. Every problem in a file is one line naming the file, line and column.
 
 # %%
-def read_table(path: Path) -> pd.DataFrame:
+def read_table(path: Path, raw: bytes | None = None) -> pd.DataFrame:
     """A numeric CSV with a header, ';' or ',' separated (decided from the header line), read
     with pandas into float64 columns.
 
@@ -81,7 +81,7 @@ def read_table(path: Path) -> pd.DataFrame:
     if not path.is_file():
         raise common.LabError(f"{path}: file not found" if not path.exists()
                               else f"{path}: is a folder, not a CSV file")
-    raw = common.read_data_file(path)
+    raw = common.read_data_file(path) if raw is None else raw  # the file's bytes, if read
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
@@ -177,7 +177,7 @@ def load_data(args):
         x_te, y_te, _ = split_target(test, args.target)
         return x_tr, y_tr, x_te, y_te, cols
     path, content = common.data_file(common.resolve_data_dir(args.data_dir), UCI_FILE)
-    table = read_table(path)
+    table = read_table(path, content)
     common.check_official(path, UCI_FILE, content)
     show_table(str(path), table)
     x, y, cols = split_target(table, args.target)
@@ -411,8 +411,7 @@ def main(argv=None) -> dict:
         metrics, pred_te = final_metrics(model, xt, xv, y_tr, y_te, y_mu, y_sd)
     except (common.Diverged, KeyboardInterrupt) as err:  # save the run up to there, then stop
         stopped, history = err, err.history
-        metrics = {"diverged": err.where} if isinstance(err, common.Diverged) else \
-            {"interrupted": {"epoch": len(history["epoch"]) + 1}}
+        metrics = common.stopped_record(err, len(history["epoch"]))
     metrics.update(baselines(x_tr, y_tr, x_te, y_te))
     figures = [common.save_figure(loss_figure(history, args.normalize_target),
                                   out_dir / f"{name}_loss.png", live=live)]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import urllib.request
 from pathlib import Path
 
@@ -193,3 +194,21 @@ def test_real_uci_file_counts():
                                                                    7: 199, 8: 18}
     raw = (real_data_dir() / "wine" / "winequality-red.csv").read_text().splitlines()[1]
     assert x[0].tolist() == [float(v) for v in raw.split(";")[:11]]  # the exact floats
+
+
+def test_ctrl_c_saves_the_whole_epochs_done(wine_dir, tmp_path, monkeypatch):
+    real = lab4.train_one_epoch
+
+    def interrupted_in_epoch_3(*args):
+        if args[-1] == 3:
+            raise KeyboardInterrupt
+        return real(*args)
+
+    monkeypatch.setattr(lab4, "train_one_epoch", interrupted_in_epoch_3)
+    with pytest.raises(KeyboardInterrupt) as info:
+        lab4.main(QUICK + ["--data-dir", str(wine_dir), "--out-dir", str(tmp_path)])
+    path = tmp_path / "lab4_wine_mlp_epochs30.json"
+    assert info.value.detail == f"the run up to there is saved in {path}"
+    record = json.loads(path.read_text())
+    assert record["metrics"]["interrupted"] == {"epoch": 3} and record["history"]["epoch"] == [1, 2]
+    assert record["figures"] == ["lab4_wine_mlp_epochs30_loss.png"]
