@@ -85,6 +85,19 @@ def test_a_deviation_row_cannot_hide_a_failure(copy):
     assert status["examples/sec on cuda:0"] == report.DEVIATION
 
 
+@pytest.mark.parametrize("mlp_minus_ols, status", [
+    (0.0041, report.PASS),   # seed 5 on the reference CPU: within the test split's noise
+    (0.03, report.FAIL),     # more than one paired standard error (0.02) worse than OLS
+])
+def test_the_wine_mlp_may_trail_least_squares_only_within_test_noise(copy, mlp_minus_ols,
+                                                                     status):
+    results, _ = copy
+    edit(results, "lab4_wine_mlp", lambda r: r["metrics"].update(
+        mlp_test_rmse=r["metrics"]["ols_test_rmse"] + mlp_minus_ols))
+    found = {r.quantity: s for r, _, s in report.evaluate(results) if r.file == "lab4_wine_mlp"}
+    assert found["wine: MLP RMSE minus OLS RMSE (within test noise)"] == status
+
+
 def test_counts_keep_the_three_kinds_apart(copy):
     results, _ = copy
     counts = report.counts(report.evaluate(results))
