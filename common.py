@@ -48,7 +48,6 @@ import torch
 
 ROOT = Path(__file__).resolve().parent
 RUNS_DIR = ROOT / "runs"            # default output folder (git-ignored)
-REFERENCE_DIR = ROOT / "results"    # the committed reference run: run_all --update-reference only
 DATA_ENV = "LABS_DATA_DIR"
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
 ON_WINDOWS = os.name == "nt"
@@ -706,6 +705,12 @@ def _verdicts() -> dict:
         return {}
 
 
+def _file_key(path: Path) -> str:
+    """A file's key in the verdict cache: a changed, replaced or touched file is hashed again."""
+    stat = Path(path).stat()
+    return f"{Path(path).resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
+
+
 def _remember(key: str, verdict: dict) -> None:
     """Best effort: a cache that cannot be written only means hashing again next time."""
     try:
@@ -739,8 +744,7 @@ def check_official(path: Path, rel: str, content: bytes) -> None:
     and modification time. A file of the official size with other contents is damaged, and an
     official file in another file's place is misplaced: both stop the run. Any other file is
     the student's own data: a note says so."""
-    stat = Path(path).stat()
-    key = f"{Path(path).resolve()}|{stat.st_size}|{stat.st_mtime_ns}"
+    key = _file_key(path)
     seen = _verdicts().get(key)
     if seen is None:
         seen = {"sha256": hashlib.sha256(content).hexdigest(), "size": len(content)}
@@ -761,27 +765,36 @@ def check_official(path: Path, rel: str, content: bytes) -> None:
           f"differ from the write-ups)", flush=True)
 
 
+def served_name(rel: str) -> str:
+    """The name the sites serve the official file ``rel`` under: the IDX files gzipped
+    (``name.gz``, kept so when downloaded), the wine CSV as it is."""
+    return Path(rel).name + (".gz" if OFFICIAL[rel][2] else "")
+
+
+def download_urls(rel: str) -> list[str]:
+    """Where the official file ``rel`` can be downloaded, mirrors in order."""
+    return [mirror + served_name(rel) for mirror in DOWNLOADS[rel.split("/")[0]]]
+
+
 def fetch_official(data_dir: Path, rel: str) -> Path:
     """Download an official file into its place. It is checked before it is kept and written
     atomically, so a download cut short or altered on the way is never used."""
     sha, _, gz_md5 = OFFICIAL[rel]
-    folder = rel.split("/")[0]
-    name = Path(rel).name + (".gz" if gz_md5 else "")
-    dest = Path(data_dir) / Path(rel).parent / name
+    dest = Path(data_dir) / Path(rel).parent / served_name(rel)
     import urllib.request  # noqa: PLC0415 -- only when downloading
 
     tried = []
-    for mirror in DOWNLOADS[folder]:
-        print(f"downloading {mirror}{name} -> {dest}", flush=True)
+    for url in download_urls(rel):
+        print(f"downloading {url} -> {dest}", flush=True)
         try:
-            with urllib.request.urlopen(mirror + name, timeout=60) as response:
+            with urllib.request.urlopen(url, timeout=60) as response:
                 data = response.read()
             content = gzip.decompress(data) if gz_md5 else data
         except (OSError, EOFError, zlib.error, ValueError) as err:
             tried.append(f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}")
             continue
         if hashlib.sha256(content).hexdigest() != sha:
-            tried.append(f"{mirror}{name} sent other contents than the official file")
+            tried.append(f"{url} sent other contents than the official file")
             continue
         try:
             dest.parent.mkdir(parents=True, exist_ok=True)
@@ -790,9 +803,7 @@ def fetch_official(data_dir: Path, rel: str) -> Path:
                            f"${DATA_ENV} at a folder you can write") from None
         with atomic_write(dest, "wb") as f:
             f.write(data)
-        stat = dest.stat()
-        _remember(f"{dest.resolve()}|{stat.st_size}|{stat.st_mtime_ns}",
-                  {"sha256": sha, "size": len(content)})
+        _remember(_file_key(dest), {"sha256": sha, "size": len(content)})
         return dest
     raise LabError(f"{dest.with_name(Path(rel).name)} is missing and the download failed "
                    f"({tried[-1]}): put the file there yourself ({FETCH_BY_HAND}), or point "
@@ -868,6 +879,8 @@ def load_image_arrays(name: str, data_dir: Path, train: bool) -> tuple[torch.Ten
         check_official(path, rel, content)
     return images, labels.long()
 
+
+# --------------------------------------------------------------------------- input pipelines
 
 class IdxImages(torch.utils.data.Dataset):
     """The 'dataloader' pipeline's dataset: each example as torchvision's MNIST serves it, a
@@ -1255,7 +1268,7 @@ class LivePlot:
                 start = time.perf_counter()
                 panels_figure([{"title": "t", "xlabel": "x", "series": {"y": ([0, 1], [0, 1])}}]
                               ).savefig(io.BytesIO(), format="png", dpi=80)
-                self.cost = self.last = time.perf_counter() - start
+                self.cost = time.perf_counter() - start
             self.last = time.perf_counter()
 
     def due(self) -> bool:
@@ -1275,15 +1288,6 @@ class LivePlot:
 
 
 # --------------------------------------------------------------------------- divergence
-
-def first_nonfinite(losses: list[torch.Tensor], start: int = 0) -> int | None:
-    """Index of the first NaN or infinite loss in ``losses[start:]`` (0-dim tensors on the
-    device), or None. The test runs on the device; only its answer crosses to the host."""
-    if len(losses) <= start:
-        return None
-    bad = ~torch.isfinite(torch.stack(losses[start:]))
-    return start + int(bad.nonzero()[0]) if bool(bad.any()) else None
-
 
 def with_note(err: BaseException, note: str) -> BaseException:
     """``err`` with ``note`` added to the one line the run ends with: a LabError's message, or
@@ -1306,18 +1310,26 @@ def stopped_record(err: BaseException, epochs_done: int) -> dict:
 class LossGuard:
     """Stops a run whose loss stopped being a number, without a per-step sync: the loop keeps
     its per-step losses on the device anyway, and every ``every`` steps (and at the end of the
-    epoch) one check looks at the new ones. Diverged names the first bad step."""
+    epoch) one check looks at the new ones, on the device; only its answer crosses to the host.
+    Diverged names the first bad step, or the test loss (``check_test``); ``what`` names the
+    run in the message."""
 
-    def __init__(self, epoch: int, lr: float | None, every: int = 500):
-        self.epoch, self.lr, self.every, self.checked = epoch, lr, every, 0
+    def __init__(self, epoch: int, lr: float | None, every: int = 500, what: str = "training"):
+        self.epoch, self.lr, self.every, self.what, self.checked = epoch, lr, every, what, 0
 
     def check(self, losses: list[torch.Tensor], final: bool = False) -> None:
-        if not final and len(losses) - self.checked < self.every:
+        pending = len(losses) - self.checked  # called every step: O(1) until a check is due
+        if not pending or (not final and pending < self.every):
             return
-        bad = first_nonfinite(losses, self.checked)
-        if bad is not None:
-            raise Diverged(self.epoch, bad + 1, losses[bad].item(), self.lr)
+        bad = ~torch.isfinite(torch.stack(losses[self.checked:]))
+        if bool(bad.any()):
+            step = self.checked + int(bad.nonzero()[0])
+            raise Diverged(self.epoch, step + 1, losses[step].item(), self.lr, self.what)
         self.checked = len(losses)
+
+    def check_test(self, test_loss: float) -> None:
+        if not math.isfinite(test_loss):
+            raise Diverged(self.epoch, None, test_loss, self.lr, self.what)
 
 
 # --------------------------------------------------------------------------- timing, progress

@@ -25,7 +25,6 @@ Softmax part: Fashion-MNIST, Flatten + Linear(784, 10), batch 4096, 10 epochs, t
 """
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass
 
@@ -338,12 +337,12 @@ def run_logistic(kind: str, x: torch.Tensor, y: torch.Tensor, x_test: float, *, 
             optimizer.step()
             losses.append(loss.detach())
             preds.append(pred.detach())
-        bad = common.first_nonfinite(losses)
-        if bad is not None:
-            err = common.Diverged(epoch, bad + 1, losses[bad].item(), lr,
-                                  what=f"logistic regression ({kind})")
+        guard = common.LossGuard(epoch, lr, what=f"logistic regression ({kind})")
+        try:
+            guard.check(losses, final=True)
+        except common.Diverged as err:  # the epochs so far, for the part's figure and file
             err.history = history
-            raise err
+            raise
         # float64 on the host: this part runs on the CPU whatever --device says
         losses, preds = torch.stack(losses).double(), torch.cat(preds).double()
         sizes = torch.tensor([len(p) for p in preds.split(batch_size)], dtype=torch.float64)
@@ -446,13 +445,13 @@ def run_softmax(run: SoftmaxRun, device, data_dir, *, epochs: int, batch_size: i
                 test_loss += loss_fn(logits, yb).item() * len(yb)
                 hits += (logits.argmax(1) == yb).sum().item()
                 seen += len(yb)
-        bad = common.first_nonfinite(batch_losses)
-        if bad is not None or not math.isfinite(test_loss):
-            err = common.Diverged(epoch, None if bad is None else bad + 1,
-                                  test_loss if bad is None else losses[bad].item(), run.lr,
-                                  what=f"softmax regression ({run.name})")
+        guard = common.LossGuard(epoch, run.lr, what=f"softmax regression ({run.name})")
+        try:
+            guard.check(batch_losses, final=True)
+            guard.check_test(test_loss)
+        except common.Diverged as err:  # the epochs so far, for the part's figure and file
             err.history = history
-            raise err
+            raise
         row = (epoch, losses.mean().item(), losses.sum().item(), test_loss / seen, hits / seen)
         for key, value in zip(history, row):
             history[key].append(value)

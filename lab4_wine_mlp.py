@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 import re
 import sys
 import time
@@ -292,8 +291,7 @@ def fit(model, xt, yt, xv, yv, args, y_scale: float, epochs: int, device,
             train_loss = train_one_epoch(model, forward, xt, yt, optimizer, batch_size,
                                          generator, epoch)
             test_loss = F.mse_loss(predict(model, xv), yv).item()
-            if not math.isfinite(test_loss):
-                raise common.Diverged(epoch, None, test_loss, args.lr)
+            common.LossGuard(epoch, args.lr).check_test(test_loss)
         except (common.Diverged, KeyboardInterrupt) as err:  # main saves the run so far
             err.history = history
             raise

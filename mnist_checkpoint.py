@@ -20,7 +20,6 @@ epochs + resume to 8 gives bit-identical weights and history to 8 epochs in one 
 from __future__ import annotations
 
 import io
-import math
 import pickle
 import random
 import time
@@ -345,8 +344,7 @@ def train_epochs(model, forward, train_loader, test_loader, optimizer, args, his
                                 timer, live)
             with test_plan.kernels():
                 test_loss, test_acc = evaluate(model, test_loader)
-            if not math.isfinite(test_loss):
-                raise common.Diverged(epoch, None, test_loss, args.lr)
+            common.LossGuard(epoch, args.lr).check_test(test_loss)
             history["test_counter"].append(epoch * n_train)
             history["test_loss"].append(test_loss)
             history["test_acc"].append(test_acc)

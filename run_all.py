@@ -218,7 +218,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     python = os.environ.get("PYTHON") or sys.executable
     if args.update_reference:
-        out_dir = common.REFERENCE_DIR / (report.SWEEPS if args.seeds else "")
+        out_dir = report.REFERENCE_DIR / (report.SWEEPS if args.seeds else "")
     elif args.out_dir:
         out_dir = args.out_dir
     else:
@@ -252,7 +252,7 @@ def main(argv=None) -> int:
     with common.atomic_write(ledger) as f:
         f.write(report.render_ledger(report.evaluate(out_dir)))
     print(f"every value of this run, row by row: {ledger}")
-    return report.main(["--results", str(out_dir), "--compare", str(common.REFERENCE_DIR)])
+    return report.main(["--results", str(out_dir), "--compare", str(report.REFERENCE_DIR)])
 
 
 if __name__ == "__main__":

@@ -431,3 +431,46 @@ def test_live_curves_cost_under_two_percent_of_the_time(monkeypatch):
     assert live.spent / elapsed < 0.015, (live.spent, elapsed, live.frames)
     monkeypatch.setattr(common, "in_notebook", lambda: False)
     assert not common.LivePlot(lambda history: SlowFigure()).active  # a terminal draws nothing
+
+
+def test_loss_guard_reads_the_device_only_when_a_check_is_due(monkeypatch):
+    """Between checks LossGuard only counts; a due check finds the first bad step among the
+    new losses; the test loss has its own check. The message names the run, the epoch, the
+    step and a smaller --lr."""
+    stacked = []
+    monkeypatch.setattr(common.torch, "stack", lambda t: stacked.append(len(t)) or
+                        torch.tensor([x.item() for x in t]))
+    losses = [torch.tensor(v) for v in (0.5, 0.4, 0.3)]
+    guard = common.LossGuard(2, 0.1, every=4, what="softmax regression (nn)")
+    guard.check(losses)                              # 3 new losses < every: nothing read
+    assert stacked == []
+    losses += [torch.tensor(0.2), torch.tensor(float("nan")), torch.tensor(float("inf"))]
+    with pytest.raises(common.Diverged) as info:
+        guard.check(losses)                          # 6 new losses: one look at all of them
+    assert stacked == [6]
+    assert str(info.value) == ("softmax regression (nn) diverged: the loss became nan at "
+                               "epoch 2, step 5; try a smaller --lr (now 0.1; try 0.01)")
+    assert info.value.where == {"epoch": 2, "step": 5, "loss": "nan"}
+
+    fine = common.LossGuard(1, 0.5, every=2)
+    fine.check(losses[:3], final=True)               # the end of an epoch: always read
+    fine.check(losses[:3], final=True)               # nothing new: nothing read again
+    assert stacked == [6, 3] and fine.checked == 3
+    fine.check_test(0.7)
+    with pytest.raises(common.Diverged, match=r"^training diverged: the loss became inf at "
+                                              r"epoch 1 \(test loss\)"):
+        fine.check_test(float("inf"))
+
+
+def test_lab2_logistic_divergence_names_its_run_and_saves_the_runs_so_far(tmp_path):
+    import lab2_logistic
+    with pytest.raises(common.Diverged) as info:
+        lab2_logistic.main(["--part", "logistic", "--lr", "1e300", "--epochs", "2",
+                            "--samples", "2000", "--out-dir", str(tmp_path)])
+    assert "logistic regression (defect) diverged: the loss became nan at epoch 2, step 1" \
+        in str(info.value)
+    saved = json.loads(next(tmp_path.glob("*.json")).read_text())
+    assert saved["metrics"]["diverged"] == {"epoch": 2, "step": 1, "loss": "nan",
+                                            "run": "defect"}
+    assert len(saved["history"]["nn"]["epoch"]) == 2 and saved["history"]["defect"]["epoch"] == [1]
+    assert next(tmp_path.glob("*.png")).stat().st_size > 0

@@ -15,9 +15,8 @@ pytest.importorskip("ipykernel", reason="needs requirements-test.txt (ipykernel)
 
 import json  # noqa: E402
 
-import common  # noqa: E402
 from conftest import ROOT, run_script  # noqa: E402
-from tools import notebooks  # noqa: E402
+from tools import notebooks, report  # noqa: E402
 
 BACKEND_BEFORE = "import matplotlib\nBACKEND = matplotlib.get_backend()"
 BACKEND_AFTER = "import matplotlib\nprint('backend unchanged:', matplotlib.get_backend() == BACKEND)"
@@ -171,7 +170,7 @@ def test_run_all_writes_notebooks_and_the_check_finds_a_stale_one(synthetic_data
 
 
 def test_the_committed_notebooks_show_every_lab():
-    folder = common.REFERENCE_DIR / notebooks.FOLDER
+    folder = report.REFERENCE_DIR / notebooks.FOLDER
     books = {p.stem: nbformat.read(p, as_version=4) for p in folder.glob("*.ipynb")}
     assert set(books) == {"lab1_tensor_ops", "lab2_logistic", "lab3_blitz", "lab3_d2l_bs4",
                           "lab3_d2l_bs256", "lab4_wine_mlp", "mnist_checkpoint_1-3",

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-import common
 from conftest import ROOT
 from tools import ledger, report
 
@@ -19,8 +18,8 @@ from tools import ledger, report
 def copy(tmp_path):
     """A scratch copy of the committed results and both READMEs."""
     results = tmp_path / "results"
-    shutil.copytree(common.REFERENCE_DIR, results, ignore=shutil.ignore_patterns("*.png", "logs"))
-    for png in common.REFERENCE_DIR.glob("*.png"):  # figures only need to exist
+    shutil.copytree(report.REFERENCE_DIR, results, ignore=shutil.ignore_patterns("*.png", "logs"))
+    for png in report.REFERENCE_DIR.glob("*.png"):  # figures only need to exist
         (results / png.name).write_bytes(b"")
     readmes = {}
     for lang, path in report.READMES.items():
@@ -128,10 +127,10 @@ def test_smoke_mode_fails_when_a_figure_is_missing(copy):
 
 def test_compare_reports_identical_and_changed_values(copy):
     results, _ = copy
-    text, same, differ = report.compare(results, common.REFERENCE_DIR)
+    text, same, differ = report.compare(results, report.REFERENCE_DIR)
     assert differ == 0 and same > 150
     edit(results, "lab2_logistic", lambda r: r["metrics"].update(nn_weight=-3.0))
-    text, _, differ = report.compare(results, common.REFERENCE_DIR)
+    text, _, differ = report.compare(results, report.REFERENCE_DIR)
     assert differ == 1 and "torch.nn: weight: yours -3.0000" in text
 
 

@@ -460,12 +460,13 @@ def main(argv=None) -> int:
                                       max_batches=200 if args.quick else None)
     if args.mnist_epochs:
         data["mnist_full"] = mnist_full(device, data_dir, args.mnist_epochs)
-    out = common.REFERENCE_DIR / "benchmark.json" if args.write else args.out
+    from tools import report  # noqa: PLC0415 -- report imports this module
+
+    out = report.REFERENCE_DIR / "benchmark.json" if args.write else args.out
     with common.atomic_write(out) as f:
         f.write(json.dumps(common.jsonable(data), indent=2) + "\n")
     print("\n" + render(data))
     if args.write:
-        from tools import report  # noqa: PLC0415
         for path in report.write_all():
             print(f"updated {path}")
     return 0 if all(r["same_weights"] for r in data.get("pipelines", [])) else 1

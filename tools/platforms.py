@@ -229,7 +229,7 @@ def main(argv=None) -> int:
         version_text = subprocess.run(uv() + ["--version"], capture_output=True,
                                       text=True).stdout.split()[1]
         data = {"rows": rows, "resolved_on": time.strftime("%Y-%m-%d"), "uv": version_text}
-        with common.atomic_write(common.REFERENCE_DIR / "platforms.json") as f:
+        with common.atomic_write(report.REFERENCE_DIR / "platforms.json") as f:
             f.write(json.dumps(data, indent=2) + "\n")
         for path in report.write_all():
             print(f"updated {path}")

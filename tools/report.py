@@ -33,6 +33,7 @@ from tools import ledger, notebooks  # noqa: E402
 from tools.ledger import Row  # noqa: E402
 
 READMES = {"en": ROOT / "README.md", "zh": ROOT / "README.zh-CN.md"}
+REFERENCE_DIR = ROOT / "results"  # the committed reference run: run_all --update-reference only
 LEDGER_FILE = "LEDGER.md"
 SWEEPS = "sweeps"
 BENCHMARK = "benchmark.json"
@@ -330,14 +331,12 @@ def render_benchmark(results_dir: Path, lang: str = "en") -> str:
 
 def render_data_files(lang: str = "en") -> str:
     """Each official data file: where it goes, where it comes from, its checksums (from
-    common.OFFICIAL and common.DOWNLOADS, the values the scripts check)."""
+    common.OFFICIAL and common.download_urls, the values the scripts check)."""
     head = ("| file (under the data dir) | download from | md5 of the .gz | sha256 of the file |"
             if lang == "en" else "| 文件（数据目录下） | 下载地址 | .gz 的 md5 | 文件的 sha256 |")
     lines = [head, "| --- | --- | --- | --- |"]
     for rel, (sha, size, gz_md5) in common.OFFICIAL.items():
-        name = Path(rel).name + (".gz" if gz_md5 else "")
-        sources = (" or " if lang == "en" else " 或 ").join(
-            f"{mirror}{name}" for mirror in common.DOWNLOADS[rel.split("/")[0]])
+        sources = (" or " if lang == "en" else " 或 ").join(common.download_urls(rel))
         lines.append(f"| `{rel}` ({size:,} bytes) | {sources} | `{gz_md5 or '-'}` | `{sha}` |")
     return "\n".join(lines)
 
@@ -447,7 +446,7 @@ def console_safe() -> None:
             stream.reconfigure(errors="replace")
 
 
-def write_all(results_dir: Path = common.REFERENCE_DIR, readmes: dict = READMES) -> list[Path]:
+def write_all(results_dir: Path = REFERENCE_DIR, readmes: dict = READMES) -> list[Path]:
     """Rewrite every generated file whose content changed; returns those paths."""
     changed = []
     for path, text in generated_files(results_dir, evaluate(results_dir), readmes).items():
@@ -460,7 +459,7 @@ def write_all(results_dir: Path = common.REFERENCE_DIR, readmes: dict = READMES)
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--results", type=Path, default=common.REFERENCE_DIR,
+    parser.add_argument("--results", type=Path, default=REFERENCE_DIR,
                         help="folder holding the results JSON files")
     parser.add_argument("--readme", type=Path, default=None,
                         help="check or write only this README (default: both)")
@@ -488,7 +487,7 @@ def main(argv=None) -> int:
         return 0
     # The reference's ledger is linked as the README links it; another run's, by its path.
     ledger_file = args.results / LEDGER_FILE
-    same = args.results.resolve() == common.REFERENCE_DIR.resolve()
+    same = args.results.resolve() == REFERENCE_DIR.resolve()
     print(render_short(rows, ledger_link="results/LEDGER.md" if same else
                        str(ledger_file) if ledger_file.exists() else None))
     status = 0
