@@ -20,6 +20,7 @@ import time
 import torch
 
 import common
+import machinery
 
 
 # %% [markdown]
@@ -198,7 +199,7 @@ def autograd(device) -> dict:
 
 # %%
 def parse_args(argv=None):
-    parser = common.LabParser(__doc__, prog="lab1_tensor_ops.py")
+    parser = machinery.LabParser(__doc__, prog="lab1_tensor_ops.py")
     common.add_common_args(parser, training=False)
     return common.parse_args(parser, argv), parser
 
@@ -218,11 +219,8 @@ def main(argv=None) -> dict:
     metrics.update(arithmetic(device))
     metrics.update(numpy_round_trip())
     metrics.update(autograd(device))
-    metrics = common.jsonable(metrics)
-    common.save_results(args.out_dir, common.run_name("lab1_tensor_ops", args, parser),
-                        config=common.config_of(args), metrics=metrics, history={},
-                        device=device, wall_time=time.perf_counter() - start)
-    return {"metrics": metrics, "history": {}}
+    return common.finish(args, common.run_name("lab1_tensor_ops", args, parser),
+                         metrics=metrics, history={}, device=device, start=start)
 
 
 # %% [markdown]
@@ -236,4 +234,4 @@ def main(argv=None) -> dict:
 NOTEBOOK_ARGS: list[str] = []  # e.g. ["--seed", "1"]; a command line ignores this
 
 if __name__ == "__main__":
-    result = common.cli(main, NOTEBOOK_ARGS)
+    result = machinery.cli(main, NOTEBOOK_ARGS)

@@ -25,8 +25,8 @@ Softmax part: Fashion-MNIST, Flatten + Linear(784, 10), batch 4096, 10 epochs, t
 """
 from __future__ import annotations
 
+import dataclasses
 import time
-from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -34,6 +34,7 @@ import torch.nn.functional as F
 from torch import nn
 
 import common
+import machinery
 
 LOGISTIC_BATCH, SOFTMAX_BATCH, TEST_BATCH = 1024, 4096, 10_000
 LOGISTIC_LR = 0.05
@@ -41,7 +42,7 @@ LOG_CLAMP = -100.0  # nn.BCELoss clamps log() at -100 so that p = 0 or 1 gives a
 GRAD_EPS = 1e-12    # ... and divides its gradient by max(p (1 - p), 1e-12)
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class SoftmaxRun:
     name: str
     label: str                  # legend of the figure
@@ -312,39 +313,39 @@ def logistic_model(kind: str, lr: float):
     return forward, SGD(linear.parameters(), lr=lr), loss_fn, linear.weight, linear.bias, dtype
 
 
-def run_logistic(kind: str, x: torch.Tensor, y: torch.Tensor, x_test: float, *, epochs: int,
-                 batch_size: int, lr: float, seed: int, compile_model: bool) -> dict:
-    """Train one logistic regression (``kind``: 'nn', 'scratch' or 'defect'). Per epoch it
-    records what the write-up printed (the sum of the batch losses and its 'Acc') and a real
-    accuracy."""
+def train_step(forward, loss_fn, x, y, optimizer):
+    pred = forward(x)
+    loss = loss_fn(pred, y)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    return loss, pred
+
+
+def run_logistic(kind: str, x: torch.Tensor, y: torch.Tensor, x_test: float, history: dict,
+                 metrics: dict, *, epochs: int, batch_size: int, lr: float, seed: int,
+                 compile_model: bool):
+    """Train one logistic regression (``kind``: 'nn', 'scratch' or 'defect'). Per epoch it adds
+    to ``history`` what the write-up printed (the sum of the batch losses and its 'Acc') and a
+    real accuracy; at the end, its weight, bias and prediction go into ``metrics``. Returns
+    None, or the Stop of a run whose loss diverged."""
     torch.manual_seed(seed)
     order = torch.Generator().manual_seed(seed)
     forward, optimizer, loss_fn, weight, bias, dtype = logistic_model(kind, lr)
-    forward = common.maybe_compile(forward, compile_model, batch_size, torch.device("cpu"))
+    forward = machinery.maybe_compile(forward, compile_model, batch_size, torch.device("cpu"))
     x, y = x.to(dtype), y.to(dtype)
-    n = len(x)
-    history = {"epoch": [], "loss_mean": [], "loss_sum": [], "writeup_acc": [], "accuracy": []}
+    n, start = len(x), time.perf_counter()
     for epoch in range(1, epochs + 1):
         perm = torch.randperm(n, generator=order)
-        xs, ys = x[perm], y[perm]  # one gather per epoch; batches are then views
-        losses, preds = [], []
-        for i in range(0, n, batch_size):
-            xb, yb = xs[i:i + batch_size], ys[i:i + batch_size]
-            pred = forward(xb)
-            loss = loss_fn(pred, yb)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            losses.append(loss.detach())
-            preds.append(pred.detach())
-        guard = common.LossGuard(epoch, lr, what=f"logistic regression ({kind})")
-        try:
-            guard.check(losses, final=True)
-        except common.Diverged as err:  # the epochs so far, for the part's figure and file
-            err.history = history
-            raise
+        xs, ys = x[perm], y[perm]  # one gather per epoch; the batches are then views
+        run = common.Epoch(epoch, lr, what=f"logistic regression ({kind})", label=kind)
+        for xb, yb in run.batches(zip(xs.split(batch_size), ys.split(batch_size))):
+            loss, pred = train_step(forward, loss_fn, xb, yb, optimizer)
+            run.record(loss, pred.detach())
+        if run.stopped:
+            return run.stopped
         # float64 on the host: this part runs on the CPU whatever --device says
-        losses, preds = torch.stack(losses).double(), torch.cat(preds).double()
+        losses, preds = torch.stack(run.losses).double(), torch.cat(run.predictions).double()
         sizes = torch.tensor([len(p) for p in preds.split(batch_size)], dtype=torch.float64)
         pred_sum, target_sum = preds.sum().item(), ys.double().sum().item()
         row = {"epoch": epoch, "loss_mean": (losses * sizes).sum().item() / n,
@@ -358,37 +359,47 @@ def run_logistic(kind: str, x: torch.Tensor, y: torch.Tensor, x_test: float, *, 
               f"{row['accuracy']:.4f}")
     with torch.no_grad():
         prediction = forward(torch.tensor([[x_test]], dtype=dtype)).item()
-    return {"weight": weight.item(), "bias": bias.item(), "prediction_x2": prediction,
+    done = {"weight": weight.item(), "bias": bias.item(), "prediction_x2": prediction,
             "final_loss_sum": history["loss_sum"][-1], "final_accuracy": history["accuracy"][-1],
-            "history": history}
+            "seconds": time.perf_counter() - start}
+    metrics.update({f"{kind}_{key}": value for key, value in done.items()})
+    print(f"  {kind:<7} weight {done['weight']:.4f}  bias {done['bias']:.4f}  "
+          f"prediction(x=2) {done['prediction_x2']:.4f}  ({done['seconds']:.1f} s)")
+    return None
 
 
-def logistic_part(*, samples: int, epochs: int, batch_size: int, lr: float, seed: int,
-                  compile_model: bool) -> tuple[dict, dict]:
+def logistic_part(args, parser, epochs: int) -> dict:
+    """The write-up's checks, then the three logistic runs on the write-up's data; one results
+    file and one figure. On the CPU whatever --device says: the write-up fitted it in float64,
+    which Apple's MPS lacks, and a 2-parameter step is all launch overhead on a GPU."""
+    start, cpu = time.perf_counter(), torch.device("cpu")
+    samples = 20_000 if args.smoke else args.samples
+    settings = {"epochs": epochs, "batch_size": args.batch_size or LOGISTIC_BATCH,
+                "lr": args.lr or LOGISTIC_LR, "seed": args.seed, "compile_model": args.compile}
+    metrics = logistic_checks()
     x_np, y_np, x_test = make_logistic_data(samples, seed=0)
     print(f"\n== Logistic regression: {samples:,} samples, first sample x0 = {x_np[0, 0]!r}, "
           f"y0 = {y_np[0, 0]!r}; x = 2 scales to {x_test!r}")
+    metrics.update(samples=samples, x0=float(x_np[0, 0]), y0=float(y_np[0, 0]), x_test=x_test)
     x, y = torch.from_numpy(x_np), torch.from_numpy(y_np)
-    metrics = {"samples": samples, "x0": float(x_np[0, 0]), "y0": float(y_np[0, 0]),
-               "x_test": x_test}
-    history = {}
+    history, stopped = {}, None
     for kind in ("nn", "scratch", "defect"):
-        start = time.perf_counter()
-        try:
-            run = run_logistic(kind, x, y, x_test, epochs=epochs, batch_size=batch_size, lr=lr,
-                               seed=seed, compile_model=compile_model)
-        except common.Diverged as err:  # every run so far, for the part's figure and file
-            history[kind], err.history = err.history, history
-            err.where["run"] = kind
-            raise
-        history[kind] = run.pop("history")
-        run["seconds"] = time.perf_counter() - start
-        metrics.update({f"{kind}_{key}": value for key, value in run.items()})
-        print(f"  {kind:<7} weight {run['weight']:.4f}  bias {run['bias']:.4f}  "
-              f"prediction(x=2) {run['prediction_x2']:.4f}  ({run['seconds']:.1f} s)")
-    print("  defect: the (B, 1) predictions against (B,) targets broadcast to (B, B), so every "
-          "prediction is pushed towards the mean of all targets: the slope vanishes.")
-    return metrics, history
+        history[kind] = {"epoch": [], "loss_mean": [], "loss_sum": [], "writeup_acc": [],
+                         "accuracy": []}
+        stopped = common.until_stopped(run_logistic, kind, x, y, x_test, history[kind],
+                                       metrics, **settings)
+        if stopped:
+            break
+    else:
+        print("  defect: the (B, 1) predictions against (B,) targets broadcast to (B, B), so "
+              "every prediction is pushed towards the mean of all targets: the slope vanishes.")
+    name = common.run_name("lab2_logistic", args, parser)
+    figure = common.plot_panels(args.out_dir / f"{name}.png", [{
+        "title": "loss per epoch (sum of batch means)", "xlabel": "epoch",
+        "series": {k: (h["epoch"], h["loss_sum"]) for k, h in history.items()}}])
+    return common.finish(args, name, metrics=metrics, history=history, figures=[figure],
+                         device=cpu, start=start, stopped=stopped,
+                         config={**common.config_of(args), **settings, "samples": samples})
 
 
 # %% [markdown]
@@ -413,87 +424,79 @@ def softmax_model(run: SoftmaxRun, device):
     return forward, SGD(linear.parameters(), lr=run.lr), loss_fn, None
 
 
-def run_softmax(run: SoftmaxRun, device, data_dir, *, epochs: int, batch_size: int,
-                lr: float | None, seed: int, loader: str, workers: int,
-                max_batches: int | None, compile_model: bool) -> dict:
+def run_softmax(run: SoftmaxRun, device, data_dir, history: dict, metrics: dict, *,
+                epochs: int, batch_size: int, lr: float | None, seed: int, loader: str,
+                workers: int, max_batches: int | None, compile_model: bool):
+    """Train one softmax regression; per epoch it adds the train loss (mean and the write-up's
+    sum) and the test loss and accuracy to ``history``, and at the end its results to
+    ``metrics``. Returns None, or the Stop of a run whose loss diverged."""
     if lr is not None:
-        run = SoftmaxRun(run.name, run.label, run.data, lr, run.init, run.from_scratch)
+        run = dataclasses.replace(run, lr=lr)
     torch.manual_seed(seed)
     train_loader, test_loader = common.image_loaders(
         run.data, data_dir, kind=loader, batch_size=batch_size, test_batch_size=TEST_BATCH,
         device=device, seed=seed, workers=workers, max_batches=max_batches)
     forward, optimizer, loss_fn, module = softmax_model(run, device)
     if module is not None:
-        common.check_deterministic(module, test_loader, loss_fn)
-    train_forward = common.maybe_compile(forward, compile_model, batch_size, device)
-
-    history = {"epoch": [], "train_loss": [], "train_loss_sum": [], "test_loss": [],
-               "test_acc": []}
+        machinery.check_deterministic(module, test_loader, loss_fn)
+    train_forward = machinery.maybe_compile(forward, compile_model, batch_size, device)
     for epoch in range(1, epochs + 1):
-        batch_losses = []
-        for xb, yb in train_loader:
-            loss = loss_fn(train_forward(xb), yb)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            batch_losses.append(loss.detach())
-        losses = torch.stack(batch_losses).cpu()
-        with torch.no_grad():
-            test_loss, hits, seen = 0.0, 0, 0
-            for xb, yb in test_loader:
-                logits = forward(xb)
-                test_loss += loss_fn(logits, yb).item() * len(yb)
-                hits += (logits.argmax(1) == yb).sum().item()
-                seen += len(yb)
-        guard = common.LossGuard(epoch, run.lr, what=f"softmax regression ({run.name})")
-        try:
-            guard.check(batch_losses, final=True)
-            guard.check_test(test_loss)
-        except common.Diverged as err:  # the epochs so far, for the part's figure and file
-            err.history = history
-            raise
-        row = (epoch, losses.mean().item(), losses.sum().item(), test_loss / seen, hits / seen)
+        step = common.Epoch(epoch, run.lr, what=f"softmax regression ({run.name})",
+                            label=run.name)
+        for xb, yb in step.batches(train_loader):
+            loss, _ = train_step(train_forward, loss_fn, xb, yb, optimizer)
+            step.record(loss)
+        if step.stopped:
+            return step.stopped
+        test_loss, test_acc = common.evaluate(forward, test_loader,
+                                              lambda logits, y: loss_fn(logits, y).item() * len(y))
+        if step.check_test(test_loss):
+            return step.stopped
+        losses = torch.stack(step.losses).cpu()
+        row = (epoch, losses.mean().item(), losses.sum().item(), test_loss, test_acc)
         for key, value in zip(history, row):
             history[key].append(value)
         print(f"  {run.name:<8} epoch {epoch:>2}: train loss {row[1]:.4f} (sum {row[2]:6.2f})  "
               f"test loss {row[3]:.4f}  test acc {row[4]:.4f}")
-    return {"test_acc": history["test_acc"][-1], "test_loss": history["test_loss"][-1],
-            "settings": {"normalize": [run.data.mean, run.data.std], "lr": run.lr,
-                         "init": run.init, "from_scratch": run.from_scratch},
-            "history": history}
+    metrics.update({f"{run.name}_test_acc": history["test_acc"][-1],
+                    f"{run.name}_test_loss": history["test_loss"][-1],
+                    f"{run.name}_epoch1_test_acc": history["test_acc"][0],
+                    f"{run.name}_settings": {"normalize": [run.data.mean, run.data.std],
+                                             "lr": run.lr, "init": run.init,
+                                             "from_scratch": run.from_scratch}})
+    return None
 
 
-def softmax_part(device, data_dir, out_dir, name: str, **settings) -> tuple[dict, dict, str]:
+def softmax_part(args, parser, device, epochs: int) -> dict:
+    """The write-up's checks, then the three softmax runs; one results file, one figure."""
+    start = time.perf_counter()
+    settings = {"epochs": epochs, "batch_size": args.batch_size or SOFTMAX_BATCH,
+                "lr": args.lr, "seed": args.seed, "loader": args.loader,
+                "workers": args.workers, "max_batches": 3 if args.smoke else None,
+                "compile_model": args.compile}
+    metrics = softmax_checks()
     print(f"\n== Softmax regression on Fashion-MNIST: batch {settings['batch_size']}, "
-          f"{settings['epochs']} epochs")
-    runs, diverged = {}, None
+          f"{epochs} epochs")
+    data_dir = common.resolve_data_dir(args.data_dir)
+    history, stopped = {}, None
     for run in SOFTMAX_RUNS:
-        try:
-            runs[run.name] = run_softmax(run, device, data_dir, **settings)
-        except common.Diverged as err:  # draw the runs so far, then stop
-            diverged, err.where["run"] = err, run.name
-            runs[run.name] = {"history": err.history}
+        history[run.name] = {"epoch": [], "train_loss": [], "train_loss_sum": [],
+                             "test_loss": [], "test_acc": []}
+        stopped = common.until_stopped(run_softmax, run, device, data_dir, history[run.name],
+                                       metrics, **settings)
+        if stopped:
             break
-    metrics = {}
-    for run_name, run in runs.items():
-        if "test_acc" not in run:
-            continue
-        metrics.update({f"{run_name}_test_acc": run["test_acc"],
-                        f"{run_name}_test_loss": run["test_loss"],
-                        f"{run_name}_epoch1_test_acc": run["history"]["test_acc"][0],
-                        f"{run_name}_settings": run["settings"]})
     labels = {run.name: run.label for run in SOFTMAX_RUNS}
     panels = [{"title": title, "xlabel": "epoch", "series": {
-        labels[n]: (r["history"]["epoch"], r["history"][key]) for n, r in runs.items()}}
+        labels[n]: (h["epoch"], h[key]) for n, h in history.items()}}
         for key, title in (("train_loss", "train loss"), ("test_loss", "test loss"),
                            ("test_acc", "test accuracy"))]
-    figure = common.plot_panels(out_dir / f"{name}.png", panels,
+    name = common.run_name("lab2_softmax", args, parser)
+    figure = common.plot_panels(args.out_dir / f"{name}.png", panels,
                                 title="Softmax regression on Fashion-MNIST")
-    history = {n: r["history"] for n, r in runs.items()}
-    if diverged:
-        diverged.history, diverged.metrics, diverged.figure = history, metrics, figure
-        raise diverged
-    return metrics, history, figure
+    return common.finish(args, name, metrics=metrics, history=history, figures=[figure],
+                         device=device, start=start, stopped=stopped,
+                         config={**common.config_of(args), **settings})
 
 
 # %% [markdown]
@@ -503,7 +506,7 @@ def softmax_part(device, data_dir, out_dir, name: str, **settings) -> tuple[dict
 
 # %%
 def parse_args(argv=None):
-    parser = common.LabParser(__doc__, prog="lab2_logistic.py")
+    parser = machinery.LabParser(__doc__, prog="lab2_logistic.py")
     parser.add_argument("--part", choices=("logistic", "softmax", "all"), default="all",
                         help="which part to run")
     runs = ", ".join(f"{r.name} {r.lr}" for r in SOFTMAX_RUNS)
@@ -521,58 +524,14 @@ def main(argv=None) -> dict:
     device = common.setup(args)
     epochs = 1 if args.smoke else args.epochs
     print(f"lab2: device {device}, seed {args.seed}")
-    metrics, history, diverged, drawn = {}, {}, None, {}
+    parts = {}
     if args.part in ("logistic", "all"):
-        # On the CPU whatever --device says: the write-up fitted it in float64, which Apple's
-        # MPS lacks, and a 2-parameter step is all launch overhead on a GPU.
-        start = time.perf_counter()
-        samples = 20_000 if args.smoke else args.samples
-        settings = {"epochs": epochs, "batch_size": args.batch_size or LOGISTIC_BATCH,
-                    "lr": args.lr or LOGISTIC_LR, "seed": args.seed,
-                    "compile_model": args.compile}
-        part_metrics = logistic_checks()
-        try:
-            more, part_history = logistic_part(samples=samples, **settings)
-        except common.Diverged as err:
-            diverged, more, part_history = err, {"diverged": err.where}, err.history
-        part_metrics = common.jsonable({**part_metrics, **more})
-        name = common.run_name("lab2_logistic", args, parser)
-        figure = common.plot_panels(args.out_dir / f"{name}.png", [{
-            "title": "loss per epoch (sum of batch means)", "xlabel": "epoch",
-            "series": {k: (h["epoch"], h["loss_sum"]) for k, h in part_history.items()}}])
-        path = common.save_results(
-            args.out_dir, name, config={**common.config_of(args), **settings,
-                                        "samples": samples},
-            metrics=part_metrics, history=part_history, device=torch.device("cpu"),
-            wall_time=time.perf_counter() - start, figures=[figure])
-        if diverged:
-            raise common.with_note(diverged, f"the runs up to there are saved in {path}")
-        metrics["logistic"], history["logistic"] = part_metrics, part_history
-        drawn[figure.name] = figure
+        parts["logistic"] = logistic_part(args, parser, epochs)
     if args.part in ("softmax", "all"):
-        start = time.perf_counter()
-        settings = {"epochs": epochs, "batch_size": args.batch_size or SOFTMAX_BATCH,
-                    "lr": args.lr, "seed": args.seed, "loader": args.loader,
-                    "workers": args.workers, "max_batches": 3 if args.smoke else None,
-                    "compile_model": args.compile}
-        part_metrics = softmax_checks()
-        name = common.run_name("lab2_softmax", args, parser)
-        try:
-            more, part_history, figure = softmax_part(
-                device, common.resolve_data_dir(args.data_dir), args.out_dir, name, **settings)
-        except common.Diverged as err:
-            diverged, part_history, figure = err, err.history, err.figure
-            more = {**err.metrics, "diverged": err.where}
-        part_metrics = common.jsonable({**part_metrics, **more})
-        path = common.save_results(args.out_dir, name,
-                                   config={**common.config_of(args), **settings},
-                                   metrics=part_metrics, history=part_history, device=device,
-                                   wall_time=time.perf_counter() - start, figures=[figure])
-        if diverged:
-            raise common.with_note(diverged, f"the runs up to there are saved in {path}")
-        metrics["softmax"], history["softmax"] = part_metrics, part_history
-        drawn[figure.name] = figure
-    return {"metrics": metrics, "history": history, "figures": drawn}
+        parts["softmax"] = softmax_part(args, parser, device, epochs)
+    return {"metrics": {part: done["metrics"] for part, done in parts.items()},
+            "history": {part: done["history"] for part, done in parts.items()},
+            "figures": {k: v for done in parts.values() for k, v in done["figures"].items()}}
 
 
 # %% [markdown]
@@ -587,4 +546,4 @@ def main(argv=None) -> dict:
 NOTEBOOK_ARGS: list[str] = []  # e.g. ["--part", "softmax"]; a command line ignores this
 
 if __name__ == "__main__":
-    result = common.cli(main, NOTEBOOK_ARGS)
+    result = machinery.cli(main, NOTEBOOK_ARGS)

@@ -29,6 +29,7 @@ import torch.nn.functional as F
 from torch import nn
 
 import common
+import machinery
 
 # %% [markdown]
 # ## The two LeNets
@@ -208,19 +209,39 @@ def d2l_layer_shapes() -> dict:
 # %% [markdown]
 # ## Training and evaluation
 #
-# One epoch keeps every step's loss and prediction on the device and reads them once at the
-# end (plus a NaN check every 500 steps), so the loop adds almost nothing to the training step.
-# `fit` prints one line per epoch; in a notebook it also redraws the curves as d2l's Animator
-# does.
+# `train_step` is the step of the write-up's loop: forward, loss, zero_grad, backward, update.
+# One epoch runs it on every batch and keeps each step's loss and prediction on the device
+# (`common.Epoch`, which also times the epoch and watches for a loss that is no longer a
+# number); they are read once, at the end, into the d2l Animator's running means. `fit` prints
+# one line per epoch.
 
 # %%
-def epoch_summary(losses, predictions, labels, sizes, steps: int) -> dict:
+def train_step(model, x, y, optimizer):
+    logits = model(x)
+    loss = F.cross_entropy(logits, y)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+    return loss, logits
+
+
+def train_one_epoch(model, forward, loader, optimizer, run: common.Epoch) -> dict:
+    """One pass over ``loader`` in train mode (``forward`` is the model or its compiled form);
+    returns epoch_summary's values."""
+    model.train()
+    for x, y in run.batches(loader):
+        loss, logits = train_step(forward, x, y, optimizer)
+        run.record(loss, logits.argmax(1), y)
+    return epoch_summary(run.losses, run.predictions, run.labels, loader.sizes)
+
+
+def epoch_summary(losses, predictions, labels, sizes: list[int]) -> dict:
     """Mean train loss and accuracy over the steps given (counted on the fly, in train mode, as
-    d2l does), and their running values at CURVE_POINTS places in an epoch of ``steps`` steps,
-    where the d2l Animator draws them. Everything is read from the device here, once."""
+    d2l does), and their running values at CURVE_POINTS places in an epoch of ``len(sizes)``
+    steps, where the d2l Animator draws them. Everything is read from the device here, once."""
     if not losses:
         return {"curve_x": [], "curve_loss": [], "curve_acc": []}
-    sizes = torch.tensor(sizes, dtype=torch.float64)
+    steps, sizes = len(sizes), torch.tensor(sizes[:len(losses)], dtype=torch.float64)
     seen = sizes.cumsum(0)
     loss_sums = (torch.stack(losses).cpu().double() * sizes).cumsum(0)  # float64 on the host
     hits = (torch.cat(predictions) == torch.cat(labels)).cpu().cumsum(0)[seen.long() - 1]
@@ -233,7 +254,7 @@ def epoch_summary(losses, predictions, labels, sizes, steps: int) -> dict:
             "curve_acc": [(hits[i] / seen[i]).item() for i in marks]}
 
 
-def add_curve(history: dict, epoch: int, summary: dict) -> dict:
+def with_curve(history: dict, epoch: int, summary: dict) -> dict:
     """``history`` with epoch ``epoch``'s curve points (from epoch_summary) appended."""
     return {**history,
             "curve_epoch": history["curve_epoch"] + [epoch - 1 + x for x in summary["curve_x"]],
@@ -241,101 +262,43 @@ def add_curve(history: dict, epoch: int, summary: dict) -> dict:
             "curve_train_acc": history["curve_train_acc"] + summary["curve_acc"]}
 
 
-def train_one_epoch(model, forward, loader, optimizer, timer: common.Throughput,
-                    epoch: int = 1, on_mark=None) -> dict:
-    """One pass over ``loader`` in train mode (``forward`` is the model or its compiled form).
-
-    Returns epoch_summary's values and the epoch's examples/sec. Per step only the argmax is
-    added to the training step; nothing waits for the device until the epoch is over, except a
-    NaN check every 500 steps (common.LossGuard) and, in a notebook, ``on_mark`` at each curve
-    point (given a function that summarises the epoch so far). A diverged epoch raises
-    common.Diverged with the summary of its steps before the bad one (``partial``)."""
-    model.train()
-    losses, predictions, labels = [], [], []
-    guard = common.LossGuard(epoch, optimizer.param_groups[0]["lr"])
-    steps = len(loader.sizes)
-    every = max(1, steps // CURVE_POINTS)
-    timer.start()
-    try:
-        for x, y in common.progress(loader, desc="train"):
-            logits = forward(x)
-            loss = F.cross_entropy(logits, y)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            losses.append(loss.detach())
-            predictions.append(logits.argmax(1))
-            labels.append(y)
-            guard.check(losses)
-            if on_mark and len(losses) % every == 0:
-                n = len(losses)
-                on_mark(lambda: epoch_summary(losses, predictions, labels, loader.sizes[:n],
-                                              steps))
-        guard.check(losses, final=True)
-    except common.Diverged as err:
-        good = err.where["step"] - 1
-        err.partial = epoch_summary(losses[:good], predictions[:good], labels[:good],
-                                    loader.sizes[:good], steps)
-        raise
-    rate = timer.stop(sum(loader.sizes))
-    return {**epoch_summary(losses, predictions, labels, loader.sizes, steps),
-            "examples_per_sec": rate}
-
-
-@torch.inference_mode()
-def evaluate(model, loader) -> tuple[float, float]:
-    model.eval()
-    loss_sum, correct, seen = 0.0, 0, 0
-    for x, y in loader:
-        logits = model(x)
-        loss_sum += F.cross_entropy(logits, y, reduction="sum").item()
-        correct += (logits.argmax(1) == y).sum().item()
-        seen += len(y)
-    return loss_sum / seen, correct / seen
-
-
-def fit(model, train_loader, test_loader, optimizer, epochs: int, device, *,
-        compile_model: bool, kernels: common.ConvPlan | None = None,
-        live: common.LivePlot | None = None) -> tuple[dict, float]:
-    """Train for ``epochs``; returns the per-epoch history and the overall examples/sec.
-    ``kernels`` overrides common.conv_plan's choice (tools/benchmark.py compares them); ``live``
-    redraws the curves in a notebook."""
-    train_plan = kernels or common.conv_plan(device, train_loader.batch_size)
-    test_plan = kernels or common.conv_plan(device, test_loader.batch_size)
-    forward = common.maybe_compile(model, compile_model, train_loader.batch_size, device)
-    timer = common.Throughput(device)
-    history = {"epoch": [], "train_loss": [], "train_acc": [], "test_loss": [], "test_acc": [],
-               "examples_per_sec": [], "curve_epoch": [], "curve_train_loss": [],
-               "curve_train_acc": []}
+def fit(model, forward, train_loader, test_loader, optimizer, epochs: int, history: dict,
+        timer: common.Throughput, live: machinery.LivePlot | None = None):
+    """Train for ``epochs``, adding each epoch to ``history``; returns None, or the Stop of a
+    run whose loss diverged (its history then ends with the steps before that). ``live``
+    redraws the curves in a notebook, mid-epoch too."""
     print(f"{'epoch':>5} {'train loss':>10} {'train acc':>9} {'test loss':>9} {'test acc':>8} "
           f"{'examples/s':>10}")
     for epoch in range(1, epochs + 1):
-        on_mark = None
-        if live and live.active:
-            def on_mark(summary, epoch=epoch):
-                if live.due():  # only then read the epoch so far from the device
-                    live.update(add_curve(history, epoch, summary()))
-        try:
-            with train_plan.kernels():
-                train = train_one_epoch(model, forward, train_loader, optimizer, timer, epoch,
-                                        on_mark)
-            with test_plan.kernels():
-                test_loss, test_acc = evaluate(model, test_loader)
-        except (common.Diverged, KeyboardInterrupt) as err:  # main saves the run so far
-            partial = getattr(err, "partial", None)
-            err.history = add_curve(history, epoch, partial) if partial else history
-            raise
-        history = add_curve(history, epoch, train)
+        run = common.Epoch(epoch, optimizer.param_groups[0]["lr"], model=model, timer=timer,
+                           desc="train", live=live, live_history=lambda run: with_curve(
+                               history, epoch, epoch_summary(run.losses, run.predictions,
+                                                             run.labels, train_loader.sizes)))
+        train = train_one_epoch(model, forward, train_loader, optimizer, run)
+        if run.stopped:
+            history.update(with_curve(history, epoch, train))
+            return run.stopped
+        test_loss, test_acc = common.evaluate(model, test_loader, summed_cross_entropy)
+        history.update(with_curve(history, epoch, train))
         row = {"epoch": epoch, "train_loss": train["train_loss"], "train_acc": train["train_acc"],
-               "test_loss": test_loss, "test_acc": test_acc,
-               "examples_per_sec": train["examples_per_sec"]}
+               "test_loss": test_loss, "test_acc": test_acc, "examples_per_sec": run.rate}
         for key, value in row.items():
             history[key].append(value)
         if live:
             live.update(history)
         print(f"{epoch:>5} {row['train_loss']:>10.4f} {row['train_acc']:>9.4f} {test_loss:>9.4f} "
-              f"{test_acc:>8.4f} {row['examples_per_sec']:>10.1f}", flush=True)
-    return history, timer.rate
+              f"{test_acc:>8.4f} {run.rate:>10.1f}", flush=True)
+    return None
+
+
+def summed_cross_entropy(logits, y):
+    return F.cross_entropy(logits, y, reduction="sum")
+
+
+def new_history() -> dict:
+    return {"epoch": [], "train_loss": [], "train_acc": [], "test_loss": [], "test_acc": [],
+            "examples_per_sec": [], "curve_epoch": [], "curve_train_loss": [],
+            "curve_train_acc": []}
 
 
 def history_figure(history: dict, title: str):
@@ -358,8 +321,8 @@ def history_figure(history: dict, title: str):
 def parse_args(argv=None):
     """Two passes: --model first, then its settings become the defaults of --epochs,
     --batch-size and --lr, so --help and the code read the same values."""
-    def build(model: str) -> common.LabParser:
-        parser = common.LabParser(__doc__, prog=PROG,
+    def build(model: str) -> machinery.LabParser:
+        parser = machinery.LabParser(__doc__, prog=PROG,
                                   epilog=f"Defaults shown are for --model {model}; "
                                   "--model blitz --help shows blitz's.")
         parser.add_argument("--model", choices=tuple(SETTINGS), default="d2l",
@@ -372,7 +335,7 @@ def parse_args(argv=None):
                             help="blitz: only the walkthrough, skip the MNIST training")
         return parser
 
-    probe = common.LabParser(__doc__, prog=PROG, add_help=False)
+    probe = machinery.LabParser(__doc__, prog=PROG, add_help=False)
     probe.add_argument("--model", choices=tuple(SETTINGS), default="d2l")
     parser = build(probe.parse_known_args(argv)[0].model)
     return common.parse_args(parser, argv), parser
@@ -384,56 +347,45 @@ def main(argv=None) -> dict:
     settings = SETTINGS[args.model]
     name = common.run_name(f"lab3_{args.model}_bs{args.batch_size}", args, parser,
                            neutral=("model", "batch_size"))
-    epochs = 1 if args.smoke else args.epochs
     start = time.perf_counter()
-    print(f"lab3 {args.model}: device {device} ({common.device_name(device)}), "
+    print(f"lab3 {args.model}: device {device} ({machinery.device_name(device)}), "
           f"loader {args.loader}, seed {args.seed}")
-
     if args.model == "blitz":
-        metrics = blitz_walkthrough(device)
-        model = LeNet5()
+        metrics, model = blitz_walkthrough(device), LeNet5()
     else:
-        metrics = d2l_layer_shapes()
-        model = d2l_lenet()
+        metrics, model = d2l_layer_shapes(), d2l_lenet()
         xavier_init(model)
-    metrics, history, figures, stopped = common.jsonable(metrics), {}, [], None
-    if not args.no_train:
-        data_dir = common.resolve_data_dir(args.data_dir)
-        train_loader, test_loader = common.image_loaders(
-            settings["data"], data_dir, kind=args.loader, batch_size=args.batch_size,
-            test_batch_size=TEST_BATCH_SIZE, device=device, seed=args.seed,
-            workers=args.workers, max_batches=3 if args.smoke else None)
-        model = common.conv_plan(device, args.batch_size).prepare(model.to(device))
-        common.check_deterministic(model, test_loader, F.cross_entropy)
-        # foreach: one kernel per step for all parameters instead of one per tensor.
-        optimizer = torch.optim.SGD(model.parameters(), lr=args.lr,
-                                    momentum=settings["momentum"], foreach=True)
-        say(f"Training on {settings['data'].name}: {epochs} epochs, batch {args.batch_size}, "
-            f"lr {args.lr}, {len(train_loader)} steps/epoch")
-        title = ("d2l LeNet, Fashion-MNIST" if args.model == "d2l"
-                 else "blitz LeNet, MNIST 32x32") + f", batch {args.batch_size}"
-        live = common.LivePlot(lambda h: history_figure(h, title))
-        try:
-            history, rate = fit(model, train_loader, test_loader, optimizer, epochs, device,
-                                compile_model=args.compile, live=live)
-            metrics.update(train_loss=history["train_loss"][-1],
-                           train_acc=history["train_acc"][-1], test_loss=history["test_loss"][-1],
-                           test_acc=history["test_acc"][-1], examples_per_sec=rate)
-        except (common.Diverged, KeyboardInterrupt) as err:  # save the run up to there
-            stopped, history = err, err.history
-            metrics.update(common.stopped_record(err, len(history["epoch"])))
-        figures.append(common.save_figure(history_figure(history, title),
-                                          args.out_dir / f"{name}.png", live=live))
-        if not stopped:
-            print(f"\ntest acc {metrics['test_acc']:.4f}, {rate:.1f} examples/sec on {device}")
-    wall = time.perf_counter() - start
-    path = common.save_results(args.out_dir, name, config=common.config_of(args),
-                               metrics=metrics, history=history, device=device, wall_time=wall,
-                               figures=figures)
-    print(f"wrote {path} ({wall:.0f} s)")
-    if stopped:
-        raise common.with_note(stopped, f"the run up to there is saved in {path}")
-    return {"metrics": metrics, "history": history, "figures": {f.name: f for f in figures}}
+    if args.no_train:
+        return common.finish(args, name, metrics=metrics, history={}, device=device, start=start)
+
+    train_loader, test_loader = common.image_loaders(
+        settings["data"], common.resolve_data_dir(args.data_dir), kind=args.loader,
+        batch_size=args.batch_size, test_batch_size=TEST_BATCH_SIZE, device=device,
+        seed=args.seed, workers=args.workers, max_batches=3 if args.smoke else None)
+    model = common.model_on(device, model, args.batch_size)
+    machinery.check_deterministic(model, test_loader, F.cross_entropy)
+    # foreach: one kernel per step for all parameters instead of one per tensor.
+    optimizer = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=settings["momentum"],
+                                foreach=True)
+    forward = machinery.maybe_compile(model, args.compile, args.batch_size, device)
+    epochs = 1 if args.smoke else args.epochs
+    say(f"Training on {settings['data'].name}: {epochs} epochs, batch {args.batch_size}, "
+        f"lr {args.lr}, {len(train_loader)} steps/epoch")
+    title = ("d2l LeNet, Fashion-MNIST" if args.model == "d2l"
+             else "blitz LeNet, MNIST 32x32") + f", batch {args.batch_size}"
+    live = machinery.LivePlot(lambda h: history_figure(h, title))
+    history, timer = new_history(), common.Throughput(device)
+    stopped = common.until_stopped(fit, model, forward, train_loader, test_loader, optimizer,
+                                   epochs, history, timer, live)
+    if not stopped:
+        metrics.update({key: history[key][-1] for key in ("train_loss", "train_acc",
+                                                          "test_loss", "test_acc")},
+                       examples_per_sec=timer.rate)
+        print(f"\ntest acc {metrics['test_acc']:.4f}, {timer.rate:.1f} examples/sec on {device}")
+    figure = common.save_figure(history_figure(history, title), args.out_dir / f"{name}.png",
+                                live=live)
+    return common.finish(args, name, metrics=metrics, history=history, figures=[figure],
+                         device=device, start=start, stopped=stopped)
 
 
 # %% [markdown]
@@ -448,4 +400,4 @@ def main(argv=None) -> dict:
 NOTEBOOK_ARGS: list[str] = []  # e.g. ["--batch-size", "256"]; a command line ignores this
 
 if __name__ == "__main__":
-    result = common.cli(main, NOTEBOOK_ARGS)
+    result = machinery.cli(main, NOTEBOOK_ARGS)

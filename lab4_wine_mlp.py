@@ -30,6 +30,7 @@ import torch.nn.functional as F
 from torch import nn
 
 import common
+import machinery
 
 # %% [markdown]
 # ## The model
@@ -38,7 +39,7 @@ import common
 # flags (`--hidden 64 32 --activation relu --dropout 0.2`).
 
 # %%
-UCI_FILE = "wine/winequality-red.csv"  # under the data dir; common.OFFICIAL has its checksum
+UCI_FILE = "wine/winequality-red.csv"  # under the data dir; machinery.OFFICIAL has its checksum
 TARGET = "quality"
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
 
@@ -78,17 +79,17 @@ def read_table(path: Path, raw: bytes | None = None) -> pd.DataFrame:
     non-numeric or non-finite value."""
     path = Path(path)
     if not path.is_file():
-        raise common.LabError(f"{path}: file not found" if not path.exists()
+        raise machinery.LabError(f"{path}: file not found" if not path.exists()
                               else f"{path}: is a folder, not a CSV file")
-    raw = common.read_data_file(path) if raw is None else raw  # the file's bytes, if read
+    raw = machinery.read_data_file(path) if raw is None else raw  # the file's bytes, if read
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        raise common.LabError(f"{path}: not UTF-8 text (byte 0x{raw[err.start]:02x} at offset "
+        raise machinery.LabError(f"{path}: not UTF-8 text (byte 0x{raw[err.start]:02x} at offset "
                               f"{err.start}); expected a CSV file") from None
     lines = text.splitlines()
     if not text.strip():
-        raise common.LabError(f"{path}: the file is empty")
+        raise machinery.LabError(f"{path}: the file is empty")
     delimiter = ";" if lines[0].count(";") > lines[0].count(",") else ","
     try:  # every cell as text first, so each problem can be located
         frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
@@ -97,20 +98,20 @@ def read_table(path: Path, raw: bytes | None = None) -> pd.DataFrame:
         found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(err))
         if found:
             expected, line_no, saw = found.groups()
-            raise common.LabError(f"{path}:{line_no}: expected {expected} columns (as the "
+            raise machinery.LabError(f"{path}:{line_no}: expected {expected} columns (as the "
                                   f"header), found {saw}") from None
-        raise common.LabError(f"{path}: not a CSV table ({str(err).strip()[:120]})") from None
+        raise machinery.LabError(f"{path}: not a CSV table ({str(err).strip()[:120]})") from None
     frame.columns = [str(c).strip() for c in frame.columns]
     if len(frame.columns) < 2:
-        raise common.LabError(f"{path}:1: expected a header with feature columns and a target, "
+        raise machinery.LabError(f"{path}:1: expected a header with feature columns and a target, "
                               f"found {len(frame.columns)} column(s)")
     if pd.to_numeric(pd.Series(frame.columns), errors="coerce").notna().any():
-        raise common.LabError(f"{path}:1: the first line must be a header of column names, "
+        raise machinery.LabError(f"{path}:1: the first line must be a header of column names, "
                               f"found numbers ({lines[0][:60]})")
     frame.index = range(2, len(frame) + 2)  # the file's line numbers (line 1 is the header)
     frame = frame[(frame != "").any(axis=1)]  # blank lines (e.g. at the end)
     if frame.empty:
-        raise common.LabError(f"{path}: a header but no data rows")
+        raise machinery.LabError(f"{path}: a header but no data rows")
 
     for col in frame.columns:
         cells = frame[col].str.strip()
@@ -122,13 +123,13 @@ def read_table(path: Path, raw: bytes | None = None) -> pd.DataFrame:
         if cell == "":
             fields = next(csv.reader([lines[line_no - 1]], delimiter=delimiter))
             if len(fields) < len(frame.columns):
-                raise common.LabError(f"{path}:{line_no}: expected {len(frame.columns)} columns "
+                raise machinery.LabError(f"{path}:{line_no}: expected {len(frame.columns)} columns "
                                       f"(as the header), found {len(fields)}")
-            raise common.LabError(f"{path}:{line_no}: missing value in column '{col}'")
+            raise machinery.LabError(f"{path}:{line_no}: missing value in column '{col}'")
         if np.isnan(values[line_no]) and cell.lower() not in ("nan", "+nan", "-nan"):
-            raise common.LabError(f"{path}:{line_no}: non-numeric value '{cell}' in column "
+            raise machinery.LabError(f"{path}:{line_no}: non-numeric value '{cell}' in column "
                                   f"'{col}'")
-        raise common.LabError(f"{path}:{line_no}: value '{cell}' in column '{col}' is not a "
+        raise machinery.LabError(f"{path}:{line_no}: value '{cell}' in column '{col}' is not a "
                               f"finite number")
     # numpy's text-to-float64 conversion is correctly rounded: the exact numbers in the file.
     numbers = frame.apply(lambda column: column.str.strip()).to_numpy().astype(np.float64)
@@ -140,7 +141,7 @@ def read_table(path: Path, raw: bytes | None = None) -> pd.DataFrame:
 def split_target(table: pd.DataFrame, target: str | None):
     """Features and target: the named column, else 'quality', else the last column."""
     if target is not None and target not in table.columns:
-        raise common.LabError(f"{table.attrs.get('path', 'table')}: no target column "
+        raise machinery.LabError(f"{table.attrs.get('path', 'table')}: no target column "
                               f"'{target}' (columns: {', '.join(table.columns)})")
     name = target or (TARGET if TARGET in table.columns else table.columns[-1])
     features = [c for c in table.columns if c != name]
@@ -163,11 +164,11 @@ def load_data(args):
     """Train/test arrays (features, target) and the column names, from the UCI file (split
     8:2 with the seed) or from the course's pre-split files."""
     if (args.train_csv is None) != (args.test_csv is None):
-        raise common.LabError("--train-csv and --test-csv go together: pass both or neither")
+        raise machinery.LabError("--train-csv and --test-csv go together: pass both or neither")
     if args.train_csv is not None:
         train, test = read_table(args.train_csv), read_table(args.test_csv)
         if list(train.columns) != list(test.columns):
-            raise common.LabError(f"{args.test_csv}: columns differ from {args.train_csv} "
+            raise machinery.LabError(f"{args.test_csv}: columns differ from {args.train_csv} "
                                   f"({len(test.columns)} vs {len(train.columns)}: "
                                   f"{sorted(set(test.columns) ^ set(train.columns))[:4]})")
         show_table(f"{args.train_csv}", train)
@@ -175,9 +176,9 @@ def load_data(args):
         x_tr, y_tr, cols = split_target(train, args.target)
         x_te, y_te, _ = split_target(test, args.target)
         return x_tr, y_tr, x_te, y_te, cols
-    path, content = common.data_file(common.resolve_data_dir(args.data_dir), UCI_FILE)
+    path, content = machinery.data_file(common.resolve_data_dir(args.data_dir), UCI_FILE)
     table = read_table(path, content)
-    common.check_official(path, UCI_FILE, content)
+    machinery.check_official(path, UCI_FILE, content)
     show_table(str(path), table)
     x, y, cols = split_target(table, args.target)
     order = np.random.RandomState(args.seed).permutation(len(y))
@@ -191,11 +192,11 @@ def check_sizes(x_tr, y_tr, x_te, columns: list[str], normalize_target: bool) ->
     nothing, instead of returning NaN or a meaningless number."""
     need = x_tr.shape[1] + 2  # OLS with an intercept needs features + 1 rows, plus one to spare
     if len(y_tr) < need:
-        raise common.LabError(f"{len(y_tr)} training rows is too few for {x_tr.shape[1]} "
+        raise machinery.LabError(f"{len(y_tr)} training rows is too few for {x_tr.shape[1]} "
                               f"features: the OLS baseline and the standardisation need at "
                               f"least {need}")
     if len(x_te) == 0:
-        raise common.LabError("the test split is empty: use more rows or a larger "
+        raise machinery.LabError("the test split is empty: use more rows or a larger "
                               "--test-fraction")
     for name in [c for c, constant in zip(columns, np.ptp(x_tr, axis=0) == 0) if constant]:
         print(f"{Path(sys.argv[0]).name}: warning: column '{name}' is constant in the training "
@@ -203,19 +204,21 @@ def check_sizes(x_tr, y_tr, x_te, columns: list[str], normalize_target: bool) ->
               file=sys.stderr)
     if np.ptp(y_tr) == 0:
         if normalize_target:
-            raise common.LabError(f"--normalize-target: the target '{columns[-1]}' is "
+            raise machinery.LabError(f"--normalize-target: the target '{columns[-1]}' is "
                                   f"constant in the training split (its std is 0)")
         print(f"{Path(sys.argv[0]).name}: warning: the target '{columns[-1]}' is constant in "
               f"the training split; every model just predicts it", file=sys.stderr)
 
 
-def write_split(path: Path, columns: list[str], x: np.ndarray, y: np.ndarray) -> None:
-    """The course's format: comma-separated, header row, target last. Values as read (not
-    normalised) and written exactly (shortest round-trip repr), so reading them back gives the
-    same floats."""
-    table = pd.DataFrame(np.column_stack([x, y]), columns=columns)
-    with common.atomic_write(path) as f:
-        table.to_csv(f, index=False, lineterminator="\n")
+def write_split(out_dir: Path, columns: list[str], x_tr, y_tr, x_te, y_te) -> None:
+    """The split used, as the course handed it out: wine_train.csv and wine_test.csv,
+    comma-separated, header row, target last. Values as read (not normalised) and written
+    exactly (shortest round-trip repr), so reading them back gives the same floats."""
+    for split, x, y in (("train", x_tr, y_tr), ("test", x_te, y_te)):
+        table = pd.DataFrame(np.column_stack([x, y]), columns=columns)
+        with machinery.atomic_write(Path(out_dir) / f"wine_{split}.csv") as f:
+            table.to_csv(f, index=False, lineterminator="\n")
+    print(f"wrote {Path(out_dir) / 'wine_train.csv'} and {Path(out_dir) / 'wine_test.csv'}")
 
 
 # %% [markdown]
@@ -256,20 +259,24 @@ def make_optimizer(model, args):
     return torch.optim.Adam(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
 
 
-def train_one_epoch(model, forward, x, y, optimizer, batch_size, generator, epoch: int) -> float:
-    """One shuffled pass; returns the mean train loss. The per-step losses stay on the device
-    and are read once, at the end, where a NaN or infinite one stops the run (Diverged)."""
+def train_step(model, x, y, optimizer):
+    loss = F.mse_loss(model(x), y)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+    return loss
+
+
+def train_one_epoch(model, forward, x, y, optimizer, batch_size, generator,
+                    run: common.Epoch) -> float | None:
+    """One shuffled pass; returns the mean train loss (None if it diverged). The per-step
+    losses stay on the device and are read once, at the end (common.Epoch)."""
     model.train()
     perm = torch.randperm(len(y), generator=generator).to(x.device)
-    losses = []
-    for idx in perm.split(batch_size):
-        loss = F.mse_loss(forward(x[idx]), y[idx])
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.detach() * len(idx))
-    common.LossGuard(epoch, optimizer.param_groups[0]["lr"]).check(losses, final=True)
-    return torch.stack(losses).sum().item() / len(y)
+    for idx in run.batches(perm.split(batch_size)):
+        loss = train_step(forward, x[idx], y[idx], optimizer)
+        run.record(loss.detach() * len(idx))  # the batch's summed squared error
+    return None if run.stopped else torch.stack(run.losses).sum().item() / len(y)
 
 
 @torch.no_grad()
@@ -278,23 +285,23 @@ def predict(model, x) -> torch.Tensor:
     return model(x)
 
 
-def fit(model, xt, yt, xv, yv, args, y_scale: float, epochs: int, device,
-        live: common.LivePlot | None = None) -> dict:
-    """The epoch loop: train and test loss every epoch (the course's task 3)."""
+def fit(model, xt, yt, xv, yv, args, y_scale: float, epochs: int, device, history: dict,
+        live: machinery.LivePlot | None = None):
+    """The epoch loop: train and test loss every epoch (the course's task 3), added to
+    ``history``; returns None, or the Stop of a run whose loss diverged."""
     optimizer = make_optimizer(model, args)
     batch_size = len(yt) if args.full_batch else args.batch_size
-    forward = common.maybe_compile(model, args.compile, batch_size, device)
+    forward = machinery.maybe_compile(model, args.compile, batch_size, device)
     generator = torch.Generator().manual_seed(args.seed)
-    history = {"epoch": [], "train_loss": [], "test_loss": [], "test_rmse": []}
-    for epoch in common.progress(range(1, epochs + 1), desc="epochs"):
-        try:
-            train_loss = train_one_epoch(model, forward, xt, yt, optimizer, batch_size,
-                                         generator, epoch)
-            test_loss = F.mse_loss(predict(model, xv), yv).item()
-            common.LossGuard(epoch, args.lr).check_test(test_loss)
-        except (common.Diverged, KeyboardInterrupt) as err:  # main saves the run so far
-            err.history = history
-            raise
+    for epoch in machinery.progress(range(1, epochs + 1), desc="epochs"):
+        run = common.Epoch(epoch, optimizer.param_groups[0]["lr"])
+        train_loss = train_one_epoch(model, forward, xt, yt, optimizer, batch_size,
+                                     generator, run)
+        if run.stopped:
+            return run.stopped
+        test_loss = F.mse_loss(predict(model, xv), yv).item()
+        if run.check_test(test_loss):
+            return run.stopped
         row = (epoch, train_loss, test_loss, test_loss ** 0.5 * y_scale)
         for key, value in zip(history, row):
             history[key].append(value)
@@ -303,7 +310,7 @@ def fit(model, xt, yt, xv, yv, args, y_scale: float, epochs: int, device,
         if epoch == 1 or epoch % max(1, epochs // 10) == 0:
             print(f"epoch {epoch:>4}: train loss {train_loss:.4f}  test loss {test_loss:.4f}  "
                   f"test RMSE {row[3]:.4f} (quality points)")
-    return history
+    return None
 
 
 def final_metrics(model, xt, xv, y_tr, y_te, y_mu: float, y_sd: float):
@@ -345,7 +352,7 @@ def plot_predictions(path: Path, y_true, y_pred, metrics: dict) -> common.Drawn:
 
 # %%
 def parse_args(argv=None):
-    parser = common.LabParser(__doc__, prog="lab4_wine_mlp.py")
+    parser = machinery.LabParser(__doc__, prog="lab4_wine_mlp.py")
     common.add_common_args(parser, epochs=200, batch_size=32, lr=0.005)
     parser.add_argument("--hidden", type=common.positive_int, nargs="*", default=[64, 32],
                         help="hidden layer sizes (none: a linear model)")
@@ -382,16 +389,12 @@ def parse_args(argv=None):
 def main(argv=None) -> dict:
     args, parser = parse_args(argv)
     device = common.setup(args)
-    out_dir = args.out_dir
     name = common.run_name("lab4_wine_mlp", args, parser)
     start = time.perf_counter()
     x_tr, y_tr, x_te, y_te, columns = load_data(args)
     check_sizes(x_tr, y_tr, x_te, columns, args.normalize_target)
     if args.export_split:
-        write_split(out_dir / "wine_train.csv", columns, x_tr, y_tr)
-        write_split(out_dir / "wine_test.csv", columns, x_te, y_te)
-        print(f"wrote {out_dir / 'wine_train.csv'} and {out_dir / 'wine_test.csv'}")
-
+        write_split(args.out_dir, columns, x_tr, y_tr, x_te, y_te)
     x_tr, x_te = standardise(x_tr, x_te)
     y_mu, y_sd = (y_tr.mean(), y_tr.std()) if args.normalize_target else (0.0, 1.0)
     print(f"\n{len(y_tr)} train / {len(y_te)} test rows, {x_tr.shape[1]} features, target "
@@ -401,29 +404,24 @@ def main(argv=None) -> dict:
     yt = common.to_device_float32((y_tr - y_mu) / y_sd, device).unsqueeze(1)
     yv = common.to_device_float32((y_te - y_mu) / y_sd, device).unsqueeze(1)
     model = WineMLP(x_tr.shape[1], args.hidden, args.activation, args.dropout).to(device)
-    common.check_deterministic(model, [(xv[:2], yv[:2])], F.mse_loss)
-    stopped, live = None, common.LivePlot(lambda h: loss_figure(h, args.normalize_target))
-    try:
-        history = fit(model, xt, yt, xv, yv, args, y_sd, 2 if args.smoke else args.epochs,
-                      device, live)
-        metrics, pred_te = final_metrics(model, xt, xv, y_tr, y_te, y_mu, y_sd)
-    except (common.Diverged, KeyboardInterrupt) as err:  # save the run up to there, then stop
-        stopped, history = err, err.history
-        metrics = common.stopped_record(err, len(history["epoch"]))
+    machinery.check_deterministic(model, [(xv[:2], yv[:2])], F.mse_loss)
+    live = machinery.LivePlot(lambda h: loss_figure(h, args.normalize_target))
+    history = {"epoch": [], "train_loss": [], "test_loss": [], "test_rmse": []}
+    stopped = common.until_stopped(fit, model, xt, yt, xv, yv, args, y_sd,
+                                   2 if args.smoke else args.epochs, device, history, live)
+    metrics, pred_te = ({}, None) if stopped else \
+        final_metrics(model, xt, xv, y_tr, y_te, y_mu, y_sd)
     metrics.update(baselines(x_tr, y_tr, x_te, y_te))
     figures = [common.save_figure(loss_figure(history, args.normalize_target),
-                                  out_dir / f"{name}_loss.png", live=live)]
+                                  args.out_dir / f"{name}_loss.png", live=live)]
     if not stopped:
         print(f"\ntest RMSE (quality points): MLP {metrics['mlp_test_rmse']:.4f}   "
               f"train-mean baseline {metrics['mean_test_rmse']:.4f}   "
               f"OLS {metrics['ols_test_rmse']:.4f}")
-        figures.append(plot_predictions(out_dir / f"{name}_pred.png", y_te, pred_te, metrics))
-    path = common.save_results(out_dir, name, config=common.config_of(args), metrics=metrics,
-                               history=history, device=device,
-                               wall_time=time.perf_counter() - start, figures=figures)
-    if stopped:
-        raise common.with_note(stopped, f"the run up to there is saved in {path}")
-    return {"metrics": metrics, "history": history, "figures": {f.name: f for f in figures}}
+        figures.append(plot_predictions(args.out_dir / f"{name}_pred.png", y_te, pred_te,
+                                        metrics))
+    return common.finish(args, name, metrics=metrics, history=history, figures=figures,
+                         device=device, start=start, stopped=stopped)
 
 
 # %% [markdown]
@@ -438,4 +436,4 @@ def main(argv=None) -> dict:
 NOTEBOOK_ARGS: list[str] = []  # e.g. ["--epochs", "50"]; a command line ignores this
 
 if __name__ == "__main__":
-    result = common.cli(main, NOTEBOOK_ARGS)
+    result = machinery.cli(main, NOTEBOOK_ARGS)

@@ -31,6 +31,7 @@ import torch.nn.functional as F
 from torch import nn
 
 import common
+import machinery
 
 # %% [markdown]
 # ## The tutorial's network
@@ -75,40 +76,30 @@ class MnistNet(nn.Module):
 # accuracy after every epoch.
 
 # %%
-def train_one_epoch(model, forward, loader, optimizer, epoch: int, args, history: dict,
-                    timer: common.Throughput, live: common.LivePlot | None = None) -> None:
+def train_step(model, x, y, optimizer):
+    optimizer.zero_grad(set_to_none=True)
+    loss = F.nll_loss(model(x), y)
+    loss.backward()
+    optimizer.step()
+    return loss
+
+
+def train_one_epoch(model, forward, loader, optimizer, args, history: dict,
+                    run: common.Epoch) -> None:
     """One epoch; every ``log_interval`` batches log the batch loss against examples seen."""
     model.train()
-    n = loader.num_examples
-    losses, guard = [], common.LossGuard(epoch, args.lr)
-    timer.start()
-    for batch_idx, (x, y) in enumerate(common.progress(loader, desc=f"epoch {epoch}")):
-        optimizer.zero_grad(set_to_none=True)
-        loss = F.nll_loss(forward(x), y)
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.detach())
-        if batch_idx % args.log_interval == 0:
-            guard.check(losses, final=True)  # NaN? The log below reads the device anyway.
+    for batch_idx, (x, y) in enumerate(run.batches(loader)):
+        loss = train_step(forward, x, y, optimizer)
+        run.record(loss)
+        if batch_idx % args.log_interval == 0 and run.finite():
             # The tutorial's counter: batch_idx * 64 + (epoch - 1) * len(dataset).
-            history["train_counter"].append(batch_idx * args.batch_size + (epoch - 1) * n)
+            history["train_counter"].append(batch_idx * args.batch_size +
+                                            (run.number - 1) * loader.num_examples)
             history["train_loss"].append(loss.item())
-            if live:
-                live.update(history)
-    guard.check(losses, final=True)
-    timer.stop(sum(loader.sizes))
 
 
-@torch.inference_mode()
-def evaluate(model, loader) -> tuple[float, float]:
-    model.eval()
-    loss_sum, correct, seen = 0.0, 0, 0
-    for x, y in loader:
-        out = model(x)
-        loss_sum += F.nll_loss(out, y, reduction="sum").item()
-        correct += (out.argmax(1) == y).sum().item()
-        seen += len(y)
-    return loss_sum / seen, correct / seen
+def summed_nll(log_probs, y):
+    return F.nll_loss(log_probs, y, reduction="sum")
 
 
 # %% [markdown]
@@ -176,13 +167,17 @@ def restore_rng_states(states: dict, batch_order: torch.Generator) -> list[str]:
     return notes
 
 
-def save_checkpoint(path: Path, state: dict) -> None:
-    """Written whole or not at all (common.atomic_write): a crash or Ctrl-C at any moment leaves
-    the old file or the new one; the folder is flushed too, so the rename survives a power cut."""
+def save_checkpoint(path: Path, state: dict, if_it_fails: str = "") -> None:
+    """Written whole or not at all (machinery.atomic_write): a crash or Ctrl-C at any moment
+    leaves the old file or the new one; the folder is flushed too, so the rename survives a
+    power cut. A write that fails ends the run with one line, ``if_it_fails`` appended."""
     buffer = io.BytesIO()  # serialised first: a full disk then fails in one plain write
     torch.save(state, buffer)
-    with common.atomic_write(path, "wb", durable=True) as f:
-        f.write(buffer.getbuffer())
+    try:
+        with machinery.atomic_write(path, "wb", durable=True) as f:
+            f.write(buffer.getbuffer())
+    except machinery.WriteFailed as err:
+        raise (machinery.with_note(err, if_it_fails) if if_it_fails else err) from None
 
 
 def load_checkpoint(path: Path, model: nn.Module) -> dict:
@@ -192,23 +187,23 @@ def load_checkpoint(path: Path, model: nn.Module) -> dict:
     Every expected problem becomes one LabError line naming it."""
     path = Path(path)
     if not path.is_file():
-        raise common.LabError(f"checkpoint {path} does not exist")
+        raise machinery.LabError(f"checkpoint {path} does not exist")
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else ""
-        raise common.LabError(f"{path} holds objects other than tensors and plain containers, "
+        raise machinery.LabError(f"{path} holds objects other than tensors and plain containers, "
                               f"which weights_only loading refuses ({first[:160]})") from None
     except Exception as err:  # noqa: BLE001 -- zip, legacy-pickle and I/O errors all mean this
-        raise common.LabError(f"{path} is not a readable checkpoint: the file is truncated or "
+        raise machinery.LabError(f"{path} is not a readable checkpoint: the file is truncated or "
                               f"not a torch.save file ({type(err).__name__})") from None
     if not isinstance(state, dict) or state.get("format") != FORMAT:
-        raise common.LabError(f"{path} is not a mnist_checkpoint.py checkpoint "
+        raise machinery.LabError(f"{path} is not a mnist_checkpoint.py checkpoint "
                               f"(no '{FORMAT}' marker)")
     missing = [k for k in ("model", "optimizer", "epoch", "history", "rng", "config")
                if k not in state]
     if missing:
-        raise common.LabError(f"{path} is incomplete: missing {', '.join(missing)}")
+        raise machinery.LabError(f"{path} is incomplete: missing {', '.join(missing)}")
     expected = {k: tuple(v.shape) for k, v in model.state_dict().items()}
     found = {k: tuple(v.shape) for k, v in state["model"].items()}
     problems = []
@@ -219,7 +214,7 @@ def load_checkpoint(path: Path, model: nn.Module) -> dict:
     problems += [f"{k} has shape {list(found[k])}, expected {list(expected[k])}"
                  for k in expected if k in found and found[k] != expected[k]]
     if problems:
-        raise common.LabError(f"{path} belongs to another model: {'; '.join(problems[:4])}")
+        raise machinery.LabError(f"{path} belongs to another model: {'; '.join(problems[:4])}")
     return state
 
 
@@ -234,10 +229,10 @@ def resume(args, model, optimizer, batch_order: torch.Generator,
     clash = [f"--{k.replace('_', '-')} {saved.get(k)} (now {getattr(args, k)})"
              for k in RESUME_MUST_MATCH if saved.get(k) != getattr(args, k)]
     if clash:
-        raise common.LabError(f"{args.resume} was trained with {', '.join(clash)}; pass the "
+        raise machinery.LabError(f"{args.resume} was trained with {', '.join(clash)}; pass the "
                               f"same settings to resume it")
     if state["epoch"] >= args.epochs:
-        raise common.LabError(f"{args.resume} already holds {state['epoch']} epochs; ask for "
+        raise machinery.LabError(f"{args.resume} already holds {state['epoch']} epochs; ask for "
                               f"more with --epochs N (total)")
     model.load_state_dict(state["model"])      # copies onto the model's device
     optimizer.load_state_dict(state["optimizer"])  # moves momentum buffers there too
@@ -255,7 +250,7 @@ def resume(args, model, optimizer, batch_order: torch.Generator,
 def start_fresh(model, test_loader) -> dict:
     history = {"train_counter": [], "train_loss": [], "test_counter": [], "test_loss": [],
                "test_acc": [], "epoch_seconds": []}
-    test_loss, test_acc = evaluate(model, test_loader)
+    test_loss, test_acc = common.evaluate(model, test_loader, summed_nll)
     history["test_counter"].append(0)
     history["test_loss"].append(test_loss)
     history["test_acc"].append(test_acc)
@@ -311,7 +306,7 @@ def predict_digits(model, images: torch.Tensor, device) -> list[int]:
 
 # %%
 def parse_args(argv=None):
-    parser = common.LabParser(__doc__, prog="mnist_checkpoint.py")
+    parser = machinery.LabParser(__doc__, prog="mnist_checkpoint.py")
     common.add_common_args(parser, epochs=3, batch_size=64, lr=0.01, seed=1, image_data=True)
     parser.add_argument("--test-batch-size", type=common.positive_int, default=1000,
                         help="evaluation batch size")
@@ -325,53 +320,49 @@ def parse_args(argv=None):
 
 
 def train_epochs(model, forward, train_loader, test_loader, optimizer, args, history: dict,
-                 first_epoch: int, ckpt_path: Path, device,
-                 live: common.LivePlot | None = None) -> tuple[common.Throughput, dict]:
-    """Epochs ``first_epoch`` .. ``args.epochs``, a checkpoint after each. A diverged run, a
-    failed write, Ctrl-C and SIGTERM all end with one line that names the last whole
-    checkpoint. Returns the timer and the last checkpoint's contents."""
-    train_plan = common.conv_plan(device, args.batch_size)
-    test_plan = common.conv_plan(device, args.test_batch_size)
-    timer = common.Throughput(device)
-    n_train = train_loader.num_examples
-    last_good = f"{args.resume} (after epoch {first_epoch - 1})" if args.resume else "none yet"
-    epoch = first_epoch
-    try:
-        for epoch in range(first_epoch, args.epochs + 1):
-            t0 = time.perf_counter()
-            with train_plan.kernels():
-                train_one_epoch(model, forward, train_loader, optimizer, epoch, args, history,
-                                timer, live)
-            with test_plan.kernels():
-                test_loss, test_acc = evaluate(model, test_loader)
-            common.LossGuard(epoch, args.lr).check_test(test_loss)
-            history["test_counter"].append(epoch * n_train)
-            history["test_loss"].append(test_loss)
-            history["test_acc"].append(test_acc)
-            history["epoch_seconds"].append(time.perf_counter() - t0)
-            if live:
-                live.update(history)
-            state = {"format": FORMAT, "model": model.state_dict(),
-                     "optimizer": optimizer.state_dict(), "epoch": epoch, "history": history,
-                     "rng": rng_states(train_loader.generator), "config": common.config_of(args),
-                     "device_type": device.type}
-            save_checkpoint(ckpt_path, state)
-            last_good = f"{ckpt_path} (after epoch {epoch})"
-            print(f"epoch {epoch}: test loss {test_loss:.4f}, accuracy {test_acc:.2%}  "
-                  f"({history['epoch_seconds'][-1]:.1f} s, checkpoint {ckpt_path})", flush=True)
-    except (common.LabError, KeyboardInterrupt) as err:  # Diverged, WriteFailed, Ctrl-C
-        if isinstance(err, KeyboardInterrupt):
-            common.with_note(err, f"in epoch {epoch}, nothing half-written")
-        raise common.with_note(err, f"last good checkpoint: {last_good}")
-    return timer, state
+                 first_epoch: int, ckpt_path: Path, timer: common.Throughput,
+                 live: machinery.LivePlot | None):
+    """Epochs ``first_epoch`` .. ``args.epochs``, a checkpoint after each; returns None, or the
+    Stop of a run whose loss diverged."""
+    device = timer.device
+    for epoch in range(first_epoch, args.epochs + 1):
+        t0 = time.perf_counter()
+        run = common.Epoch(epoch, args.lr, model=model, timer=timer, desc=f"epoch {epoch}",
+                           live=live, live_history=lambda run: history)
+        train_one_epoch(model, forward, train_loader, optimizer, args, history, run)
+        if run.stopped:
+            return run.stopped
+        test_loss, test_acc = common.evaluate(model, test_loader, summed_nll)
+        if run.check_test(test_loss):
+            return run.stopped
+        history["test_counter"].append(epoch * train_loader.num_examples)
+        history["test_loss"].append(test_loss)
+        history["test_acc"].append(test_acc)
+        history["epoch_seconds"].append(time.perf_counter() - t0)
+        if live:
+            live.update(history)
+        save_checkpoint(ckpt_path, {
+            "format": FORMAT, "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+            "epoch": epoch, "history": history, "rng": rng_states(train_loader.generator),
+            "config": common.config_of(args), "device_type": device.type},
+            if_it_fails=f"last good checkpoint: {last_good(args, ckpt_path, epoch - 1, first_epoch)}")
+        print(f"epoch {epoch}: test loss {test_loss:.4f}, accuracy {test_acc:.2%}  "
+              f"({history['epoch_seconds'][-1]:.1f} s, checkpoint {ckpt_path})", flush=True)
+    return None
+
+
+def last_good(args, ckpt_path: Path, done: int, first_epoch: int) -> str:
+    """The last whole checkpoint once ``done`` epochs are: what a stopped run points to."""
+    if done >= first_epoch:
+        return f"{ckpt_path} (after epoch {done})"
+    return f"{args.resume} (after epoch {done})" if args.resume else "none yet"
 
 
 def main(argv=None) -> dict:
     args, parser = parse_args(argv)
     device = common.setup(args)
-    out_dir = args.out_dir
     name = common.run_name("mnist_checkpoint", args, parser, neutral=("epochs",))
-    ckpt_path = out_dir / f"{name}.pt"
+    ckpt_path = args.out_dir / f"{name}.pt"
     if args.smoke and args.resume is None:
         args.epochs = 1
     start = time.perf_counter()
@@ -380,9 +371,9 @@ def main(argv=None) -> dict:
         DATA, data_dir, kind=args.loader, batch_size=args.batch_size,
         test_batch_size=args.test_batch_size, device=device, seed=args.seed,
         workers=args.workers, max_batches=3 if args.smoke else None)
-    model = common.conv_plan(device, args.batch_size).prepare(MnistNet().to(device))
+    model = common.model_on(device, MnistNet(), args.batch_size)
     optimizer = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum)
-    common.check_deterministic(model, test_loader, F.nll_loss)
+    machinery.check_deterministic(model, test_loader, F.nll_loss)
 
     with torch.backends.cudnn.flags(enabled=False):  # as the tutorial: reproducible GPU convs
         if args.resume is not None:
@@ -391,45 +382,37 @@ def main(argv=None) -> dict:
         else:
             history, first_epoch, earlier = start_fresh(model, test_loader), 1, []
         digits, labels = example_digits(data_dir, args.seed)
-        drawn = [plot_digits(out_dir / f"{name}_examples.png", digits,
-                             [f"Ground truth: {v}" for v in labels.tolist()])]
-        forward = common.maybe_compile(model, args.compile, args.batch_size, device)
-        live = common.LivePlot(loss_figure)
-        try:
-            timer, state = train_epochs(model, forward, train_loader, test_loader, optimizer,
-                                        args, history, first_epoch, ckpt_path, device, live)
-            diverged = None
-        except common.Diverged as err:  # the run up to there is drawn and saved, then it stops
-            diverged = err
+        figures = [*earlier, plot_digits(args.out_dir / f"{name}_examples.png", digits,
+                                         [f"Ground truth: {v}" for v in labels.tolist()])]
+        forward = machinery.maybe_compile(model, args.compile, args.batch_size, device)
+        live, timer = machinery.LivePlot(loss_figure), common.Throughput(device)
+        stopped = common.until_stopped(train_epochs, model, forward, train_loader, test_loader,
+                                       optimizer, args, history, first_epoch, ckpt_path, timer,
+                                       live)
         done = len(history["test_acc"]) - 1
-        if not diverged:
-            drawn.append(plot_digits(out_dir / f"{name}_predictions_{done}ep.png", digits,
-                                     [f"Prediction: {p}" for p in
-                                      predict_digits(model, digits, device)]))
-    drawn.append(common.save_figure(loss_figure(history), out_dir / f"{name}_loss_{done}ep.png",
-                                    live=live))
-    # The checkpoint remembers the figures, so a resumed run's JSON lists the earlier ones too.
-    figures = list(dict.fromkeys(earlier + [d.name for d in drawn]))
+        if not stopped:
+            figures.append(plot_digits(args.out_dir / f"{name}_predictions_{done}ep.png", digits,
+                                       [f"Prediction: {p}" for p in
+                                        predict_digits(model, digits, device)]))
+    figures.append(common.save_figure(loss_figure(history), args.out_dir /
+                                      f"{name}_loss_{done}ep.png", live=live))
     accs = history["test_acc"]
-    if diverged:
-        metrics = {"test_acc_before": accs[0], "epochs_done": done, "diverged": diverged.where}
-        path = common.save_results(out_dir, name, config=common.config_of(args),
-                                   metrics=metrics, history=history, device=device,
-                                   wall_time=time.perf_counter() - start, figures=figures)
-        raise common.with_note(diverged, f"the run up to there is saved in {path}")
-    try:
-        save_checkpoint(ckpt_path, {**state, "figures": figures})
-    except common.WriteFailed as err:
-        raise common.with_note(err, f"the checkpoint after epoch {done} is intact") from None
-    metrics = {"test_acc_before": accs[0], "test_acc": accs[-1],
-               "test_loss": history["test_loss"][-1], "epochs_done": done,
-               "train_examples_per_sec": timer.rate, "example_labels": labels.tolist()}
-    wall = time.perf_counter() - start
-    common.save_results(out_dir, name, config=common.config_of(args), metrics=metrics,
-                        history=history, device=device, wall_time=wall, figures=figures)
-    print(f"done: {done} epochs, test accuracy {accs[-1]:.2%}; wrote {ckpt_path}, "
-          f"{name}.json and figures to {out_dir} ({wall:.0f} s)")
-    return {"metrics": metrics, "history": history, "figures": {d.name: d for d in drawn}}
+    metrics = {"test_acc_before": accs[0], "epochs_done": done}
+    if stopped:
+        if stopped.interrupt is not None:
+            stopped = stopped.note(f"in epoch {stopped.epoch}, nothing half-written")
+        stopped = stopped.note(f"last good checkpoint: "
+                               f"{last_good(args, ckpt_path, done, first_epoch)}")
+    else:
+        metrics.update(test_acc=accs[-1], test_loss=history["test_loss"][-1],
+                       train_examples_per_sec=timer.rate, example_labels=labels.tolist())
+        # The checkpoint remembers the figures, so a resumed run's JSON lists earlier ones too.
+        checkpoint = torch.load(ckpt_path, map_location="cpu", weights_only=True)
+        drawn = list(dict.fromkeys(getattr(f, "name", f) for f in figures))
+        save_checkpoint(ckpt_path, {**checkpoint, "figures": drawn},
+                        if_it_fails=f"the checkpoint after epoch {done} is intact")
+    return common.finish(args, name, metrics=metrics, history=history, figures=figures,
+                         device=device, start=start, stopped=stopped)
 
 
 # %% [markdown]
@@ -444,4 +427,4 @@ def main(argv=None) -> dict:
 NOTEBOOK_ARGS: list[str] = []  # e.g. ["--epochs", "5"]; a command line ignores this
 
 if __name__ == "__main__":
-    result = common.cli(main, NOTEBOOK_ARGS)
+    result = machinery.cli(main, NOTEBOOK_ARGS)

@@ -3,8 +3,8 @@
     python run_all.py                     # full run -> runs/reproduce/, checked and compared
                                           # with the committed reference in results/
     python run_all.py --smoke             # the same steps on capped loops -> runs/smoke/ (~1 min)
-    python run_all.py --seeds             # the seed sweeps behind README's seed tables
-    python run_all.py --update-reference  # maintainers: rewrite results/ and the README tables
+    python run_all.py --seeds             # the seed sweeps behind the seed tables (docs/results.md)
+    python run_all.py --update-reference  # maintainers: rewrite results/ and the generated tables
     python run_all.py --notebooks         # each step as a notebook in a Jupyter kernel, saved
                                           # with its output and figures in <out-dir>/notebooks/
 
@@ -26,12 +26,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent
-sys.path.insert(0, str(ROOT))
-
-import common  # noqa: E402
-from tools import notebooks as notebook_tools  # noqa: E402
-from tools import report  # noqa: E402
+import common
+import machinery
+from tools import notebooks as notebook_tools
+from tools import report
+from tools.paths import LEDGER_FILE, NOTEBOOKS, REFERENCE_DIR, ROOT, RUNS_DIR, SWEEPS
 
 
 @dataclass(frozen=True)
@@ -78,7 +77,7 @@ SWEEP_SEEDS = {"d2l": (0, 1, 2), "wine": (0, 1, 2, 3, 4), "lab2": (0, 1, 2, 3, 4
 
 
 def sweep_steps() -> list[Step]:
-    """The seed sweeps behind README's seed tables (each seed's file is tagged with it)."""
+    """The seed sweeps behind the seed tables (each seed's file is tagged with it)."""
     steps = []
     for batch in (4, 256):
         steps += [Step(f"sweep: d2l LeNet, batch {batch}, seed {s}", "lab3_lenet.py",
@@ -102,14 +101,17 @@ def chains(steps: list[Step]) -> list[list[int]]:
 
 
 def run_steps(steps: list[Step], out_dir: Path, common_flags: list[str], training_flags:
-              list[str], python: str, jobs: int = 1, notebooks: bool = False) -> dict:
+              list[str], python: str, jobs: int = 1, notebooks: bool = False,
+              typed: list[Step] | None = None) -> dict:
     """Run each step in its own process, ``jobs`` at a time (a resume waits for its run); stop
     at the first failure. With ``notebooks``, each step runs as its notebook in a Jupyter kernel
-    (<out-dir>/notebooks/). Returns each step's seconds and the total."""
+    (<out-dir>/notebooks/). Returns each step's seconds and the total, with the command a
+    student types for it (``typed``: the same steps into the default folder, runs/)."""
+    typed = typed or steps
     logs = out_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     if notebooks:
-        (out_dir / notebook_tools.FOLDER).mkdir(exist_ok=True)
+        (out_dir / NOTEBOOKS).mkdir(exist_ok=True)
         os.environ["LABS_PROGRESS"] = "0"  # the kernels inherit it: no bars in saved notebooks
     # Children print UTF-8 whatever the console's code page (Windows consoles default to
     # another one), and nothing is buffered away if a step is killed.
@@ -128,7 +130,7 @@ def run_steps(steps: list[Step], out_dir: Path, common_flags: list[str], trainin
             if notebooks:
                 ok, text = notebook_tools.run_notebook(
                     step.script, [*step.args, *flags],
-                    out_dir / notebook_tools.FOLDER / f"{step.notebook}.ipynb")
+                    out_dir / NOTEBOOKS / f"{step.notebook}.ipynb")
                 code = 0 if ok else 1
                 log.write_text(text, encoding="utf-8")
             else:
@@ -137,7 +139,7 @@ def run_steps(steps: list[Step], out_dir: Path, common_flags: list[str], trainin
                                             *flags], stdout=f, stderr=subprocess.STDOUT,
                                            cwd=ROOT, env=env)
         except OSError as err:  # the log itself cannot be written (a full disk, say)
-            raise common.write_failed(log, err) from None
+            raise machinery.write_failed(log, err) from None
         with lock:
             head = f"[{i + 1}/{len(steps)}] {step.label:<56}"
             if code:
@@ -163,14 +165,14 @@ def run_steps(steps: list[Step], out_dir: Path, common_flags: list[str], trainin
     total = time.perf_counter() - total
     print(f"all steps done in {total:.0f} s")
     return {"steps": [{"label": step.label, "command": " ".join([step.script, *step.args]),
-                       "seconds": round(s, 1)} for step, s in zip(steps, seconds)],
+                       "seconds": round(s, 1)} for step, s in zip(typed, seconds)],
             "total_seconds": round(total, 1), "jobs": jobs}
 
 
 def save_timings(out_dir: Path, timings: dict) -> None:
     """run_all.json: how long each step took, on which machine (README's step-time table)."""
-    record = {**timings, "environment": common.environment(common.select_device("cpu"))}
-    with common.atomic_write(out_dir / "run_all.json") as f:
+    record = {**timings, "environment": machinery.environment(common.select_device("cpu"))}
+    with machinery.atomic_write(out_dir / "run_all.json") as f:
         f.write(json.dumps(record, indent=2) + "\n")
 
 
@@ -186,7 +188,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                              "wine and lab2 seeds 0-4; ~25 minutes on a 2-core CPU)")
     parser.add_argument("--update-reference", action="store_true",
                         help="maintainers: write into results/ (the committed reference) and "
-                             "rewrite README.md, README.zh-CN.md and results/LEDGER.md")
+                             "rewrite the generated tables of the READMEs, docs/ and "
+                             "results/LEDGER.md")
     parser.add_argument("--jobs", type=int, default=None,
                         help="steps run side by side (default: 1 for full runs, so that each "
                              "step's examples/sec is its own; every CPU core with --smoke). "
@@ -218,13 +221,13 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     python = os.environ.get("PYTHON") or sys.executable
     if args.update_reference:
-        out_dir = report.REFERENCE_DIR / (report.SWEEPS if args.seeds else "")
+        out_dir = REFERENCE_DIR / (SWEEPS if args.seeds else "")
     elif args.out_dir:
         out_dir = args.out_dir
     else:
-        out_dir = common.RUNS_DIR / ("smoke" if args.smoke else "reproduce") / \
-            (report.SWEEPS if args.seeds else "")
-    common.prepare_out_dir(out_dir)
+        out_dir = RUNS_DIR / ("smoke" if args.smoke else "reproduce") / \
+            (SWEEPS if args.seeds else "")
+    machinery.prepare_out_dir(out_dir)
     flags = ["--device", args.device, "--out-dir", shown(out_dir)]
     training = (["--data-dir", str(args.data_dir)] if args.data_dir else []) + \
         (["--smoke"] if args.smoke else [])
@@ -243,17 +246,18 @@ def main(argv=None) -> int:
 
     (out_dir / "mnist_checkpoint.pt").unlink(missing_ok=True)  # the tutorial starts afresh
     save_timings(out_dir, run_steps(reproduction_steps(out_dir), out_dir, flags, training,
-                                    python, args.jobs, args.notebooks))
+                                    python, args.jobs, args.notebooks,
+                                    typed=reproduction_steps(RUNS_DIR)))
     if args.smoke:
         return report.main(["--results", str(out_dir), "--smoke"])
     if args.update_reference:
         return report.main(["--results", str(out_dir), "--write"])
-    ledger = out_dir / report.LEDGER_FILE
-    with common.atomic_write(ledger) as f:
+    ledger = out_dir / LEDGER_FILE
+    with machinery.atomic_write(ledger) as f:
         f.write(report.render_ledger(report.evaluate(out_dir)))
     print(f"every value of this run, row by row: {ledger}")
-    return report.main(["--results", str(out_dir), "--compare", str(report.REFERENCE_DIR)])
+    return report.main(["--results", str(out_dir), "--compare", str(REFERENCE_DIR)])
 
 
 if __name__ == "__main__":
-    common.cli(lambda: sys.exit(main()))
+    machinery.cli(lambda: sys.exit(main()))

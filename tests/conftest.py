@@ -20,10 +20,10 @@ os.environ["LABS_CACHE_DIR"] = tempfile.mkdtemp(prefix="labs-test-cache-")
 
 # Every command-line script of the project (their --help must work).
 SCRIPTS = ["lab1_tensor_ops.py", "lab2_logistic.py", "lab3_lenet.py", "lab4_wine_mlp.py",
-           "mnist_checkpoint.py", "run_all.py", "tools/report.py", "tools/benchmark.py",
-           "tools/platforms.py"]
+           "mnist_checkpoint.py", "run_all.py", "-m tools.report", "-m tools.benchmark",
+           "-m tools.platforms", "-m tools.notebooks"]
 
-from common import IDX_FILES  # noqa: E402
+from machinery import IDX_FILES  # noqa: E402
 WINE_FEATURES = ["fixed acidity", "volatile acidity", "citric acid", "residual sugar",
                  "chlorides", "free sulfur dioxide", "total sulfur dioxide", "density", "pH",
                  "sulphates", "alcohol"]
@@ -96,8 +96,10 @@ def requires_real_data(test):
 
 
 def run_script(script: str, *args, env: dict | None = None, timeout: int = 300):
-    """Run one of the project's scripts as a user would, in a fresh process."""
-    return subprocess.run([sys.executable, str(ROOT / script), *map(str, args)],
+    """Run one of the project's scripts as a user would, in a fresh process (a tool as
+    ``-m tools.name``, from the repository's root)."""
+    command = script.split() if script.startswith("-m ") else [str(ROOT / script)]
+    return subprocess.run([sys.executable, *command, *map(str, args)],
                           capture_output=True, text=True, cwd=ROOT, timeout=timeout,
                           env={**os.environ, **(env or {})})
 

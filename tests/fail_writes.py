@@ -9,7 +9,7 @@ name matches PATTERN, every further write into such a file raises OSError(ERRNO)
 kernel does when the disk is full. REMOVE: the folder of the first matching file is deleted
 just before that file is created (someone cleaned up runs/ mid-run).
 
-Only the two calls common.atomic_write makes are wrapped (os.open of its temporary file, and
+Only the two calls machinery.atomic_write makes are wrapped (os.open of its temporary file, and
 os.fdopen); the script runs as itself otherwise (``python script.py args``). Linux only
 (/proc/self/fd).
 """

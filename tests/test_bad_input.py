@@ -11,6 +11,7 @@ import pytest
 import torch
 
 import common
+import machinery
 from conftest import one_line_error, run_script, write_uci_like
 
 
@@ -103,9 +104,9 @@ def test_each_bad_input_in_process_is_one_line(table, capsys, monkeypatch):
     for bad in table:
         module = importlib.import_module(bad.script[:-3])
         if bad.env:
-            monkeypatch.setattr(common.shutil, "which", lambda name: None)
+            monkeypatch.setattr(machinery.shutil, "which", lambda name: None)
         try:
-            with pytest.raises((common.LabError, SystemExit)) as info:
+            with pytest.raises((machinery.LabError, SystemExit)) as info:
                 module.main(list(bad.args))
         finally:
             monkeypatch.undo()

@@ -13,6 +13,7 @@ import torch
 from torch import nn
 
 import common
+import machinery
 from conftest import ROOT, SCRIPTS, real_data_dir, requires_real_data, run_script
 
 CPU = torch.device("cpu")
@@ -27,9 +28,9 @@ def test_cpu_device_works():
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has CUDA")
 def test_unavailable_device_is_a_clear_error():
-    with pytest.raises(common.LabError, match=r"'cuda' is not available.*available: cpu"):
+    with pytest.raises(machinery.LabError, match=r"'cuda' is not available.*available: cpu"):
         common.select_device("cuda")
-    with pytest.raises(common.LabError, match="unknown device 'tpu'"):
+    with pytest.raises(machinery.LabError, match="unknown device 'tpu'"):
         common.select_device("tpu")
 
 
@@ -97,18 +98,18 @@ class _NoDeterministicKernel(nn.Module):
 def test_deterministic_check_stops_at_start_up_with_one_line():
     x, y = torch.zeros(2, 3), torch.zeros(2, dtype=torch.long)
     # Off (the default): returns at once, without fetching a batch (None would fail to iterate).
-    common.check_deterministic(_NoDeterministicKernel(), None, nn.functional.cross_entropy)
+    machinery.check_deterministic(_NoDeterministicKernel(), None, nn.functional.cross_entropy)
     common.seed_everything(0, deterministic=True)
     try:
-        with pytest.raises(common.LabError, match="--deterministic on cpu: max_pool2d") as info:
-            common.check_deterministic(_NoDeterministicKernel(), [(x, y)],
+        with pytest.raises(machinery.LabError, match="--deterministic on cpu: max_pool2d") as info:
+            machinery.check_deterministic(_NoDeterministicKernel(), [(x, y)],
                                        nn.functional.cross_entropy)
         assert "\n" not in str(info.value)
         model = nn.Linear(3, 4)
         torch.manual_seed(7)
         expected = torch.rand(3)
         torch.manual_seed(7)
-        common.check_deterministic(model, [(x, y)], nn.functional.cross_entropy)
+        machinery.check_deterministic(model, [(x, y)], nn.functional.cross_entropy)
         assert torch.equal(torch.rand(3), expected)  # the probe left the RNG as it was
         assert model.weight.grad is None              # ... and the model untouched
     finally:
@@ -116,7 +117,7 @@ def test_deterministic_check_stops_at_start_up_with_one_line():
 
 
 def test_conv_plan_by_batch_size():
-    small, large = common.conv_plan(CPU, 4), common.conv_plan(CPU, 64)
+    small, large = machinery.conv_plan(CPU, 4), machinery.conv_plan(CPU, 64)
     assert (small.onednn, small.channels_last, small.threads) == (False, False, 1)
     assert (large.onednn, large.channels_last) == (True, True)
     before = (torch.backends.mkldnn.enabled, torch.get_num_threads())
@@ -125,23 +126,23 @@ def test_conv_plan_by_batch_size():
     assert (torch.backends.mkldnn.enabled, torch.get_num_threads()) == before
     conv = large.prepare(nn.Conv2d(1, 6, 5))
     assert conv.weight.is_contiguous(memory_format=torch.channels_last)
-    mps = common.conv_plan(torch.device("mps"), 4)
+    mps = machinery.conv_plan(torch.device("mps"), 4)
     assert mps.threads is None and not mps.channels_last
 
 
 def test_compile_without_a_compiler_is_one_clear_line(monkeypatch):
-    monkeypatch.setattr(common.shutil, "which", lambda name: None)
-    with pytest.raises(common.LabError, match="--compile: no C\\+\\+ compiler found"):
-        common.maybe_compile(nn.Linear(2, 2), True, 4, CPU)
+    monkeypatch.setattr(machinery.shutil, "which", lambda name: None)
+    with pytest.raises(machinery.LabError, match="--compile: no C\\+\\+ compiler found"):
+        machinery.maybe_compile(nn.Linear(2, 2), True, 4, CPU)
     model = nn.Linear(2, 2)
-    assert common.maybe_compile(model, False, 4, CPU) is model
+    assert machinery.maybe_compile(model, False, 4, CPU) is model
 
 
 def test_compiled_model_runs_the_partial_batch_eagerly(monkeypatch):
-    monkeypatch.setattr(common, "compile_problem", lambda device: None)
+    monkeypatch.setattr(machinery, "compile_problem", lambda device: None)
     calls = []
     monkeypatch.setattr(torch, "compile", lambda model: (lambda x: calls.append(len(x)) or x))
-    forward = common.CompiledModel(nn.Identity(), batch_size=4, device=CPU)
+    forward = machinery.CompiledModel(nn.Identity(), batch_size=4, device=CPU)
     forward(torch.zeros(4, 2))
     forward(torch.zeros(3, 2))  # the last, partial batch of an epoch
     assert calls == [4]
@@ -163,7 +164,7 @@ def test_flag_types_refuse_non_finite_and_out_of_range():
 
 
 def test_run_name_tags_only_settings_that_change_numbers():
-    parser = common.LabParser("doc", prog="demo.py")
+    parser = machinery.LabParser("doc", prog="demo.py")
     common.add_common_args(parser, epochs=10, batch_size=4, lr=0.9, image_data=True)
     parser.add_argument("--hidden", type=int, nargs="*", default=[64, 32])
     default = common.parse_args(parser, [])
@@ -177,11 +178,11 @@ def test_run_name_tags_only_settings_that_change_numbers():
 def test_out_dir_that_cannot_exist_is_refused_before_anything_runs(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    with pytest.raises(common.LabError, match="a file is in the way"):
-        common.prepare_out_dir(blocker)
-    with pytest.raises(common.LabError, match="a file is in the way"):
-        common.prepare_out_dir(blocker / "sub")
-    assert common.prepare_out_dir(tmp_path / "a" / "b").is_dir()
+    with pytest.raises(machinery.LabError, match="a file is in the way"):
+        machinery.prepare_out_dir(blocker)
+    with pytest.raises(machinery.LabError, match="a file is in the way"):
+        machinery.prepare_out_dir(blocker / "sub")
+    assert machinery.prepare_out_dir(tmp_path / "a" / "b").is_dir()
 
 
 def test_out_dir_without_write_permission_is_one_line(tmp_path, monkeypatch):
@@ -189,20 +190,20 @@ def test_out_dir_without_write_permission_is_one_line(tmp_path, monkeypatch):
     # probe file that prepare_out_dir creates.
     def refuse(**kwargs):
         raise PermissionError(13, "Permission denied")
-    monkeypatch.setattr(common.tempfile, "TemporaryFile", refuse)
-    with pytest.raises(common.LabError, match="no permission to write there") as info:
-        common.prepare_out_dir(tmp_path / "locked")
+    monkeypatch.setattr(machinery.tempfile, "TemporaryFile", refuse)
+    with pytest.raises(machinery.LabError, match="no permission to write there") as info:
+        machinery.prepare_out_dir(tmp_path / "locked")
     assert "\n" not in str(info.value)
 
 
 def test_data_dir_precedence_and_a_file_in_its_place(monkeypatch, tmp_path):
-    monkeypatch.delenv(common.DATA_ENV, raising=False)
+    monkeypatch.delenv(machinery.DATA_ENV, raising=False)
     assert common.resolve_data_dir(None) == ROOT / "data"
-    monkeypatch.setenv(common.DATA_ENV, str(tmp_path / "env"))
+    monkeypatch.setenv(machinery.DATA_ENV, str(tmp_path / "env"))
     assert common.resolve_data_dir(None) == tmp_path / "env"
     assert common.resolve_data_dir(tmp_path / "flag") == tmp_path / "flag"
     (tmp_path / "afile").write_text("x")
-    with pytest.raises(common.LabError, match="is a file; it must be a folder"):
+    with pytest.raises(machinery.LabError, match="is a file; it must be a folder"):
         common.resolve_data_dir(tmp_path / "afile")
 
 
@@ -221,11 +222,11 @@ def test_missing_data_message(tmp_path, monkeypatch):
         raise OSError("no network")
 
     monkeypatch.setattr(urllib.request, "urlopen", no_network)
-    with pytest.raises(common.LabError) as info:
+    with pytest.raises(machinery.LabError) as info:
         common.load_image_arrays("mnist", tmp_path, train=True)
     message = str(info.value)
     assert str(tmp_path / "MNIST" / "raw" / "train-images-idx3-ubyte") in message
-    assert "--data-dir" in message and common.DATA_ENV in message and "README 'Data'" in message
+    assert "--data-dir" in message and machinery.DATA_ENV in message and "docs/data.md" in message
     assert "\n" not in message
     assert not (tmp_path / "MNIST" / "raw").exists() or not list((tmp_path / "MNIST").rglob("*"))
 
@@ -245,11 +246,11 @@ def test_idx_reader_gives_what_torchvision_gives(synthetic_data, tmp_path):
     assert images.shape == (40, 28, 28)
     raw = synthetic_data / "FashionMNIST" / "raw" / "t10k-images-idx3-ubyte"
     (tmp_path / "cut").write_bytes(raw.read_bytes()[:1000])
-    with pytest.raises(common.LabError, match="is truncated"):
-        common.read_idx(tmp_path / "cut")
+    with pytest.raises(machinery.LabError, match="is truncated"):
+        machinery.read_idx(tmp_path / "cut")
     (tmp_path / "text").write_text("hello")
-    with pytest.raises(common.LabError, match="not an IDX file"):
-        common.read_idx(tmp_path / "text")
+    with pytest.raises(machinery.LabError, match="not an IDX file"):
+        machinery.read_idx(tmp_path / "text")
 
 
 @requires_real_data
@@ -319,8 +320,8 @@ def test_real_mnist_pipelines_agree_on_first_batches():
 def test_results_json_and_plot(tmp_path):
     png = common.plot_panels(tmp_path / "demo.png", [
         {"title": "t", "series": {"a": ([1, 2], [3, 4]), "b": ([1, 2], [4, 3], "o")}}])
-    path = common.save_results(tmp_path, "demo", config={"seed": 3, "out_dir": tmp_path},
-                               metrics={"acc": np.float32(0.5), "t": torch.tensor([1, 2])},
+    args = argparse.Namespace(seed=3, out_dir=tmp_path)
+    path = common.save_results(args, "demo", metrics={"acc": np.float32(0.5), "t": torch.tensor([1, 2])},
                                history={"loss": [1.0, 0.5]}, device=CPU, wall_time=1.23456,
                                figures=[png])
     rec = json.loads(path.read_text())
@@ -340,7 +341,7 @@ def test_atomic_write_keeps_the_old_file_when_the_writer_dies(tmp_path):
     path = tmp_path / "result.json"
     path.write_text("old")
     with pytest.raises(KeyboardInterrupt):
-        with common.atomic_write(path) as f:
+        with machinery.atomic_write(path) as f:
             f.write("half of the new")
             raise KeyboardInterrupt
     assert path.read_text() == "old"
@@ -355,7 +356,7 @@ def test_two_writers_at_once_never_mix_their_files(tmp_path):
     def write(text):
         try:
             for _ in range(10):
-                with common.atomic_write(path) as f:
+                with machinery.atomic_write(path) as f:
                     for start in range(0, len(text), 4096):  # many small writes interleave
                         f.write(text[start:start + 4096])
         except Exception as err:  # noqa: BLE001
@@ -373,8 +374,8 @@ def test_two_writers_at_once_never_mix_their_files(tmp_path):
 
 def test_durable_write_flushes_the_folder(tmp_path, monkeypatch):
     synced = []
-    monkeypatch.setattr(common, "fsync_dir", lambda folder: synced.append(Path(folder)))
-    with common.atomic_write(tmp_path / "ckpt.pt", "wb", durable=True) as f:
+    monkeypatch.setattr(machinery, "fsync_dir", lambda folder: synced.append(Path(folder)))
+    with machinery.atomic_write(tmp_path / "ckpt.pt", "wb", durable=True) as f:
         f.write(b"x")
     assert synced == [tmp_path]
 
@@ -390,7 +391,7 @@ def test_throughput_returns_each_span():
 def test_rename_waits_for_a_file_windows_holds_open(tmp_path, monkeypatch):
     """On Windows a rename over a file that another program has open is refused until it is
     closed; atomic_write retries for a while (and elsewhere never needs to)."""
-    real, refusals = common.os.replace, []
+    real, refusals = machinery.os.replace, []
 
     def busy_twice(src, dst):
         if len(refusals) < 2:
@@ -398,10 +399,10 @@ def test_rename_waits_for_a_file_windows_holds_open(tmp_path, monkeypatch):
             raise PermissionError(13, "The process cannot access the file")
         real(src, dst)
 
-    monkeypatch.setattr(common, "ON_WINDOWS", True)
-    monkeypatch.setattr(common.os, "replace", busy_twice)
-    monkeypatch.setattr(common.time, "sleep", lambda seconds: None)
-    with common.atomic_write(tmp_path / "r.json") as f:
+    monkeypatch.setattr(machinery, "ON_WINDOWS", True)
+    monkeypatch.setattr(machinery.os, "replace", busy_twice)
+    monkeypatch.setattr(machinery.time, "sleep", lambda seconds: None)
+    with machinery.atomic_write(tmp_path / "r.json") as f:
         f.write("{}")
     assert len(refusals) == 2 and (tmp_path / "r.json").read_text() == "{}"
 
@@ -412,15 +413,15 @@ def test_live_curves_cost_under_two_percent_of_the_time(monkeypatch):
     the redraws stay near 1% of the time."""
     import time
     shown = []
-    monkeypatch.setattr(common, "in_notebook", lambda: True)
-    monkeypatch.setattr(common, "show_png", lambda png, handle=None: shown.append(png) or "h")
+    monkeypatch.setattr(machinery, "in_notebook", lambda: True)
+    monkeypatch.setattr(machinery, "show_png", lambda png, handle=None: shown.append(png) or "h")
 
     class SlowFigure:
         def savefig(self, buffer, **kwargs):
             time.sleep(0.02)
             buffer.write(b"png")
 
-    live = common.LivePlot(lambda history: SlowFigure())
+    live = machinery.LivePlot(lambda history: SlowFigure())
     live.cost = 0.02  # its estimate of a frame came from a real figure; these take 20 ms
     start = live.last = time.perf_counter()
     while time.perf_counter() - start < 5.0:
@@ -429,42 +430,48 @@ def test_live_curves_cost_under_two_percent_of_the_time(monkeypatch):
     elapsed = time.perf_counter() - start
     assert shown[0] == b"png" and live.frames == len(shown) >= 2
     assert live.spent / elapsed < 0.015, (live.spent, elapsed, live.frames)
-    monkeypatch.setattr(common, "in_notebook", lambda: False)
-    assert not common.LivePlot(lambda history: SlowFigure()).active  # a terminal draws nothing
+    monkeypatch.setattr(machinery, "in_notebook", lambda: False)
+    assert not machinery.LivePlot(lambda history: SlowFigure()).active  # a terminal draws nothing
 
 
-def test_loss_guard_reads_the_device_only_when_a_check_is_due(monkeypatch):
-    """Between checks LossGuard only counts; a due check finds the first bad step among the
-    new losses; the test loss has its own check. The message names the run, the epoch, the
-    step and a smaller --lr."""
-    stacked = []
-    monkeypatch.setattr(common.torch, "stack", lambda t: stacked.append(len(t)) or
-                        torch.tensor([x.item() for x in t]))
-    losses = [torch.tensor(v) for v in (0.5, 0.4, 0.3)]
-    guard = common.LossGuard(2, 0.1, every=4, what="softmax regression (nn)")
-    guard.check(losses)                              # 3 new losses < every: nothing read
-    assert stacked == []
-    losses += [torch.tensor(0.2), torch.tensor(float("nan")), torch.tensor(float("inf"))]
-    with pytest.raises(common.Diverged) as info:
-        guard.check(losses)                          # 6 new losses: one look at all of them
-    assert stacked == [6]
-    assert str(info.value) == ("softmax regression (nn) diverged: the loss became nan at "
-                               "epoch 2, step 5; try a smaller --lr (now 0.1; try 0.01)")
-    assert info.value.where == {"epoch": 2, "step": 5, "loss": "nan"}
+def test_the_epoch_seam_reads_the_device_only_when_a_check_is_due(monkeypatch):
+    """Between checks common.Epoch only counts; a due check looks at all the new losses at
+    once, and the first bad one ends the epoch after that step: the steps before it are kept,
+    and the Stop's one line names the run, the epoch, the step and a smaller --lr. The end of
+    an epoch always checks; the test loss has its own check."""
+    stacked, real_stack = [], torch.stack
+    monkeypatch.setattr(torch, "stack", lambda t: stacked.append(len(t)) or real_stack(t))
+    run = common.Epoch(2, 0.1, what="softmax regression (nn)")
+    run.guard.every = 4
+    values = [0.5, 0.4, 0.3, 0.2, float("nan"), float("inf"), 1.0, 1.0, 1.0, 1.0]
+    seen = 0
+    for value in run.batches(values):
+        seen += 1
+        run.record(torch.tensor(value))
+        if seen == 3:
+            assert stacked == []                     # 3 new losses < every: nothing read
+    assert seen == 8 and stacked == [4, 4]           # two looks; the epoch ended after step 8
+    assert len(run.losses) == 4                      # the steps before the bad one
+    assert str(run.stopped.error()) == ("softmax regression (nn) diverged: the loss became nan "
+                                        "at epoch 2, step 5; try a smaller --lr (now 0.1; try "
+                                        "0.01)")
+    assert run.stopped.record() == {"diverged": {"epoch": 2, "step": 5, "loss": "nan"}}
+    assert run.stopped.error().code == 3
 
-    fine = common.LossGuard(1, 0.5, every=2)
-    fine.check(losses[:3], final=True)               # the end of an epoch: always read
-    fine.check(losses[:3], final=True)               # nothing new: nothing read again
-    assert stacked == [6, 3] and fine.checked == 3
-    fine.check_test(0.7)
-    with pytest.raises(common.Diverged, match=r"^training diverged: the loss became inf at "
-                                              r"epoch 1 \(test loss\)"):
-        fine.check_test(float("inf"))
+    fine = common.Epoch(1, 0.5)
+    for value in fine.batches([0.5, 0.4, 0.3]):
+        fine.record(torch.tensor(value))
+    assert stacked == [4, 4, 3] and fine.stopped is None  # the end of an epoch: always read
+    assert fine.finite() and stacked == [4, 4, 3]         # nothing new: nothing read again
+    assert fine.check_test(0.7) is None
+    stop = fine.check_test(float("inf"))
+    assert str(stop.error()).startswith("training diverged: the loss became inf at epoch 1 "
+                                        "(test loss)")
 
 
 def test_lab2_logistic_divergence_names_its_run_and_saves_the_runs_so_far(tmp_path):
     import lab2_logistic
-    with pytest.raises(common.Diverged) as info:
+    with pytest.raises(machinery.Diverged) as info:
         lab2_logistic.main(["--part", "logistic", "--lr", "1e300", "--epochs", "2",
                             "--samples", "2000", "--out-dir", str(tmp_path)])
     assert "logistic regression (defect) diverged: the loss became nan at epoch 2, step 1" \

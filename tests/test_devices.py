@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 
 import common
+import machinery
 from device_rules import FAKE, DeviceRuleBroken, DeviceRules
 
 
@@ -113,7 +114,7 @@ def test_compiled_and_check_paths_keep_the_rules(monkeypatch):
         xd, yd = x.to(FAKE), y.to(FAKE)
         common.seed_everything(0, deterministic=True)
         try:
-            common.check_deterministic(model, [(xd, yd)], F.cross_entropy)
+            machinery.check_deterministic(model, [(xd, yd)], F.cross_entropy)
         finally:
             common.seed_everything(0)
         assert common.to_host_float64(model(xd)).shape == (4, 2)
@@ -127,9 +128,9 @@ def _no_cuda(monkeypatch, built: bool, platform: str = "linux", windows: bool = 
              nvidia_smi: bool = False, init_error: str | None = None):
     monkeypatch.setattr(torch.backends.cuda, "is_built", lambda: built)
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    monkeypatch.setattr(common.sys, "platform", platform)
-    monkeypatch.setattr(common, "ON_WINDOWS", windows)
-    monkeypatch.setattr(common.shutil, "which",
+    monkeypatch.setattr(machinery.sys, "platform", platform)
+    monkeypatch.setattr(machinery, "ON_WINDOWS", windows)
+    monkeypatch.setattr(machinery.shutil, "which",
                         lambda name: "/usr/bin/nvidia-smi" if nvidia_smi else None)
     monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
     if init_error:
@@ -139,7 +140,7 @@ def _no_cuda(monkeypatch, built: bool, platform: str = "linux", windows: bool = 
 
 
 def _message(device="cuda") -> str:
-    with pytest.raises(common.LabError) as info:
+    with pytest.raises(machinery.LabError) as info:
         common.select_device(device)
     assert "\n" not in str(info.value)
     return str(info.value)
@@ -150,7 +151,7 @@ def test_cuda_on_a_cpu_only_build_says_how_to_install_one(monkeypatch):
     text = _message()
     assert "is a CPU-only build (plain `pip install torch` on Windows installs it)" in text
     assert "although this machine has an NVIDIA GPU" in text
-    assert f"--index-url {common.CUDA_WHEELS}" in text
+    assert f"--index-url {machinery.CUDA_WHEELS}" in text
     _no_cuda(monkeypatch, built=False, platform="darwin")
     assert "PyTorch has no CUDA builds for macOS; on Apple silicon use --device mps" in _message()
     # auto tells the student too, without stopping
@@ -180,7 +181,7 @@ def test_a_cuda_index_that_does_not_exist(monkeypatch):
 
 
 def test_mps_elsewhere_says_why(monkeypatch):
-    monkeypatch.setattr(common.sys, "platform", "linux")
+    monkeypatch.setattr(machinery.sys, "platform", "linux")
     assert "exists on macOS only" in _message("mps")
 
 

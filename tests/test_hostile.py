@@ -22,6 +22,7 @@ import pytest
 import torch
 
 import common
+import machinery
 from conftest import (ROOT, real_data_dir, requires_real_data, run_script, write_idx,
                       write_image_dataset, write_uci_like)
 
@@ -83,7 +84,7 @@ def cases(tmp: Path) -> list[Case]:
     damaged = tmp / "damagedwine"
     good_csv = write_uci_like(damaged / "wine" / "winequality-red.csv", n=400)
     text = good_csv.read_text()
-    size = common.OFFICIAL["wine/winequality-red.csv"][1]
+    size = machinery.OFFICIAL["wine/winequality-red.csv"][1]
     good_csv.write_text(text + "\n" * (size - len(text)))  # blank lines: still a valid table
     return [
         # data that is not what the labs need: one line naming the file, exit 2
@@ -199,15 +200,15 @@ def test_nothing_is_lost(table):
     assert f"last good checkpoint: {ckpt} (after epoch 1)" in full.stderr
     # lab4's earlier results are untouched by the run that could not write
     earlier = tmp / "full4" / "lab4_wine_mlp_epochs3.json"
-    assert common.json.loads(earlier.read_text())["metrics"]["mlp_test_rmse"] > 0
+    assert machinery.json.loads(earlier.read_text())["metrics"]["mlp_test_rmse"] > 0
     # diverged runs: the results file says where, and holds the run up to there
-    record = common.json.loads((tmp / "out" / "mnist_checkpoint_lr50.0.json").read_text())
+    record = machinery.json.loads((tmp / "out" / "mnist_checkpoint_lr50.0.json").read_text())
     where = record["metrics"]["diverged"]
     assert where["loss"] == "nan" and where["step"] >= 1
     done = where["epoch"] - 1  # whole epochs before the one that diverged
     assert len(record["history"]["test_acc"]) == 1 + done  # before training, then each epoch
     assert (tmp / "out" / f"mnist_checkpoint_lr50.0_loss_{done}ep.png").exists()
-    lab4 = common.json.loads((tmp / "out" / "lab4_wine_mlp_lr5.0.json").read_text())
+    lab4 = machinery.json.loads((tmp / "out" / "lab4_wine_mlp_lr5.0.json").read_text())
     assert lab4["metrics"]["diverged"]["step"] == 4 and lab4["history"]["epoch"] == []
     assert lab4["metrics"]["ols_test_rmse"] > 0  # the baselines are still computed
 
@@ -219,7 +220,7 @@ def test_an_official_file_in_the_wrong_place(tmp_path):
     real = real_data_dir()
     for name in ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"):
         shutil.copy(real / "FashionMNIST" / "raw" / name, raw / name)
-    with pytest.raises(common.LabError, match=r"is the official FashionMNIST/raw/t10k-images"
+    with pytest.raises(machinery.LabError, match=r"is the official FashionMNIST/raw/t10k-images"
                                               r"-idx3-ubyte, not MNIST/raw/t10k-images"):
         common.load_image_arrays("mnist", tmp_path, train=False)
 
@@ -235,8 +236,8 @@ def test_official_files_compressed_as_downloaded_are_accepted_and_hashed_once(tm
                                                         name).read_bytes()))
     monkeypatch.setenv("LABS_CACHE_DIR", str(tmp_path / "cache"))
     calls = []
-    real_sha = common.hashlib.sha256
-    monkeypatch.setattr(common.hashlib, "sha256", lambda *a: calls.append(1) or real_sha(*a))
+    real_sha = machinery.hashlib.sha256
+    monkeypatch.setattr(machinery.hashlib, "sha256", lambda *a: calls.append(1) or real_sha(*a))
     images, labels = common.load_image_arrays("mnist", tmp_path, train=False)
     plain = common.load_image_arrays("mnist", real_data_dir(), train=False)
     assert torch.equal(images, plain[0]) and torch.equal(labels, plain[1])
@@ -269,8 +270,8 @@ def test_a_download_is_checked_before_it_is_kept(tmp_path, monkeypatch):
         return Response(gzip.compress(b"<html>captive portal</html>"))
 
     monkeypatch.setattr(urllib.request, "urlopen", urlopen)
-    with pytest.raises(common.LabError, match=r"sent other contents than the official file"):
-        common.fetch_official(tmp_path, "MNIST/raw/t10k-labels-idx1-ubyte")
+    with pytest.raises(machinery.LabError, match=r"sent other contents than the official file"):
+        machinery.fetch_official(tmp_path, "MNIST/raw/t10k-labels-idx1-ubyte")
     assert len(served) == 2  # both MNIST mirrors were tried
     assert not list(tmp_path.rglob("*-ubyte*"))  # nothing kept, nothing half-written
 

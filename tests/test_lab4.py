@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import common
+import machinery
 import lab4_wine_mlp as lab4
 from conftest import WINE_FEATURES, real_data_dir, requires_real_data, write_uci_like
 
@@ -169,7 +170,7 @@ BAD_KINDS = ["missing", "a-folder", "empty", "not-utf8", "one-column", "no-heade
 @pytest.mark.parametrize("kind", BAD_KINDS)
 def test_bad_input_file_raises_a_one_line_error(kind, tmp_path):
     argv, pattern = bad_case(kind, tmp_path)
-    with pytest.raises(common.LabError, match=pattern) as info:
+    with pytest.raises(machinery.LabError, match=pattern) as info:
         lab4.main(argv + ["--epochs", "2", "--out-dir", str(tmp_path / "out")])
     assert "\n" not in str(info.value)
 
@@ -179,7 +180,7 @@ def test_missing_uci_file_and_failed_download(tmp_path, monkeypatch):
         raise OSError("no network")
 
     monkeypatch.setattr(urllib.request, "urlopen", offline)
-    with pytest.raises(common.LabError, match=r"winequality-red.csv is missing and the download "
+    with pytest.raises(machinery.LabError, match=r"winequality-red.csv is missing and the download "
                                               r"failed \(OSError: no network\): put the file"):
         lab4.main(["--data-dir", str(tmp_path), "--out-dir", str(tmp_path / "out")])
     assert not (tmp_path / "wine").exists() or not list((tmp_path / "wine").iterdir())
@@ -200,7 +201,7 @@ def test_ctrl_c_saves_the_whole_epochs_done(wine_dir, tmp_path, monkeypatch):
     real = lab4.train_one_epoch
 
     def interrupted_in_epoch_3(*args):
-        if args[-1] == 3:
+        if args[-1].number == 3:  # the epoch's common.Epoch
             raise KeyboardInterrupt
         return real(*args)
 

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 import common
+import machinery
 import mnist_checkpoint as mc
 from conftest import one_line_error, run_script, write_image_dataset
 
@@ -88,7 +89,7 @@ def test_killed_write_leaves_previous_checkpoint_intact(good_checkpoint, tmp_pat
 
 def test_checkpoint_rename_is_made_durable(tmp_path, monkeypatch):
     synced = []
-    monkeypatch.setattr(common, "fsync_dir", lambda folder: synced.append(folder))
+    monkeypatch.setattr(machinery, "fsync_dir", lambda folder: synced.append(folder))
     mc.save_checkpoint(tmp_path / "c.pt", {"format": mc.FORMAT})
     assert synced == [tmp_path]
 
@@ -97,19 +98,24 @@ def test_ctrl_c_says_where_the_last_good_checkpoint_is(small_mnist, tmp_path, mo
                                                        capsys):
     real = mc.train_one_epoch
 
-    def interrupted_in_epoch_2(model, forward, loader, optimizer, epoch, *rest):
-        if epoch == 2:
+    def interrupted_in_epoch_2(*args):
+        if args[-1].number == 2:  # the epoch's common.Epoch
             raise KeyboardInterrupt
-        return real(model, forward, loader, optimizer, epoch, *rest)
+        return real(*args)
 
     monkeypatch.setattr(mc, "train_one_epoch", interrupted_in_epoch_2)
     with pytest.raises(KeyboardInterrupt) as info:
         mc.main(args_for(small_mnist, tmp_path, 3))
     ckpt = tmp_path / checkpoint_name()
-    # common.cli prints this detail after "interrupted (Ctrl-C): " as its one line
+    # machinery.cli prints this detail after "interrupted (Ctrl-C): " as its one line
+    results = ckpt.with_suffix(".json")
     assert info.value.detail == (f"in epoch 2, nothing half-written; last good checkpoint: "
-                                 f"{ckpt} (after epoch 1)")
+                                 f"{ckpt} (after epoch 1); the run up to there is saved in "
+                                 f"{results}")
     assert mc.load_checkpoint(ckpt, mc.MnistNet())["epoch"] == 1
+    saved = json.loads(results.read_text())  # the whole epochs, as every lab saves them
+    assert saved["metrics"]["interrupted"] == {"epoch": 2}
+    assert saved["metrics"]["epochs_done"] == 1 and len(saved["history"]["test_acc"]) == 2
 
 
 class NotATensor:
@@ -146,13 +152,13 @@ BAD = {"text": "not a readable checkpoint", "truncated": "not a readable checkpo
 @pytest.mark.parametrize("kind", list(BAD))
 def test_bad_checkpoints_get_one_line_messages(kind, good_checkpoint, tmp_path):
     path = make_bad(kind, good_checkpoint, tmp_path)
-    with pytest.raises(common.LabError, match=BAD[kind]) as info:
+    with pytest.raises(machinery.LabError, match=BAD[kind]) as info:
         mc.load_checkpoint(path, mc.MnistNet())
     assert "\n" not in str(info.value) and str(path) in str(info.value)
 
 
 def test_missing_checkpoint(tmp_path):
-    with pytest.raises(common.LabError, match="does not exist"):
+    with pytest.raises(machinery.LabError, match="does not exist"):
         mc.load_checkpoint(tmp_path / "nope.pt", mc.MnistNet())
 
 
@@ -170,13 +176,13 @@ def test_bad_checkpoint_on_the_command_line_is_one_line(good_checkpoint, tmp_pat
     (["--deterministic"], r"--deterministic False \(now True\)"),
 ])
 def test_resume_refuses_other_settings(good_checkpoint, small_mnist, tmp_path, change, message):
-    with pytest.raises(common.LabError, match=message):
+    with pytest.raises(machinery.LabError, match=message):
         mc.main(args_for(small_mnist, tmp_path, 2, *change, "--resume", str(good_checkpoint)))
     common.seed_everything(0)  # --deterministic was switched on before the refusal
 
 
 def test_resume_refuses_fewer_epochs(good_checkpoint, small_mnist, tmp_path):
-    with pytest.raises(common.LabError, match="already holds 1 epochs"):
+    with pytest.raises(machinery.LabError, match="already holds 1 epochs"):
         mc.main(args_for(small_mnist, tmp_path, 1, "--resume", str(good_checkpoint)))
 
 

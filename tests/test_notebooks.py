@@ -16,7 +16,8 @@ pytest.importorskip("ipykernel", reason="needs requirements-test.txt (ipykernel)
 import json  # noqa: E402
 
 from conftest import ROOT, run_script  # noqa: E402
-from tools import notebooks, report  # noqa: E402
+from tools import notebooks  # noqa: E402
+from tools.paths import NOTEBOOKS, REFERENCE_DIR  # noqa: E402
 
 BACKEND_BEFORE = "import matplotlib\nBACKEND = matplotlib.get_backend()"
 BACKEND_AFTER = "import matplotlib\nprint('backend unchanged:', matplotlib.get_backend() == BACKEND)"
@@ -101,7 +102,7 @@ def test_import_and_main_lab3_and_lab4_return_metrics_history_and_figures(flags)
     Recording.updates = 0
     nb = execute([
         # a smoke run is shorter than one frame's share of the time: draw every frame here
-        "import common, lab3_lenet, lab4_wine_mlp\ncommon.LivePlot.BUDGET = 1e9",
+        "import machinery, lab3_lenet, lab4_wine_mlp\nmachinery.LivePlot.BUDGET = 1e9",
         f"r3 = lab3_lenet.main(['--smoke'] + {data!r})\nsorted(r3), sorted(r3['figures'])",
         f"r4 = lab4_wine_mlp.main(['--smoke'] + {data!r})\n"
         "sorted(r4['figures']), r4['metrics']['mlp_test_rmse'] > 0",
@@ -156,7 +157,7 @@ def test_the_script_opened_as_a_notebook_lab3_blitz(flags):
 def test_run_all_writes_notebooks_and_the_check_finds_a_stale_one(synthetic_data, tmp_path):
     """One notebook of run_all --notebooks (the machinery every step uses), then the
     staleness check on it, as it checks the committed ones."""
-    path = tmp_path / notebooks.FOLDER / "lab1_tensor_ops.ipynb"
+    path = tmp_path / NOTEBOOKS / "lab1_tensor_ops.ipynb"
     path.parent.mkdir()
     ok, printed = notebooks.run_notebook("lab1_tensor_ops.py", ["--out-dir", str(tmp_path)],
                                          path)
@@ -170,7 +171,7 @@ def test_run_all_writes_notebooks_and_the_check_finds_a_stale_one(synthetic_data
 
 
 def test_the_committed_notebooks_show_every_lab():
-    folder = report.REFERENCE_DIR / notebooks.FOLDER
+    folder = REFERENCE_DIR / NOTEBOOKS
     books = {p.stem: nbformat.read(p, as_version=4) for p in folder.glob("*.ipynb")}
     assert set(books) == {"lab1_tensor_ops", "lab2_logistic", "lab3_blitz", "lab3_d2l_bs4",
                           "lab3_d2l_bs256", "lab4_wine_mlp", "mnist_checkpoint_1-3",

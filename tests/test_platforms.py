@@ -10,7 +10,7 @@ from packaging.markers import default_environment
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
-import common
+import machinery
 from conftest import ROOT
 
 ENVIRONMENTS = {  # what pip sees on each platform (the keys requirements.txt's markers use)
@@ -52,14 +52,14 @@ def test_each_platform_gets_each_package_once_with_a_set_that_works(platform):
 def test_old_torch_with_numpy_2_stops_at_start_up(monkeypatch):
     monkeypatch.setattr(torch, "__version__", "2.2.2+cpu")
     monkeypatch.setattr(np, "__version__", "2.2.6")
-    with pytest.raises(common.LabError, match=r'torch 2.2.2\+cpu was built against numpy 1 and '
+    with pytest.raises(machinery.LabError, match=r'torch 2.2.2\+cpu was built against numpy 1 and '
                                               r'cannot use numpy 2.2.6: pip install "numpy<2"'):
-        common.check_versions()
+        machinery.check_versions()
     monkeypatch.setattr(np, "__version__", "1.26.4")
-    common.check_versions()
+    machinery.check_versions()
     monkeypatch.setattr(torch, "__version__", "2.15.0")
     monkeypatch.setattr(np, "__version__", "2.5.5")
-    common.check_versions()
+    machinery.check_versions()
 
 
 def test_the_platform_table_names_the_bad_pairs():

@@ -3,7 +3,7 @@
 One Row per printed value (a printed tensor or list is one value), plus one per figure. The
 published numbers are copied from ../shared/seeds (the cell, or the section of the notes, is
 given in ``where``); nothing else in the project types a result by hand. Tolerances and
-deviations are explained in README.md, "How the tolerances are set".
+deviations are explained in docs/results.md, "How the tolerances are set".
 
 Rules: exact (equal, as JSON), abs (|ours - published| <= tol, element-wise for lists),
 rel (relative), min / max (a bound), shape, prefix, contains (of a text), figure (the PNG was
@@ -50,8 +50,8 @@ class Row:
     target: object = None   # what our value is checked against, when not ``published``
     deviation: str | None = None      # why ours is not compared with the published value
     deviation_zh: str | None = None
-    headline: str | None = None       # the name in README's short table, if it is there
-    zh: str | None = None             # ... and in README.zh-CN's
+    headline: str | None = None       # the name in the short results table, if it is there
+    zh: str | None = None             # ... and in its Chinese version
     lab: str = ""
     source: str | None = None         # for headline rows not from a write-up
     source_zh: str | None = None
@@ -206,8 +206,8 @@ ROWS_002 = [
         zh="d2l LeNet，批量大小 4：测试准确率", lab="lab3"),
     Row("002", "7.1.4", "examples/sec on cuda:0", D2L, "metrics.examples_per_sec", 1095.7,
         rule="min", target=0.0, varies=True,
-        deviation="measured on the write-up's NVIDIA GPU; ours is this machine's CPU (README, "
-                  "'Speed')", deviation_zh="实验报告在其 NVIDIA GPU 上测得；我们的是本机 CPU（见 README“速度”）",
+        deviation="measured on the write-up's NVIDIA GPU; ours is this machine's CPU "
+                  "(docs/devices.md)", deviation_zh="实验报告在其 NVIDIA GPU 上测得；我们的是本机 CPU（见 docs/zh-CN/devices.md）",
         headline="d2l LeNet, batch 4: examples/sec", zh="d2l LeNet，批量大小 4：每秒样本数",
         lab="lab3"),
     fig("002", "7.1.5", "the Animator's curves: train loss, train acc (5 points per epoch), "
@@ -420,7 +420,7 @@ SOFTMAX_NN_ACC = [0.7202000021934509, 0.7486000061035156, 0.7615999579429626,
                   0.7701999545097351, 0.777899980545044, 0.7854999899864197, 0.7879999876022339,
                   0.7915999889373779, 0.79749995470047, 0.7996999621391296]
 
-# Tolerances of the per-epoch series: see README, "How the tolerances are set" (they come from
+# Tolerances of the per-epoch series: see docs/results.md, "How the tolerances are set" (they come from
 # the spread of our own runs over seeds 0-4, results/sweeps/).
 TOL = {"logistic_loss": 0.5, "logistic_acc": 0.002, "defect_acc": 0.003,
        "softmax_nn_loss": 0.03, "softmax_nn_acc": 0.01,

@@ -2,9 +2,9 @@
 real Jupyter kernel, saved with its printed output and figures.
 
     python run_all.py --notebooks            # every step of the reproduction, as notebooks
-    python tools/notebooks.py lab4_wine_mlp.py --out nb.ipynb -- --epochs 20   # one lab
+    python -m tools.notebooks lab4_wine_mlp.py --out nb.ipynb -- --epochs 20   # one lab
 
-The notebooks are never edited by hand: `python tools/report.py --check` fails when a
+The notebooks are never edited by hand: `python -m tools.report --check` fails when a
 committed notebook's cells differ from its script's. Needs requirements-test.txt (jupytext,
 nbclient, ipykernel).
 """
@@ -15,14 +15,10 @@ import os
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-import common  # noqa: E402
+import machinery
+from tools.paths import NOTEBOOKS, ROOT
 
 RUN_LINE = "NOTEBOOK_ARGS: list[str] = []"  # the one line of a lab that a notebook run sets
-FOLDER = "notebooks"                         # under a run's out-dir (results/notebooks/)
 
 
 def make_notebook(script: str, args: list[str]):
@@ -33,7 +29,7 @@ def make_notebook(script: str, args: list[str]):
     nb = jupytext.read(ROOT / script)
     cells = [c for c in nb.cells if c.cell_type == "code" and RUN_LINE in c.source]
     if len(cells) != 1:
-        raise common.LabError(f"{script}: expected one run cell with `{RUN_LINE}`")
+        raise machinery.LabError(f"{script}: expected one run cell with `{RUN_LINE}`")
     cells[0].source = cells[0].source.replace(RUN_LINE, f"NOTEBOOK_ARGS: list[str] = {args!r}")
     nb.metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3",
                                   "language": "python"},
@@ -62,7 +58,7 @@ def run_notebook(script: str, args: list[str], path: Path) -> tuple[bool, str]:
         ok = True
     except nbclient.exceptions.CellExecutionError:
         ok = False
-    with common.atomic_write(path) as f:
+    with machinery.atomic_write(path) as f:
         f.write(nbformat.writes(nb) + "\n")
     return ok, printed_text(nb)
 
@@ -84,7 +80,7 @@ def stale(results_dir: Path) -> list[str]:
     import nbformat  # noqa: PLC0415
 
     problems = []
-    for path in sorted((Path(results_dir) / FOLDER).glob("*.ipynb")):
+    for path in sorted((Path(results_dir) / NOTEBOOKS).glob("*.ipynb")):
         nb = nbformat.read(path, as_version=4)
         meta = nb.metadata.get("labs", {})
         if "script" not in meta:

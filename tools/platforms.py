@@ -1,8 +1,8 @@
 """Does requirements.txt resolve to a working set on every platform and Python we support?
 
-    python tools/platforms.py resolve            # platform x Python table; exit 1 on a bad set
-    python tools/platforms.py resolve --write    # also save results/platforms.json (README table)
-    python tools/platforms.py floor              # the oldest set we declare (Intel Mac's: torch
+    python -m tools.platforms resolve            # platform x Python table; exit 1 on a bad set
+    python -m tools.platforms resolve --write    # also save results/platforms.json (docs table)
+    python -m tools.platforms floor              # the oldest set we declare (Intel Mac's: torch
                                                  # 2.2, numpy 1) in a venv of its own, then the
                                                  # tests and run_all --smoke in it
 
@@ -22,11 +22,9 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-import common  # noqa: E402
+import machinery
+from tools import report
+from tools.paths import REFERENCE_DIR, ROOT
 
 PLATFORMS = {  # name -> (uv's --python-platform, the oldest macOS it stands for)
     "Windows x86-64": ("x86_64-pc-windows-msvc", None),
@@ -103,7 +101,7 @@ def verdict(platform: str, python: str, result: dict) -> tuple[bool, str]:
         return (True, f"no set, as expected: {expected_gap}") if expected_gap else \
             (False, f"does not resolve: {result['error']}")
     if expected_gap:
-        return False, f"resolves, but we say it cannot ({expected_gap}): update README"
+        return False, f"resolves, but we say it cannot ({expected_gap}): update docs/install.md"
     bad = [why for why, test in BAD_PAIRS if test(result["pins"], platform)]
     return (not bad), ("; ".join(bad) if bad else "ok")
 
@@ -121,37 +119,6 @@ def resolve_all() -> list[dict]:
                          "cuda_libraries": any(k.startswith("nvidia-") for k in pins)
                          if pins else None})
     return rows
-
-
-def render(data: dict, lang: str = "en") -> str:
-    """The README's table, from results/platforms.json."""
-    head = ("| platform | Python | torch | torchvision | numpy | pandas | GPU in the wheel | |"
-            if lang == "en" else
-            "| 平台 | Python | torch | torchvision | numpy | pandas | 轮子自带的 GPU 支持 | |")
-    lines = [head, "| --- | --- | --- | --- | --- | --- | --- | --- |"]
-    gpu = {("en", True): "CUDA", ("en", False): "none (CPU only)",
-           ("zh", True): "CUDA", ("zh", False): "无（仅 CPU）"}
-    for row in data["rows"]:
-        if row["torch"] is None:
-            cells = ["-"] * 5
-            status = row["verdict"].split(": ", 1)[-1]
-            status = ("无：" if lang == "zh" else "none: ") + status
-        else:
-            cells = [row[k] for k in ("torch", "torchvision", "numpy", "pandas")]
-            kind = gpu[(lang, row["cuda_libraries"])]
-            if row["platform"].endswith("arm64") and row["platform"].startswith("macOS"):
-                kind = "MPS"
-            cells.append(kind)
-            status = ("通过" if lang == "zh" else "ok") if row["ok"] else \
-                f"**{row['verdict']}**"
-        lines.append(f"| {row['platform']} | {row['python']} | {' | '.join(cells)} | {status} |")
-    when = data["resolved_on"]
-    lines.append("")
-    lines.append(f"由 `python tools/platforms.py resolve --write` 于 {when} 用 uv {data['uv']} 解析。"
-                 if lang == "zh" else
-                 f"Resolved by `python tools/platforms.py resolve --write` on {when} with uv "
-                 f"{data['uv']}.")
-    return "\n".join(lines)
 
 
 def floor(python: str, venv: Path, keep: bool) -> int:
@@ -202,15 +169,13 @@ def main(argv=None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     res = sub.add_parser("resolve", help="resolve every platform x Python and check the sets")
     res.add_argument("--write", action="store_true",
-                     help="save results/platforms.json and update the README tables")
+                     help="save results/platforms.json and update the tables in docs/")
     flo = sub.add_parser("floor", help="test the oldest declared set in a venv of its own")
     flo.add_argument("--python", default=sys.executable, help="interpreter for the venv")
     flo.add_argument("--venv", type=Path, default=ROOT / ".venv-floor",
                      help="where the venv goes (git-ignored)")
     flo.add_argument("--keep", action="store_true", help="keep the venv afterwards")
     args = parser.parse_args(argv)
-    from tools import report  # noqa: PLC0415 -- its tables, and a console that prints anything
-
     report.console_safe()
     if args.command == "floor":
         return floor(args.python, args.venv, args.keep)
@@ -229,7 +194,7 @@ def main(argv=None) -> int:
         version_text = subprocess.run(uv() + ["--version"], capture_output=True,
                                       text=True).stdout.split()[1]
         data = {"rows": rows, "resolved_on": time.strftime("%Y-%m-%d"), "uv": version_text}
-        with common.atomic_write(report.REFERENCE_DIR / "platforms.json") as f:
+        with machinery.atomic_write(REFERENCE_DIR / "platforms.json") as f:
             f.write(json.dumps(data, indent=2) + "\n")
         for path in report.write_all():
             print(f"updated {path}")

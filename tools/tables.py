@@ -1,0 +1,128 @@
+"""Tables rendered from measured files (results/benchmark.json, results/platforms.json), in
+English and Chinese. Plain text formatting: no torch, no lab, so the report can check the
+documents without importing either.
+"""
+from __future__ import annotations
+
+
+TEXT = {
+    "en": {"head": "Measured by `python -m tools.benchmark` on {cpu} ({threads} threads, torch "
+                   "{torch}), in one process; examples/sec, medians of interleaved rounds.",
+           "kernels": "**Kernels per batch size** (`machinery.conv_plan`; training step, same "
+                      "batches) against PyTorch's default kernels, oneDNN in the default layout "
+                      "({rounds} interleaved rounds; the speed-up is the median of per-round "
+                      "ratios, its range in brackets):",
+           "kcols": "| lab, setting | default kernels ex/s | conv plan ex/s | speed-up |",
+           "anatomy": "**Batch-4 step** with the conv plan's kernels: a loop that sums the loss "
+                      "and accuracy on the device every step kept {sums:.2f} of the bare step's "
+                      "speed; the lab's loop keeps {lab:.2f}.",
+           "compile": "**`--compile`, d2l LeNet at batch 256, {epochs} epochs** (whole "
+                      "`fit()`: training and evaluation, compile time included): default kernels "
+                      "{default:.0f} s, conv plan {eager:.0f} s ({se:.2f}x), conv plan + "
+                      "`--compile` {comp:.0f} s ({sc:.2f}x; {ce:.2f}x over eager with the same "
+                      "kernels).",
+           "pcols": "| lab, setting | dataloader ex/s | tensor ex/s | ratio | loader-only "
+                    "share of dataloader epoch | same weights |",
+           "pipelines": "**Input pipelines**, one training epoch each:",
+           "peer": "**Peer baseline**: d2l's own pipeline (DataLoader, 4 workers): "
+                   "{rows}.",
+           "mnist": "MNIST tutorial, whole {epochs}-epoch run (training, evaluation, "
+                    "checkpoints): dataloader {dl:.0f} s, tensor {tn:.0f} s ({r:.2f}x).",
+           "yes": "yes", "no": "NO"},
+    "zh": {"head": "由 `python -m tools.benchmark` 在 {cpu}（{threads} 线程，torch {torch}）上于同一"
+                   "进程内测得；单位为每秒样本数，取交替多轮的中位数。",
+           "kernels": "**按批量大小选择卷积内核**（`machinery.conv_plan`；训练步，相同批次），对比 PyTorch 默认内核"
+                      "（oneDNN，默认内存布局）；交替运行 {rounds} 轮，加速比取各轮比值的中位数，括号内为范围：",
+           "kcols": "| 实验与设置 | 默认内核每秒样本 | 按批量选内核每秒样本 | 加速比 |",
+           "anatomy": "**批量大小 4 的一步**（按批量选的内核）：每步都在设备上累加损失和准确率的"
+                      "循环保留裸训练步速度的 {sums:.2f}，本实验的循环保留 {lab:.2f}。",
+           "compile": "**`--compile`，d2l LeNet，批量大小 256，{epochs} 轮**（整个 `fit()`：训练加"
+                      "评估，含编译时间）：默认内核 {default:.0f} 秒，按批量选内核 {eager:.0f} 秒（{se:.2f} "
+                      "倍），再加 `--compile` {comp:.0f} 秒（{sc:.2f} 倍；比相同内核的 eager 快 "
+                      "{ce:.2f} 倍）。",
+           "pcols": "| 实验与设置 | dataloader 每秒样本 | tensor 每秒样本 | 比值 | 仅加载数据占 "
+                    "dataloader 轮次的比例 | 权重相同 |",
+           "pipelines": "**输入管线**，各训练一轮：",
+           "peer": "**同类基线**：d2l 自带的管线（DataLoader，4 个 worker）：{rows}。",
+           "mnist": "MNIST 教程完整 {epochs} 轮（训练、评估、检查点）：dataloader {dl:.0f} 秒，"
+                    "tensor {tn:.0f} 秒（{r:.2f} 倍）。",
+           "yes": "是", "no": "否"},
+}
+
+
+def benchmark(data: dict, lang: str = "en") -> str:
+    """The speed tables, from results/benchmark.json (tools/benchmark.py --write)."""
+    t, env = TEXT[lang], data["environment"]
+    lines = [t["head"].format(cpu=env["device_name"], threads=env["cpu_threads"],
+                              torch=env["torch"]), ""]
+    if data.get("kernels"):
+        rounds = len(data["kernels"][0]["variants"]["default kernels"]["rounds"])
+        lines += [t["kernels"].format(rounds=rounds), "", t["kcols"], "| --- | --- | --- | --- |"]
+        for row in data["kernels"]:
+            now = "conv plan + lab loop" if "conv plan + lab loop" in row["variants"] \
+                else "conv plan"
+            base, plan = row["variants"]["default kernels"], row["variants"][now]
+            ratios = [a / b for a, b in zip(plan["rounds"], base["rounds"])]
+            lines.append(f"| {row['case']} | {base['median']:,.0f} | {plan['median']:,.0f} | "
+                         f"{row['speedup'][now]:.2f}x ({min(ratios):.2f}-{max(ratios):.2f}) |")
+        lines.append("")
+    if data.get("anatomy"):
+        a = data["anatomy"]["of_bare"]
+        lines += [t["anatomy"].format(sums=a["per-step sums loop"], lab=a["lab loop"]), ""]
+    if data.get("compile"):
+        c = data["compile"]
+        lines += [t["compile"].format(
+            epochs=c["epochs"], default=c["default kernels, eager"]["seconds"],
+            eager=c["conv plan, eager"]["seconds"], comp=c["conv plan, --compile"]["seconds"],
+            se=c["speedup"]["conv plan, eager"], sc=c["speedup"]["conv plan, --compile"],
+            ce=c["compile_vs_eager"]), ""]
+    if data.get("peer"):
+        rows = "; ".join(f"{r['case']}: {r['d2l DataLoader, 4 workers']:,.0f} -> "
+                         f"{r['ours (tensor)']:,.0f} ({r['ratio']:.2f}x)" for r in data["peer"])
+        lines += [t["peer"].format(rows=rows), ""]
+    if data.get("pipelines"):
+        lines += [t["pipelines"], "", t["pcols"], "| --- | --- | --- | --- | --- | --- |"]
+        for r in data["pipelines"]:
+            dl, tn = r["dataloader"], r["tensor"]
+            # Fetching alone and the whole epoch are timed in separate passes; where fetching
+            # is all of the epoch (softmax), noise can put the ratio above 1: shown as 100%.
+            share = min(1.0, dl["fetch_seconds"] / dl["seconds"])
+            lines.append(f"| {r['case']} | {dl['examples_per_sec']:,.0f} | "
+                         f"{tn['examples_per_sec']:,.0f} | {r['ratio']:.2f}x | {share:.0%} | "
+                         f"{t['yes'] if r['same_weights'] else t['no']} |")
+    if data.get("mnist_full"):
+        m = data["mnist_full"]
+        lines += ["", t["mnist"].format(epochs=m["epochs"], dl=m["dataloader"], tn=m["tensor"],
+                                        r=m["dataloader"] / m["tensor"])]
+    return "\n".join(lines).strip()
+
+
+def platforms(data: dict, lang: str = "en") -> str:
+    """What pip resolves on each platform, from results/platforms.json."""
+    head = ("| platform | Python | torch | torchvision | numpy | pandas | GPU in the wheel | |"
+            if lang == "en" else
+            "| 平台 | Python | torch | torchvision | numpy | pandas | 轮子自带的 GPU 支持 | |")
+    lines = [head, "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    gpu = {("en", True): "CUDA", ("en", False): "none (CPU only)",
+           ("zh", True): "CUDA", ("zh", False): "无（仅 CPU）"}
+    for row in data["rows"]:
+        if row["torch"] is None:
+            cells = ["-"] * 5
+            status = row["verdict"].split(": ", 1)[-1]
+            status = ("无：" if lang == "zh" else "none: ") + status
+        else:
+            cells = [row[k] for k in ("torch", "torchvision", "numpy", "pandas")]
+            kind = gpu[(lang, row["cuda_libraries"])]
+            if row["platform"].endswith("arm64") and row["platform"].startswith("macOS"):
+                kind = "MPS"
+            cells.append(kind)
+            status = ("通过" if lang == "zh" else "ok") if row["ok"] else \
+                f"**{row['verdict']}**"
+        lines.append(f"| {row['platform']} | {row['python']} | {' | '.join(cells)} | {status} |")
+    when = data["resolved_on"]
+    lines.append("")
+    lines.append(f"由 `python -m tools.platforms resolve --write` 于 {when} 用 uv {data['uv']} 解析。"
+                 if lang == "zh" else
+                 f"Resolved by `python -m tools.platforms resolve --write` on {when} with uv "
+                 f"{data['uv']}.")
+    return "\n".join(lines)
