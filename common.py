@@ -124,7 +124,7 @@ def parse_args(parser: argparse.ArgumentParser, argv=None) -> argparse.Namespace
 
 # Settings that never change a result's numbers, so they never appear in its file name.
 NAME_NEUTRAL = {"device", "out_dir", "data_dir", "smoke", "deterministic", "compile", "loader",
-                "workers", "part", "export_split", "resume"}
+                "workers", "part", "export_split", "resume", "cuda_graph"}
 
 
 def run_name(base: str, args: argparse.Namespace, parser: argparse.ArgumentParser,

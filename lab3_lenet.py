@@ -225,12 +225,13 @@ def train_step(model, x, y, optimizer):
     return loss, logits
 
 
-def train_one_epoch(model, forward, loader, optimizer, run: common.Epoch) -> dict:
-    """One pass over ``loader`` in train mode (``forward`` is the model or its compiled form);
-    returns epoch_summary's values."""
+def train_one_epoch(model, forward, loader, optimizer, run: common.Epoch,
+                    step=train_step) -> dict:
+    """One pass over ``loader`` in train mode (``forward`` is the model or its compiled form,
+    ``step`` train_step or its CUDA graph); returns epoch_summary's values."""
     model.train()
     for x, y in run.batches(loader):
-        loss, logits = train_step(forward, x, y, optimizer)
+        loss, logits = step(forward, x, y, optimizer)
         run.record(loss, logits.argmax(1), y)
     return epoch_summary(run.losses, run.predictions, run.labels, loader.sizes)
 
@@ -263,7 +264,7 @@ def with_curve(history: dict, epoch: int, summary: dict) -> dict:
 
 
 def fit(model, forward, train_loader, test_loader, optimizer, epochs: int, history: dict,
-        timer: common.Throughput, live: machinery.LivePlot | None = None):
+        timer: common.Throughput, live: machinery.LivePlot | None = None, step=train_step):
     """Train for ``epochs``, adding each epoch to ``history``; returns None, or the Stop of a
     run whose loss diverged (its history then ends with the steps before that). ``live``
     redraws the curves in a notebook, mid-epoch too."""
@@ -274,7 +275,7 @@ def fit(model, forward, train_loader, test_loader, optimizer, epochs: int, histo
                            desc="train", live=live, live_history=lambda run: with_curve(
                                history, epoch, epoch_summary(run.losses, run.predictions,
                                                              run.labels, train_loader.sizes)))
-        train = train_one_epoch(model, forward, train_loader, optimizer, run)
+        train = train_one_epoch(model, forward, train_loader, optimizer, run, step)
         if run.stopped:
             history.update(with_curve(history, epoch, train))
             return run.stopped
@@ -333,6 +334,10 @@ def parse_args(argv=None):
                                lr=part["lr"], image_data=True)
         parser.add_argument("--no-train", action="store_true",
                             help="blitz: only the walkthrough, skip the MNIST training")
+        parser.add_argument("--cuda-graph", action="store_true",
+                            help="with --device cuda: capture the whole training step (forward, "
+                                 "backward, update) in a CUDA graph and replay it, one launch "
+                                 "per step instead of one per operation (docs/devices.md)")
         return parser
 
     probe = machinery.LabParser(__doc__, prog=PROG, add_help=False)
@@ -368,6 +373,7 @@ def main(argv=None) -> dict:
     optimizer = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=settings["momentum"],
                                 foreach=True)
     forward = machinery.maybe_compile(model, args.compile, args.batch_size, device)
+    step = machinery.maybe_graphed(train_step, args.cuda_graph, args.batch_size, device)
     epochs = 1 if args.smoke else args.epochs
     say(f"Training on {settings['data'].name}: {epochs} epochs, batch {args.batch_size}, "
         f"lr {args.lr}, {len(train_loader)} steps/epoch")
@@ -376,7 +382,7 @@ def main(argv=None) -> dict:
     live = machinery.LivePlot(lambda h: history_figure(h, title))
     history, timer = new_history(), common.Throughput(device)
     stopped = common.until_stopped(fit, model, forward, train_loader, test_loader, optimizer,
-                                   epochs, history, timer, live)
+                                   epochs, history, timer, live, step)
     if not stopped:
         metrics.update({key: history[key][-1] for key in ("train_loss", "train_acc",
                                                           "test_loss", "test_acc")},

@@ -334,6 +334,116 @@ def mnist_full(device, data_dir, epochs: int) -> dict:
     return out
 
 
+def accelerator(device, data_dir, seed: int, rounds: int, examples: int,
+                profile_out: Path | None = None) -> dict:
+    """The d2l LeNet's training loop (lab3_lenet.train_one_epoch) at batch 4 and 256 on this
+    machine's CPU (the conv plan) against ``device``: eager, as one CUDA graph per step
+    (--cuda-graph), and with --compile inside the graph. Each variant first runs a warm pass
+    (it captures and compiles: its time is reported), then examples/sec over ``examples``
+    training examples, medians of interleaved rounds; these numbers settle --device auto. With
+    ``profile_out``, a profiler summary of 50 batch-4 steps of each variant goes there."""
+    cpu = torch.device("cpu")
+    out, profiles = {"device": machinery.device_name(device), "cpu": machinery.device_name(cpu),
+                     "cpu_threads": torch.get_num_threads(), "cases": []}, []
+    wanted = [("cpu", cpu, False, False)]
+    if device.type != "cpu":
+        wanted.append(("eager", device, False, False))
+    if device.type == "cuda":
+        wanted += [("cuda graph", device, True, False), ("cuda graph + compile", device, True,
+                                                         True)]
+    for key in ("d2l4", "d2l256"):
+        case = CASES[key]
+        steps = max(8, examples // case.batch_size)
+        row, variants = {"case": case.name, "steps": steps, "warm_seconds": {}, "errors": {}}, {}
+        for name, dev, graphed, compiled in wanted:
+            try:
+                variants[name] = warm_variant(case, dev, graphed, compiled, steps, data_dir,
+                                              seed, row)
+            except Exception as err:  # noqa: BLE001 -- a variant this machine cannot run
+                row["errors"][name] = f"{type(err).__name__}: {str(err).splitlines()[0][:300]}"
+                print(f"accelerator {case.name}: {name} failed: {row['errors'][name]}", flush=True)
+        result = interleaved(variants, rounds)
+        row.update(variants=result, speedup={k: v["speedup"] for k, v in result.items()})
+        out["cases"].append(row)
+        print(f"accelerator {case.name:<30} " + "  ".join(
+            f"{k} {v['median']:,.0f} ({v['speedup']:.2f}x)" for k, v in result.items()),
+            flush=True)
+        if profile_out is not None and case.batch_size == 4:
+            profiles += [profile(name, run) for name, run in variants.items()]
+    if profile_out is not None:
+        with machinery.atomic_write(profile_out) as f:
+            f.write("\n\n".join(text for text, _ in profiles) + "\n")
+        out["profile"] = {name: summary for name, (_, summary) in zip(variants, profiles)}
+    return out
+
+
+def warm_variant(case: Case, device, graphed: bool, compiled: bool, steps: int, data_dir,
+                 seed: int, row: dict):
+    """One variant of the lab's loop, warmed (captured, compiled) and ready to time: a
+    function that trains over ``steps`` batches and returns (seconds, examples)."""
+    plan = machinery.conv_plan(device, case.batch_size)
+    model, optimizer = fresh(case, seed, plan, device)
+    forward = machinery.maybe_compile(model, compiled, case.batch_size, device)
+    step = machinery.maybe_graphed(lab3_lenet.train_step, graphed, case.batch_size, device)
+    warm, _ = loaders(case, "tensor", device, data_dir, seed, max_batches=10)
+    train, _ = loaders(case, "tensor", device, data_dir, seed, max_batches=steps)
+
+    def run(loader):
+        timer = common.Throughput(device)
+        epoch = common.Epoch(1, case.lr, model=model, timer=timer)
+        with contextlib.redirect_stdout(io.StringIO()):
+            lab3_lenet.train_one_epoch(model, forward, loader, optimizer, epoch, step)
+        return timer.seconds, timer.examples
+
+    name = "cpu" if device.type == "cpu" else "eager"
+    name = {(True, False): "cuda graph", (True, True): "cuda graph + compile"}.get(
+        (graphed, compiled), name)
+    row["warm_seconds"][name] = run(warm)[0]
+    go = (lambda: run(train))
+    go.step, go.model, go.forward, go.optimizer, go.device = step, model, forward, optimizer, \
+        device
+    go.loader = train
+    return go
+
+
+def profile(name: str, run) -> tuple[str, dict]:
+    """50 steps of a warmed variant under torch.profiler: the busiest operations, and per step
+    the kernel launches, graph launches and time the device was busy."""
+    from torch.profiler import ProfilerActivity, profile as torch_profile  # noqa: PLC0415
+
+    activities = [ProfilerActivity.CPU]
+    if run.device.type == "cuda":
+        activities.append(ProfilerActivity.CUDA)
+    steps = 50
+    batches = [b for _, b in zip(range(steps), run.loader)]
+    common.sync(run.device)
+    with torch_profile(activities=activities) as prof, \
+            machinery.cnn_kernels(run.model, run.device, len(batches[0][1])):
+        for x, y in batches:
+            run.step(run.forward, x, y, run.optimizer)
+        common.sync(run.device)
+    events = prof.key_averages()
+
+    def total(event, kind):
+        return getattr(event, f"self_{kind}_time_total", 0) or 0
+
+    device_kind = "device" if hasattr(events[0], "self_device_time_total") else "cuda"
+    busy = sum(total(e, device_kind) for e in events) / steps if run.device.type == "cuda" else 0
+    summary = {"steps": steps,
+               "kernel_launches_per_step": sum(e.count for e in events if e.key in (
+                   "cudaLaunchKernel", "cuLaunchKernel", "cudaLaunchKernelExC",
+                   "cuLaunchKernelEx")) / steps,
+               "graph_launches_per_step": sum(e.count for e in events
+                                              if e.key == "cudaGraphLaunch") / steps,
+               "device_busy_us_per_step": busy,
+               "cpu_us_per_step": sum(total(e, "cpu") for e in events
+                                      if e.key.startswith(("aten::", "cuda"))) / steps}
+    sort = f"self_{device_kind}_time_total" if run.device.type == "cuda" else \
+        "self_cpu_time_total"
+    table = events.table(sort_by=sort, row_limit=15)
+    return f"== {name}, d2l LeNet batch 4, {steps} steps: {summary}\n{table}", summary
+
+
 # --------------------------------------------------------------------------- command line
 
 def main(argv=None) -> int:
@@ -344,8 +454,12 @@ def main(argv=None) -> int:
     parser.add_argument("--quick", action="store_true",
                         help="fewer, shorter rounds and no 10-epoch compile run (~3 minutes)")
     parser.add_argument("--sections", nargs="*", default=None,
-                        choices=("pipelines", "kernels", "anatomy", "compile", "peer"),
-                        help="run only these sections (default: all)")
+                        choices=("pipelines", "kernels", "anatomy", "compile", "peer",
+                                 "accelerator"),
+                        help="run only these sections (default: all but accelerator, which "
+                             "compares --device with the CPU, eager and as CUDA graphs)")
+    parser.add_argument("--profile", type=Path, default=None,
+                        help="accelerator: write a profiler summary of each variant here")
     parser.add_argument("--mnist-epochs", type=int, default=0,
                         help="also time mnist_checkpoint.py's whole run for this many epochs")
     parser.add_argument("--out", type=Path, default=RUNS_DIR / BENCHMARK,
@@ -372,6 +486,9 @@ def main(argv=None) -> int:
                                       max_batches=200 if args.quick else None)
     if args.mnist_epochs:
         data["mnist_full"] = mnist_full(device, data_dir, args.mnist_epochs)
+    if "accelerator" in wanted:
+        data["accelerator"] = accelerator(device, data_dir, args.seed, max(rounds, 3),
+                                          examples * 5, args.profile)
     out = REFERENCE_DIR / BENCHMARK if args.write else args.out
     with machinery.atomic_write(out) as f:
         f.write(json.dumps(machinery.jsonable(data), indent=2) + "\n")

@@ -98,14 +98,18 @@ def stale(results_dir: Path) -> list[str]:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    argv = sys.argv[1:] if argv is None else list(argv)
+    ours, lab = (argv[:argv.index("--")], argv[argv.index("--") + 1:]) if "--" in argv else \
+        (argv, [])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     usage="python -m tools.notebooks SCRIPT --out NOTEBOOK "
+                                           "[-- LAB FLAGS]")
     parser.add_argument("script", help="a lab script, e.g. lab4_wine_mlp.py")
     parser.add_argument("--out", type=Path, required=True, help="the .ipynb to write")
-    parser.add_argument("args", nargs=argparse.REMAINDER, help="-- then the lab's flags")
-    args = parser.parse_args(argv)
-    flags = args.args[1:] if args.args[:1] == ["--"] else args.args
+    args = parser.parse_args(ours)
     os.environ.setdefault("LABS_PROGRESS", "0")
-    ok, _ = run_notebook(args.script, flags, args.out)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    ok, _ = run_notebook(args.script, lab, args.out)
     print(f"wrote {args.out}" + ("" if ok else " (a cell failed: see its output)"))
     return 0 if ok else 1
 
