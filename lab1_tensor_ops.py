@@ -131,8 +131,11 @@ def creation(device) -> dict:
 def arithmetic(device) -> dict:
     x = torch.tensor([[1, 2, 3], [4, 5, 6]], device=device)
     y = torch.tensor([[6, 5, 4], [3, 2, 1]], device=device)
+    # A GPU has no matrix product of integers (cuBLAS and Metal multiply floating-point
+    # numbers): the write-up's integer product is computed on the CPU, exactly as it printed it.
+    xc, yc = x.cpu(), y.cpu()
     out = {"add": x + y, "sub": x - y, "mul": x * y, "mul_method": x.mul(y),
-           "matmul": x.matmul(y.T), "matmul_operator": x @ y.T, "reshape": x.reshape(3, 2),
+           "matmul": xc.matmul(yc.T), "matmul_operator": xc @ yc.T, "reshape": x.reshape(3, 2),
            "cat_dim0": torch.cat([x, y], dim=0), "cat_dim1": torch.cat([x, y], dim=1)}
     show("x + y", out["add"])
     show("x - y", out["sub"])

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import io
 import json
 import statistics
@@ -335,7 +336,8 @@ def mnist_full(device, data_dir, epochs: int) -> dict:
 
 
 def accelerator(device, data_dir, seed: int, rounds: int, examples: int,
-                profile_out: Path | None = None) -> dict:
+                profile_out: Path | None = None, batch_sizes=(4, 256),
+                variants=("cpu", "eager", "cuda graph", "cuda graph + compile")) -> dict:
     """The d2l LeNet's training loop (lab3_lenet.train_one_epoch) at batch 4 and 256 on this
     machine's CPU (the conv plan) against ``device``: eager, as one CUDA graph per step
     (--cuda-graph), and with --compile inside the graph. Each variant first runs a warm pass
@@ -351,8 +353,10 @@ def accelerator(device, data_dir, seed: int, rounds: int, examples: int,
     if device.type == "cuda":
         wanted += [("cuda graph", device, True, False), ("cuda graph + compile", device, True,
                                                          True)]
-    for key in ("d2l4", "d2l256"):
-        case = CASES[key]
+    wanted = [w for w in wanted if w[0] in variants]
+    for batch in batch_sizes:
+        case = dataclasses.replace(CASES["d2l4"], batch_size=batch,
+                                   name=f"lab3 d2l LeNet, batch {batch}")
         steps = max(8, examples // case.batch_size)
         row, variants = {"case": case.name, "steps": steps, "warm_seconds": {}, "errors": {}}, {}
         for name, dev, graphed, compiled in wanted:
@@ -460,6 +464,11 @@ def main(argv=None) -> int:
                              "compares --device with the CPU, eager and as CUDA graphs)")
     parser.add_argument("--profile", type=Path, default=None,
                         help="accelerator: write a profiler summary of each variant here")
+    parser.add_argument("--batch-sizes", type=int, nargs="+", default=[4, 256],
+                        help="accelerator: the d2l LeNet's batch sizes to time")
+    parser.add_argument("--variants", nargs="+", default=["cpu", "eager", "cuda graph",
+                                                          "cuda graph + compile"],
+                        help="accelerator: which variants to time")
     parser.add_argument("--mnist-epochs", type=int, default=0,
                         help="also time mnist_checkpoint.py's whole run for this many epochs")
     parser.add_argument("--out", type=Path, default=RUNS_DIR / BENCHMARK,
@@ -488,7 +497,8 @@ def main(argv=None) -> int:
         data["mnist_full"] = mnist_full(device, data_dir, args.mnist_epochs)
     if "accelerator" in wanted:
         data["accelerator"] = accelerator(device, data_dir, args.seed, max(rounds, 3),
-                                          examples * 5, args.profile)
+                                          examples * 5, args.profile, args.batch_sizes,
+                                          args.variants)
     out = REFERENCE_DIR / BENCHMARK if args.write else args.out
     with machinery.atomic_write(out) as f:
         f.write(json.dumps(machinery.jsonable(data), indent=2) + "\n")

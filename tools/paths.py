@@ -15,6 +15,7 @@ LEDGER_FILE = "LEDGER.md"             # every row of a run, beside its results
 SWEEPS = "sweeps"                     # the seed sweeps, under a run's folder
 BENCHMARK = "benchmark.json"          # tools/benchmark.py --write, in results/
 NOTEBOOKS = "notebooks"               # run_all --notebooks, under a run's folder
+CUDA = "cuda"                         # the reference run on a GPU (tools/gpu_check.sh), in results/
 
 # The documents whose generated blocks (<!-- name:begin --> ... <!-- name:end -->) the report
 # writes and checks: both READMEs and every page of docs/, English and Chinese.

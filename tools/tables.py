@@ -126,3 +126,83 @@ def platforms(data: dict, lang: str = "en") -> str:
                  f"Resolved by `python -m tools.platforms resolve --write` on {when} with uv "
                  f"{data['uv']}.")
     return "\n".join(lines)
+
+
+ACCELERATOR = {
+    "en": {"head": "Measured by `bash tools/gpu_check.sh` (`python -m tools.benchmark --sections "
+                   "accelerator`) on one {device} (torch {torch}) against the CPU of the same "
+                   "machine ({cpu}; one thread up to batch 8, as machinery.conv_plan runs it, "
+                   "{threads} above): the d2l LeNet's training loop (lab3_lenet.train_one_epoch), "
+                   "examples/sec, medians of interleaved rounds after a warm pass.",
+           "cols": "| batch | CPU | CUDA eager | CUDA graph (`--cuda-graph`) | graph + "
+                   "`--compile` | eager / CPU | graph / CPU | graph / published |",
+           "published": {4: "the write-up's 1,095.7 (its GPU)", 256: "the d2l book's 55,297"},
+           "warm": "Capturing the step takes {capture:.2f} s; compiling it too takes {c4:.1f} s "
+                   "(batch 4) and {c256:.1f} s (batch 256).",
+           "profile": "Per batch-4 step (torch.profiler, 50 steps): eager CUDA launches "
+                      "{el:.0f} kernels, and the GPU is busy {eb:.0f} µs of it; a graph replay is "
+                      "{gl:.0f} launch, the GPU busy {gb:.0f} µs and the CPU {gc:.0f} µs, so the "
+                      "captured step is bound by the GPU running its small kernels one after "
+                      "another; with `--compile` some are fused ({cb:.0f} µs).",
+           "none": "-"},
+    "zh": {"head": "由 `bash tools/gpu_check.sh`（`python -m tools.benchmark --sections accelerator`）"
+                   "在一块 {device}（torch {torch}）上测得，对比同一台机器的 CPU（{cpu}；批量大小 8 "
+                   "以内按 machinery.conv_plan 用单线程，更大时用 {threads} 个线程）：d2l LeNet 的训练"
+                   "循环（lab3_lenet.train_one_epoch），单位为每秒样本数，预热一遍后取交替多轮的中位数。",
+           "cols": "| 批量大小 | CPU | CUDA eager | CUDA 图（`--cuda-graph`） | CUDA 图 + "
+                   "`--compile` | eager / CPU | CUDA 图 / CPU | CUDA 图 / 发表值 |",
+           "published": {4: "实验报告的 1,095.7（其 GPU）", 256: "d2l 教材的 55,297"},
+           "warm": "捕获训练步需要 {capture:.2f} 秒；再加上编译需要 {c4:.1f} 秒（批量大小 4）和 "
+                   "{c256:.1f} 秒（批量大小 256）。",
+           "profile": "批量大小 4 的每一步（torch.profiler，50 步）：eager 模式下 CUDA 要启动 {el:.0f} "
+                      "个内核，GPU 实际忙碌 {eb:.0f} 微秒；回放 CUDA 图只需启动 {gl:.0f} 次，GPU 忙碌 "
+                      "{gb:.0f} 微秒，CPU 用 {gc:.0f} 微秒，所以捕获后的训练步受限于 GPU 依次执行这些"
+                      "小内核；加上 `--compile` 后部分内核被融合（{cb:.0f} 微秒）。",
+           "none": "-"},
+}
+
+
+def accelerator(runs: list[dict], lang: str = "en") -> str:
+    """The GPU speed table, from results/cuda/speed.json (and crossover.json, more batch
+    sizes): each variant's examples/sec by batch size, and the ratios the docs quote."""
+    t = ACCELERATOR[lang]
+    first = runs[0]
+    acc = first["accelerator"]
+    cases = {}
+    for run in runs:
+        for case in run["accelerator"]["cases"]:
+            batch = int(case["case"].rsplit(" ", 1)[1])
+            cases.setdefault(batch, {}).update({k: v["median"]
+                                                for k, v in case["variants"].items()})
+    lines = [t["head"].format(device=acc["device"], torch=first["environment"]["torch"],
+                              cpu=acc["cpu"], threads=acc["cpu_threads"]), "",
+             t["cols"], "| --- " * 8 + "|"]
+    for batch in sorted(cases):
+        v = cases[batch]
+
+        def rate(key):
+            return f"{v[key]:,.0f}" if key in v else t["none"]
+
+        def ratio(a, b):
+            return f"{v[a] / v[b]:.2f}x" if a in v and b in v else t["none"]
+        published = {4: 1095.7, 256: 55296.6}.get(batch)
+        versus = (f"{v['cuda graph'] / published:.1f}x {t['published'][batch]}"
+                  if published and "cuda graph" in v else t["none"])
+        lines.append(f"| {batch} | {rate('cpu')} | {rate('eager')} | {rate('cuda graph')} | "
+                     f"{rate('cuda graph + compile')} | {ratio('eager', 'cpu')} | "
+                     f"{ratio('cuda graph', 'cpu')} | {versus} |")
+    warm = {int(c["case"].rsplit(" ", 1)[1]): c["warm_seconds"] for c in acc["cases"]}
+    if 4 in warm and 256 in warm and "cuda graph + compile" in warm[4]:
+        lines += ["", t["warm"].format(capture=warm[4]["cuda graph"],
+                                       c4=warm[4]["cuda graph + compile"],
+                                       c256=warm[256]["cuda graph + compile"])]
+    prof = acc.get("profile", {})
+    if {"eager", "cuda graph", "cuda graph + compile"} <= set(prof):
+        e, g, c = prof["eager"], prof["cuda graph"], prof["cuda graph + compile"]
+        lines += ["", t["profile"].format(el=e["kernel_launches_per_step"],
+                                          eb=e["device_busy_us_per_step"],
+                                          gl=g["graph_launches_per_step"],
+                                          gb=g["device_busy_us_per_step"],
+                                          gc=g["cpu_us_per_step"],
+                                          cb=c["device_busy_us_per_step"])]
+    return "\n".join(lines)
