@@ -9,7 +9,9 @@ The lab is given ``FAKE = torch.device("cpu", 0)`` as its device. Every tensor m
 - no float64 on the device: Apple's MPS has no float64 and stops with a TypeError;
 - no host tensor (other than a 0-dim scalar) as an input next to a device tensor: CUDA and MPS
   stop with "Expected all tensors to be on the same device". ``copy_``, ``to`` and indexing
-  with host indices are transfers, which real devices allow.
+  with host indices are transfers, which real devices allow;
+- no matrix product of integer tensors on the device: cuBLAS multiplies floating-point numbers,
+  and CUDA stops with '"addmm_cuda" not implemented for 'Long'' (lab1 did, on an H100).
 
 It is a torch-function mode (``torch.overrides.TorchFunctionMode``), so it sees each torch call
 a lab makes, not the kernels inside them; it needs no GPU and changes no numbers.
@@ -27,6 +29,8 @@ HOST_READS = {"cpu", "item", "tolist", "numpy", "__repr__", "__str__", "__format
               "__float__", "__int__", "__index__", "__len__", "__array__", "__reduce_ex__"}
 TRANSFERS = {"to", "copy_", "__getitem__", "_has_compatible_shallow_copy_type"}
 FLOAT64 = (torch.float64, torch.complex128)
+MATMULS = {"matmul", "__matmul__", "__rmatmul__", "mm", "addmm", "bmm", "mv", "dot", "linear",
+           "einsum", "tensordot"}
 
 
 class DeviceRuleBroken(AssertionError):
@@ -110,6 +114,10 @@ class DeviceRules(TorchFunctionMode):
         created = any(_is_fake(v) for v in kwargs.values())
         if not (from_device or created):
             return func(*args, **kwargs)
+        if name in MATMULS and any(not (t.is_floating_point() or t.is_complex())
+                                   for t in tensors):
+            self._refuse(f"{name} of integer tensors on the device: CUDA has no integer matrix "
+                         f"product (cuBLAS multiplies floating-point numbers)")
         if name not in TRANSFERS:
             host = [t for t in tensors if not self._dev(t) and t.dim() > 0]
             if host and from_device:

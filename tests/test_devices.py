@@ -41,7 +41,11 @@ def test_the_stand_in_refuses_float64_and_mixed_devices():
             y.numpy()
         z = torch.randperm(3).to(y.device)  # .to(t.device) follows t onto the device
         assert z.device == FAKE and y[z].device == FAKE
-    assert len(rules.broken) == 4
+        n = torch.tensor([[1, 2], [3, 4]]).to(FAKE)
+        with pytest.raises(DeviceRuleBroken, match="integer matrix product"):
+            n @ n
+        assert (n.cpu() @ n.cpu()).tolist() == [[7, 10], [15, 22]]  # on the host: fine
+    assert len(rules.broken) == 5
 
 
 def _old_lab3_epoch_end(losses, sizes):
