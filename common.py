@@ -266,21 +266,6 @@ def model_on(device: torch.device, model: torch.nn.Module, batch_size: int):
 
 # --------------------------------------------------------------------------- data, pipelines
 
-def resolve_data_dir(arg: Path | str | None = None) -> Path:
-    """``--data-dir``, else ``$LABS_DATA_DIR``, else ``data/`` next to the scripts."""
-    env = machinery.DATA_ENV
-    if arg is not None:
-        path, source = Path(arg).expanduser().resolve(), "--data-dir"
-    elif os.environ.get(env):
-        path, source = Path(os.environ[env]).expanduser().resolve(), f"${env}"
-    else:
-        return ROOT / "data"
-    if path.exists() and not path.is_dir():
-        raise machinery.LabError(f"{source} {path} is a file; it must be a folder (holding "
-                                 f"MNIST/, FashionMNIST/ or wine/)")
-    return path
-
-
 @dataclass(frozen=True)
 class ImageData:
     """What describes an image dataset as a lab feeds it: which one, how it is normalised,

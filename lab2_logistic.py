@@ -477,7 +477,7 @@ def softmax_part(args, parser, device, epochs: int) -> dict:
     metrics = softmax_checks()
     print(f"\n== Softmax regression on Fashion-MNIST: batch {settings['batch_size']}, "
           f"{epochs} epochs")
-    data_dir = common.resolve_data_dir(args.data_dir)
+    data_dir = machinery.resolve_data_dir(args.data_dir)
     history, stopped = {}, None
     for run in SOFTMAX_RUNS:
         history[run.name] = {"epoch": [], "train_loss": [], "train_loss_sum": [],

@@ -364,7 +364,7 @@ def main(argv=None) -> dict:
         return common.finish(args, name, metrics=metrics, history={}, device=device, start=start)
 
     train_loader, test_loader = common.image_loaders(
-        settings["data"], common.resolve_data_dir(args.data_dir), kind=args.loader,
+        settings["data"], machinery.resolve_data_dir(args.data_dir), kind=args.loader,
         batch_size=args.batch_size, test_batch_size=TEST_BATCH_SIZE, device=device,
         seed=args.seed, workers=args.workers, max_batches=3 if args.smoke else None)
     model = common.model_on(device, model, args.batch_size)

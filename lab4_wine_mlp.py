@@ -176,7 +176,7 @@ def load_data(args):
         x_tr, y_tr, cols = split_target(train, args.target)
         x_te, y_te, _ = split_target(test, args.target)
         return x_tr, y_tr, x_te, y_te, cols
-    path, content = machinery.data_file(common.resolve_data_dir(args.data_dir), UCI_FILE)
+    path, content = machinery.data_file(machinery.resolve_data_dir(args.data_dir), UCI_FILE)
     table = read_table(path, content)
     machinery.check_official(path, UCI_FILE, content)
     show_table(str(path), table)

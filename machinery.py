@@ -721,12 +721,12 @@ def read_data_file(path: Path) -> bytes:
                        f"again ({FETCH_BY_HAND})") from None
 
 
-def check_official(path: Path, rel: str, content: bytes) -> None:
+def file_verdict(path: Path, rel: str, content: bytes) -> tuple[str, str]:
     """Is ``path`` (the file for ``rel``, e.g. 'MNIST/raw/t10k-labels-idx1-ubyte') the official
-    one? Its contents are hashed the first time only: the verdict is remembered by path, size
-    and modification time. A file of the official size with other contents is damaged, and an
-    official file in another file's place is misplaced: both stop the run. Any other file is
-    the student's own data: a note says so."""
+    one? "official"; "misplaced" (the official file of another place, named as the detail);
+    "damaged" (the official size, other contents: the detail is its sha256); or "own" (any
+    other file: the student's own data). The contents are hashed the first time only: the
+    verdict is remembered by path, size and modification time."""
     key = _file_key(path)
     seen = _verdicts().get(key)
     if seen is None:
@@ -734,18 +734,29 @@ def check_official(path: Path, rel: str, content: bytes) -> None:
         _remember(key, seen)
     sha, size, _ = OFFICIAL[rel]
     if seen["sha256"] == sha:
-        return
+        return "official", ""
     other = next((r for r, (s, *_) in OFFICIAL.items() if s == seen["sha256"]), None)
     if other:
-        raise LabError(f"{path} is the official {other}, not {rel}: put each file in its own "
+        return "misplaced", other
+    return ("damaged", seen["sha256"]) if seen["size"] == size else ("own", "")
+
+
+def check_official(path: Path, rel: str, content: bytes) -> None:
+    """Stop on a damaged or misplaced official file (file_verdict); use the student's own data
+    with a note."""
+    verdict, detail = file_verdict(path, rel, content)
+    sha = OFFICIAL[rel][0]
+    if verdict == "misplaced":
+        raise LabError(f"{path} is the official {detail}, not {rel}: put each file in its own "
                        f"place ({FETCH_BY_HAND})")
-    if seen["size"] == size:
+    if verdict == "damaged":
         raise LabError(f"{path} has the size of the official {rel} but other contents (sha256 "
-                       f"{seen['sha256'][:12]}..., official {sha[:12]}...): it is damaged; "
+                       f"{detail[:12]}..., official {sha[:12]}...): it is damaged; "
                        f"delete it and run again to download it, or fetch it again "
                        f"({FETCH_BY_HAND})")
-    print(f"note: {path} is not the official file; using it as your own data (numbers will "
-          f"differ from the write-ups)", flush=True)
+    if verdict == "own":
+        print(f"note: {path} is not the official file; using it as your own data (numbers "
+              f"will differ from the write-ups)", flush=True)
 
 
 def served_name(rel: str) -> str:
@@ -759,48 +770,202 @@ def download_urls(rel: str) -> list[str]:
     return [mirror + served_name(rel) for mirror in DOWNLOADS[rel.split("/")[0]]]
 
 
-def fetch_official(data_dir: Path, rel: str) -> Path:
-    """Download an official file into its place. It is checked before it is kept and written
-    atomically, so a download cut short or altered on the way is never used."""
-    sha, _, gz_md5 = OFFICIAL[rel]
-    dest = Path(data_dir) / Path(rel).parent / served_name(rel)
-    import urllib.request  # noqa: PLC0415 -- only when downloading
+MIRROR_ENV = "LABS_DATA_MIRROR"  # a course server or a classmate's folder, tried first
 
-    tried = []
-    for url in download_urls(rel):
-        print(f"downloading {url} -> {dest}", flush=True)
+
+def sources(rel: str, mirror: str | None = None) -> list[str]:
+    """Where the official file ``rel`` can come from, in order: the mirror (``mirror``, else
+    $LABS_DATA_MIRROR: a base URL or a folder laid out like the data folder, each file ``.gz``
+    or uncompressed), then the official sites."""
+    mirror = os.environ.get(MIRROR_ENV) if mirror is None else mirror
+    found = []
+    if mirror:
+        names = [rel + ".gz", rel] if OFFICIAL[rel][2] else [rel]
+        if mirror.startswith(("http://", "https://")):
+            found += [mirror.rstrip("/") + "/" + name for name in names]
+        else:
+            found += [str(Path(mirror).expanduser() / name) for name in names]
+    return found + download_urls(rel)
+
+
+class ByteBar:
+    """The progress of one download: a tqdm bar (size, speed, time left) on a terminal and in a
+    notebook; elsewhere (a log, CI) one plain line at every 10%."""
+
+    def __init__(self, name: str, total: int | None, done: int = 0):
+        self.name, self.total, self.done, self.start = name, total, done, time.perf_counter()
+        self.first, self.shown, self.bar = done, (done * 10 // total) if total else 0, None
+        if os.environ.get("LABS_PROGRESS") != "0" and (in_notebook() or sys.stderr.isatty()):
+            if in_notebook():
+                try:
+                    import ipywidgets  # noqa: F401, PLC0415
+                    from tqdm.notebook import tqdm  # noqa: PLC0415
+                except ImportError:
+                    from tqdm import tqdm  # noqa: PLC0415
+            else:
+                from tqdm import tqdm  # noqa: PLC0415
+            self.bar = tqdm(total=total, initial=done, unit="B", unit_scale=True,
+                            unit_divisor=1024, desc=name, leave=True)
+
+    def update(self, n: int) -> None:
+        self.done += n
+        if self.bar is not None:
+            self.bar.update(n)
+            return
+        if not self.total or self.done * 10 // self.total <= self.shown:
+            return
+        self.shown = self.done * 10 // self.total
+        seconds = time.perf_counter() - self.start
+        speed = (self.done - self.first) / seconds if seconds else 0.0
+        left = f", {(self.total - self.done) / speed:.0f} s left" if speed else ""
+        print(f"  {self.name}: {self.shown * 10}% of {self.total / 2 ** 20:.1f} MB "
+              f"({speed / 2 ** 20:.2f} MB/s{left})", flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _download(url: str, part: Path, name: str) -> None:
+    """``url`` into ``part``: a partial file from an earlier try is resumed where it stopped
+    when the server answers a range request (206), and started over when it does not (200).
+    Raises OSError (or an HTTP error) when the transfer is cut short; what arrived stays in
+    ``part`` for the next try."""
+    import http.client  # noqa: PLC0415
+    import urllib.error  # noqa: PLC0415
+    import urllib.request  # noqa: PLC0415
+
+    have = part.stat().st_size if part.exists() else 0
+    request = urllib.request.Request(url, headers={"Range": f"bytes={have}-"} if have else {})
+    try:
+        response = urllib.request.urlopen(request, timeout=60)
+    except urllib.error.HTTPError as err:
+        if err.code == 416 and have:  # nothing after what we have: start over
+            part.unlink()
+            return _download(url, part, name)
+        raise
+    with response:
+        resumed = bool(have) and response.status == 206 and \
+            response.headers.get("Content-Range", "").startswith(f"bytes {have}-")
+        if have:
+            print(f"  resuming at {have / 2 ** 20:.1f} MB" if resumed else
+                  "  the server cannot resume a transfer: starting over", flush=True)
+        start = have if resumed else 0
+        length = response.headers.get("Content-Length")
+        total = start + int(length) if length and length.isdigit() else None
+        bar = ByteBar(name, total, start)
         try:
-            with urllib.request.urlopen(url, timeout=60) as response:
-                data = response.read()
-            content = gzip.decompress(data) if gz_md5 else data
+            with open(part, "ab" if resumed else "wb") as f:
+                while chunk := response.read(1 << 14):
+                    f.write(chunk)
+                    bar.update(len(chunk))
+        except http.client.HTTPException as err:
+            raise OSError(f"the transfer was cut short ({type(err).__name__})") from None
+        finally:
+            bar.close()
+    if total is not None and part.stat().st_size < total:
+        raise OSError(f"the transfer was cut short at {part.stat().st_size:,} of {total:,} "
+                      f"bytes")
+
+
+def _official_content(data: bytes, gz: bool) -> bytes:
+    """The contents a file stands for: decompressed when it is a ``.gz``."""
+    return gzip.decompress(data) if gz else data
+
+
+def fetch_official(data_dir: Path, rel: str, mirror: str | None = None) -> Path:
+    """Fetch an official file into its place, from the mirror or the official sites
+    (``sources``), with a progress bar; a download cut short is resumed on the next try. Every
+    file, from anywhere, is checked against the official checksum before it is kept, and
+    renamed into place only then: a cut or altered transfer is never used."""
+    sha = OFFICIAL[rel][0]
+    folder = Path(data_dir) / Path(rel).parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise LabError(f"cannot create {folder} ({err.strerror}): point --data-dir or "
+                       f"${DATA_ENV} at a folder you can write") from None
+    tried = []
+    for source in sources(rel, mirror):
+        gz = source.endswith(".gz")
+        dest = folder / (Path(rel).name + (".gz" if gz else ""))
+        part = folder / f".{dest.name}.part"
+        local = not source.startswith(("http://", "https://"))
+        if local and not Path(source).is_file():
+            tried.append(f"{source}: not there")
+            continue
+        print(f"{'copying' if local else 'downloading'} {source} -> {dest}", flush=True)
+        try:
+            if local:
+                shutil.copyfile(source, part)
+            else:
+                _download(source, part, dest.name)
+            content = _official_content(part.read_bytes(), gz)
         except (OSError, EOFError, zlib.error, ValueError) as err:
             tried.append(f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}")
             continue
         if hashlib.sha256(content).hexdigest() != sha:
-            tried.append(f"{url} sent other contents than the official file")
+            part.unlink()
+            tried.append(f"{source} sent other contents than the official file")
+            print(f"  refused: {tried[-1]}", flush=True)
             continue
-        try:
-            dest.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as err:
-            raise LabError(f"cannot create {dest.parent} ({err.strerror}): point --data-dir or "
-                           f"${DATA_ENV} at a folder you can write") from None
-        with atomic_write(dest, "wb") as f:
-            f.write(data)
+        with open(part, "rb+") as f:
+            os.fsync(f.fileno())
+        _replace(str(part), dest)
+        fsync_dir(folder)
         _remember(_file_key(dest), {"sha256": sha, "size": len(content)})
         return dest
-    raise LabError(f"{dest.with_name(Path(rel).name)} is missing and the download failed "
-                   f"({tried[-1]}): put the file there yourself ({FETCH_BY_HAND}), or point "
-                   f"--data-dir or ${DATA_ENV} at a folder that has {rel}")
+    raise LabError(f"{folder / Path(rel).name} is missing and the download failed "
+                   f"({tried[-1]}): put the file there yourself ({FETCH_BY_HAND}), set "
+                   f"{MIRROR_ENV} to a mirror, or point --data-dir or ${DATA_ENV} at a folder "
+                   f"that has {rel}")
 
 
-def data_file(data_dir: Path, rel: str) -> tuple[Path, bytes]:
-    """The file for ``rel`` under the data dir, uncompressed or ``.gz`` (downloaded when neither
+def data_file(data_dir: Path, rel: str, mirror: str | None = None) -> tuple[Path, bytes]:
+    """The file for ``rel`` under the data dir, uncompressed or ``.gz`` (fetched when neither
     is there), and its contents."""
     path = Path(data_dir) / rel
     if not path.is_file():
         gz = path.with_name(path.name + ".gz")
-        path = gz if gz.is_file() else fetch_official(data_dir, rel)
+        path = gz if gz.is_file() else fetch_official(data_dir, rel, mirror)
     return path, read_data_file(path)
+
+
+def fetch_all(data_dir: Path, mirror: str | None = None) -> list[tuple[str, str, str]]:
+    """Every official file into ``data_dir``, up front: each one there is checked against its
+    checksum, a missing, damaged or misplaced one fetched. Returns (file, verdict, detail) for
+    each: verdict "ok", "own data" (kept: not an official file) or "problem"."""
+    done = []
+    for rel in OFFICIAL:
+        try:
+            try:
+                path, content = data_file(data_dir, rel, mirror)
+                verdict = file_verdict(path, rel, content)[0]
+            except LabError as err:  # a .gz cut short or not gzip at all
+                if "not a whole gzip" not in str(err):
+                    raise
+                verdict = "damaged"
+            if verdict in ("damaged", "misplaced"):
+                print(f"{rel}: the file there is {verdict}; fetching it again", flush=True)
+                path, verdict = fetch_official(data_dir, rel, mirror), "official"
+            done.append((rel, "ok" if verdict == "official" else "own data", str(path)))
+        except LabError as err:
+            done.append((rel, "problem", str(err)))
+    return done
+
+
+def resolve_data_dir(arg: Path | str | None = None) -> Path:
+    """``--data-dir``, else ``$LABS_DATA_DIR``, else ``data/`` next to the scripts."""
+    if arg is not None:
+        path, source = Path(arg).expanduser().resolve(), "--data-dir"
+    elif os.environ.get(DATA_ENV):
+        path, source = Path(os.environ[DATA_ENV]).expanduser().resolve(), f"${DATA_ENV}"
+    else:
+        return Path(__file__).resolve().parent / "data"
+    if path.exists() and not path.is_dir():
+        raise LabError(f"{source} {path} is a file; it must be a folder (holding MNIST/, "
+                       f"FashionMNIST/ or wine/)")
+    return path
 
 
 def read_idx(path: Path, data: bytes | None = None):

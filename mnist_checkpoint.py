@@ -366,7 +366,7 @@ def main(argv=None) -> dict:
     if args.smoke and args.resume is None:
         args.epochs = 1
     start = time.perf_counter()
-    data_dir = common.resolve_data_dir(args.data_dir)
+    data_dir = machinery.resolve_data_dir(args.data_dir)
     train_loader, test_loader = common.image_loaders(
         DATA, data_dir, kind=args.loader, batch_size=args.batch_size,
         test_batch_size=args.test_batch_size, device=device, seed=args.seed,

@@ -198,13 +198,13 @@ def test_out_dir_without_write_permission_is_one_line(tmp_path, monkeypatch):
 
 def test_data_dir_precedence_and_a_file_in_its_place(monkeypatch, tmp_path):
     monkeypatch.delenv(machinery.DATA_ENV, raising=False)
-    assert common.resolve_data_dir(None) == ROOT / "data"
+    assert machinery.resolve_data_dir(None) == ROOT / "data"
     monkeypatch.setenv(machinery.DATA_ENV, str(tmp_path / "env"))
-    assert common.resolve_data_dir(None) == tmp_path / "env"
-    assert common.resolve_data_dir(tmp_path / "flag") == tmp_path / "flag"
+    assert machinery.resolve_data_dir(None) == tmp_path / "env"
+    assert machinery.resolve_data_dir(tmp_path / "flag") == tmp_path / "flag"
     (tmp_path / "afile").write_text("x")
     with pytest.raises(machinery.LabError, match="is a file; it must be a folder"):
-        common.resolve_data_dir(tmp_path / "afile")
+        machinery.resolve_data_dir(tmp_path / "afile")
 
 
 @pytest.mark.parametrize("script", SCRIPTS)

@@ -477,7 +477,7 @@ def main(argv=None) -> int:
                         help="save into results/ and put the tables into docs/devices.md (both languages)")
     args = parser.parse_args(argv)
     device = common.select_device(args.device)
-    data_dir = common.resolve_data_dir(args.data_dir)
+    data_dir = machinery.resolve_data_dir(args.data_dir)
     wanted = set(args.sections or ("pipelines", "kernels", "anatomy", "compile", "peer"))
     rounds, examples = (2, 4000) if args.quick else (9, 12000)
 

@@ -1,0 +1,354 @@
+"""Say what this Python environment is and what is wrong with it. Run it when something fails,
+and paste everything it prints when you ask for help.
+
+    python doctor.py             # the report, in plain text
+    python doctor.py --json      # the same, as JSON
+
+It reports the Python that runs and where it lives, whether a Jupyter kernel will use it (and
+the line that registers it), the versions and builds of torch, torchvision, numpy, pandas and
+matplotlib, why CUDA or MPS is or is not available, each data file and its verdict, whether the
+output folder and the cache can be written, and the known bad pairs (torch before 2.3 with
+numpy 2, two OpenMP runtimes in one process, a missing Visual C++ runtime on Windows), each
+problem with the exact fix. It never stops with a traceback: a check that cannot run says why.
+docs/troubleshooting.md explains every problem it names.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import machinery
+
+ROOT = Path(__file__).resolve().parent
+PACKAGES = ("torch", "torchvision", "numpy", "pandas", "matplotlib", "tqdm")
+KERNEL = 'python -m ipykernel install --user --name pytorch-labs --display-name "Python (pytorch-labs)"'
+VC_REDIST = "https://aka.ms/vs/17/release/vc_redist.x64.exe"
+TROUBLE = "docs/troubleshooting.md"
+
+
+@dataclasses.dataclass
+class Finding:
+    status: str          # "ok", "problem", "note", or "unknown" (the check could not run)
+    what: str
+    fix: str = ""
+
+
+@dataclasses.dataclass
+class Machine:
+    """What the checks look at, so that tests can stand in another machine."""
+    python: str = sys.executable
+    windows: bool = os.name == "nt"
+    macos: bool = sys.platform == "darwin"
+    data_dir: Path | None = None
+    out_dir: Path = ROOT / "runs"
+    find_library: object = None      # ctypes.util.find_library, or a stand-in
+    loaded_libraries: object = None  # the shared libraries this process has loaded, or None
+
+
+def version(name: str) -> str | None:
+    from importlib.metadata import PackageNotFoundError  # noqa: PLC0415
+    from importlib.metadata import version as installed  # noqa: PLC0415
+    try:
+        return installed(name)
+    except PackageNotFoundError:
+        return None
+
+
+def release(text: str) -> tuple[int, ...]:
+    return tuple(int("".join(c for c in part if c.isdigit()) or 0)
+                 for part in text.split("+")[0].split(".")[:3])
+
+
+# --------------------------------------------------------------------------- the checks
+
+def check_python(m: Machine) -> list[Finding]:
+    where = "a virtual environment" if sys.prefix != sys.base_prefix else \
+        "a conda environment" if (Path(sys.prefix) / "conda-meta").exists() else \
+        "not a virtual environment"
+    found = [Finding("ok", f"Python {platform.python_version()} ({platform.system()} "
+                           f"{platform.machine()}) at {m.python}, {where} ({sys.prefix})")]
+    if not (3, 10) <= sys.version_info[:2] <= (3, 13):
+        found.append(Finding("problem", f"the labs support Python 3.10 to 3.13, not "
+                                        f"{platform.python_version()}",
+                             "install Python 3.12 from python.org and make a new venv"))
+    if m.windows and "WindowsApps" in m.python:
+        found.append(Finding("problem", "this is the Microsoft Store's Python: it keeps packages "
+                                        "in a long hidden path and other programs do not see it",
+                             "install Python from python.org (tick 'Add python.exe to PATH'), "
+                             "then make the venv again"))
+    if where == "not a virtual environment":
+        found.append(Finding("note", "packages go into this Python for every project",
+                             "python -m venv .venv, activate it, then pip install -r "
+                             "requirements.txt"))
+    if (Path(sys.prefix) / "conda-meta").exists():
+        found.append(Finding("note", "a conda environment: install torch into it with pip (the "
+                                     "PyTorch conda channel is no longer updated), not with "
+                                     "conda install", "pip install -r requirements.txt"))
+    return found
+
+
+def check_paths(m: Machine) -> list[Finding]:
+    found = []
+    for label, path in (("the repository", ROOT), ("your home folder", Path.home())):
+        if not str(path).isascii():
+            found.append(Finding("problem" if m.windows else "note",
+                                 f"{label} has characters other than ASCII in its path ({path}); "
+                                 f"some C++ compilers and older tools fail there",
+                                 "keep the repository in a plain path such as C:\\labs"))
+    if m.windows:
+        try:
+            import winreg  # noqa: PLC0415
+            key = winreg.OpenKey(winreg.HKEY_LOCAL_MACHINE,
+                                 r"SYSTEM\CurrentControlSet\Control\FileSystem")
+            if not winreg.QueryValueEx(key, "LongPathsEnabled")[0]:
+                found.append(Finding("note", "long paths are off: a path over 260 characters "
+                                             "fails (deep venvs, the Store's Python)",
+                                     "keep the repository near the drive's root, or enable "
+                                     "long paths (docs/troubleshooting.md)"))
+        except OSError:
+            pass
+    return found or [Finding("ok", f"plain paths ({ROOT})")]
+
+
+def check_kernel(m: Machine) -> list[Finding]:
+    if version("ipykernel") is None:
+        return [Finding("note", "ipykernel is not installed here: no notebook can run this Python",
+                        f"python -m pip install ipykernel, then {KERNEL}")]
+    try:
+        from jupyter_client.kernelspec import KernelSpecManager  # noqa: PLC0415
+        specs = KernelSpecManager().get_all_specs()
+    except Exception as err:  # noqa: BLE001
+        return [Finding("unknown", f"cannot list the Jupyter kernels ({type(err).__name__}: "
+                                   f"{err})")]
+    ours = Path(m.python).resolve()
+    users = [name for name, spec in specs.items()
+             if spec["spec"]["argv"] and _runs(spec["spec"]["argv"][0], ours)]
+    if users:
+        return [Finding("ok", f"the Jupyter kernel(s) {', '.join(users)} run this Python")]
+    others = ", ".join(f"{n} ({s['spec']['argv'][0]})" for n, s in specs.items())
+    return [Finding("problem", f"no Jupyter kernel runs this Python (kernels: {others or 'none'}); "
+                               f"a notebook would say \"No module named 'torch'\"",
+                    f"{KERNEL}, then pick \"Python (pytorch-labs)\" as the notebook's kernel")]
+
+
+def _runs(command: str, ours: Path) -> bool:
+    """Does a kernel's command (a path, or a name found on PATH) start this Python?"""
+    found = command if os.path.isabs(command) else shutil.which(command)
+    try:
+        return bool(found) and Path(found).resolve() == ours
+    except OSError:
+        return False
+
+
+def check_packages(m: Machine) -> list[Finding]:
+    have = {name: version(name) for name in PACKAGES}
+    missing = [name for name, v in have.items() if v is None]
+    found = [Finding("ok", ", ".join(f"{n} {v}" for n, v in have.items() if v))]
+    if missing:
+        found.append(Finding("problem", f"not installed: {', '.join(missing)}",
+                             "python -m pip install -r requirements.txt"))
+    if have["torch"] and have["numpy"] and release(have["torch"]) < (2, 3) and \
+            release(have["numpy"]) >= (2,):
+        found.append(Finding("problem", f"torch {have['torch']} was built against numpy 1 and "
+                                        f"cannot use numpy {have['numpy']} (\"Numpy is not "
+                                        f"available\")", 'python -m pip install "numpy<2"'))
+    return found
+
+
+def check_torch(m: Machine) -> list[Finding]:
+    if version("torch") is None:
+        return [Finding("unknown", "torch is not installed: nothing to check")]
+    try:
+        import torch  # noqa: PLC0415
+    except Exception as err:  # noqa: BLE001 -- a DLL, an ABI clash: say exactly what it said
+        text = f"{type(err).__name__}: {str(err).strip().splitlines()[0] if str(err) else ''}"
+        fix = f"install the Visual C++ Redistributable (x64), {VC_REDIST}, then restart" \
+            if ("WinError 126" in text or ".dll" in text) else \
+            "python -m pip install --force-reinstall torch torchvision (docs/install.md)"
+        return [Finding("problem", f"import torch fails: {text}", fix)]
+    found = [Finding("ok", f"torch {torch.__version__}: CUDA build {torch.version.cuda or 'no'}, "
+                           f"{torch.get_num_threads()} CPU threads")]
+    if torch.cuda.is_available():
+        found.append(Finding("ok", f"CUDA: {torch.cuda.get_device_name(0)} "
+                                   f"({torch.cuda.device_count()} device(s))"))
+    elif not m.macos:
+        found.append(Finding("note", f"CUDA: {machinery.cuda_problem()}"))
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        found.append(Finding("ok", "MPS (Apple's GPU) is available: --device mps"))
+    elif m.macos:
+        found.append(Finding("note", f"MPS: {machinery.mps_problem()}"))
+    return found
+
+
+def check_runtimes(m: Machine) -> list[Finding]:
+    found = []
+    if m.windows:
+        finder = m.find_library
+        if finder is None:
+            import ctypes.util  # noqa: PLC0415
+            finder = ctypes.util.find_library
+        gone = [dll for dll in ("vcruntime140", "vcruntime140_1", "msvcp140") if not finder(dll)]
+        found.append(Finding("problem", f"the Visual C++ runtime torch needs is missing "
+                                        f"({', '.join(d + '.dll' for d in gone)}): import torch "
+                                        f"fails with [WinError 126]",
+                             f"install the Visual C++ Redistributable (x64), {VC_REDIST}")
+                     if gone else Finding("ok", "the Visual C++ runtime DLLs are there"))
+    libraries = m.loaded_libraries
+    if libraries is None and Path("/proc/self/maps").exists():
+        import numpy  # noqa: F401, PLC0415 -- load what a lab loads before looking
+        try:
+            import torch  # noqa: F401, PLC0415
+        except Exception:  # noqa: BLE001 -- check_torch reports it
+            pass
+        libraries = Path("/proc/self/maps").read_text(errors="replace")
+    if libraries is None:
+        return found + [Finding("unknown", "which OpenMP runtimes this process loads cannot be "
+                                           "seen on this system")]
+    kinds = {kind for kind, names in (("GNU libgomp", ("libgomp",)),
+                                      ("Intel libiomp5", ("libiomp5",)),
+                                      ("LLVM libomp", ("libomp.", "libomp-")))
+             if any(n in libraries for n in names)}
+    if len(kinds) > 1:
+        found.append(Finding("problem", f"two OpenMP runtimes in one process ({', '.join(sorted(kinds))}): "
+                                        f"\"OMP: Error #15\" or wrong results",
+                             "make a fresh environment and install everything with pip there "
+                             "(pip install -r requirements.txt); with conda, make the "
+                             "environment with conda and install the packages with pip"))
+    else:
+        found.append(Finding("ok", f"one OpenMP runtime ({', '.join(kinds) or 'none loaded'})"))
+    return found
+
+
+def check_data(m: Machine) -> list[Finding]:
+    data_dir = m.data_dir or machinery.resolve_data_dir(None)
+    found = []
+    for rel in machinery.OFFICIAL:
+        path = data_dir / rel
+        path = path if path.is_file() else path.with_name(path.name + ".gz")
+        if not path.is_file():
+            found.append(Finding("note", f"{rel}: not in {data_dir} (a lab downloads it)",
+                                 "python fetch_data.py fetches every file up front"))
+            continue
+        try:
+            verdict, detail = machinery.file_verdict(path, rel, machinery.read_data_file(path))
+        except machinery.LabError as err:
+            verdict, detail = "damaged", str(err)
+        found.append({"official": Finding("ok", f"{path}: the official file"),
+                      "own": Finding("note", f"{path}: not the official file (used as your own "
+                                             f"data)"),
+                      "misplaced": Finding("problem", f"{path}: the official {detail}, in the "
+                                                      f"wrong place", f"move it to {detail}"),
+                      "damaged": Finding("problem", f"{path}: damaged ({detail[:80]})",
+                                         f"delete {path}, then python fetch_data.py")}[verdict])
+    return found
+
+
+def check_writable(m: Machine) -> list[Finding]:
+    found = []
+    for label, folder in (("output folder", m.out_dir), ("cache", machinery.cache_dir())):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=folder):
+                pass
+            found.append(Finding("ok", f"the {label} {folder} can be written"))
+        except OSError as err:
+            found.append(Finding("problem", f"the {label} {folder} cannot be written "
+                                            f"({err.strerror or err})",
+                                 "pass --out-dir to a folder you own" if label.startswith("out")
+                                 else "set LABS_CACHE_DIR to a folder you own"))
+    return found
+
+
+def check_network(m: Machine) -> list[Finding]:
+    found = []
+    proxies = {k: v for k, v in os.environ.items() if k.lower() in (
+        "http_proxy", "https_proxy", "all_proxy", "no_proxy")}
+    if proxies:
+        found.append(Finding("note", f"proxy settings: {proxies}"))
+    mirror = os.environ.get(machinery.MIRROR_ENV)
+    if mirror:
+        found.append(Finding("note", f"datasets come from the mirror {mirror} first"))
+    try:
+        proc = subprocess.run([m.python, "-m", "pip", "config", "list"], capture_output=True,
+                              text=True, timeout=30)
+        index = [line for line in proc.stdout.splitlines() if "index-url" in line]
+        found.append(Finding("note" if index else "ok",
+                             f"pip uses {', '.join(index)}" if index else
+                             "pip uses PyPI (no index-url configured)"))
+    except (OSError, subprocess.SubprocessError) as err:
+        found.append(Finding("unknown", f"cannot ask pip for its configuration ({err})"))
+    import ssl  # noqa: PLC0415
+    paths = ssl.get_default_verify_paths()
+    if m.macos and not (paths.cafile and Path(paths.cafile).exists()) and \
+            not (paths.capath and Path(paths.capath).is_dir() and any(Path(paths.capath).iterdir())):
+        found.append(Finding("problem", "this Python has no root certificates: downloads stop "
+                                        "with CERTIFICATE_VERIFY_FAILED",
+                             'run "Install Certificates.command" in /Applications/Python 3.x/'))
+    return found
+
+
+SECTIONS = {"Python": check_python, "Paths": check_paths, "Jupyter": check_kernel,
+            "Packages": check_packages, "PyTorch and devices": check_torch,
+            "Runtimes": check_runtimes, "Data": check_data, "Folders": check_writable,
+            "Network": check_network}
+
+
+def diagnose(m: Machine) -> dict[str, list[Finding]]:
+    """Every section's findings; a check that fails says so, it never stops the report."""
+    report = {}
+    for title, check in SECTIONS.items():
+        try:
+            report[title] = check(m)
+        except Exception as err:  # noqa: BLE001 -- the report must go on
+            report[title] = [Finding("unknown", f"could not check ({type(err).__name__}: "
+                                                f"{str(err).splitlines()[0] if str(err) else ''})")]
+    return report
+
+
+def render(report: dict[str, list[Finding]]) -> str:
+    lines = [f"doctor.py: {platform.platform()}, Python {platform.python_version()}"]
+    for title, findings in report.items():
+        lines.append(f"\n== {title}")
+        for f in findings:
+            lines.append(f"  {f.status:<8} {f.what}")
+            if f.fix:
+                lines.append(f"  {'':<8} fix: {f.fix}")
+    problems = sum(f.status == "problem" for fs in report.values() for f in fs)
+    lines.append(f"\n{problems} problem(s). Paste all of this when you ask for help; "
+                 f"{TROUBLE} explains each problem.")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="doctor.py", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--data-dir", type=Path, default=None,
+                        help="the dataset folder to check (default: as the labs find it)")
+    parser.add_argument("--out-dir", type=Path, default=ROOT / "runs",
+                        help="the output folder to check (default: runs/)")
+    args = parser.parse_args(argv)
+    try:
+        data_dir = machinery.resolve_data_dir(args.data_dir)
+    except machinery.LabError as err:
+        print(f"doctor.py: note: {err}", file=sys.stderr)
+        data_dir = None
+    report = diagnose(Machine(data_dir=data_dir, out_dir=args.out_dir))
+    if args.json:
+        print(json.dumps({k: [dataclasses.asdict(f) for f in v] for k, v in report.items()},
+                         indent=1, ensure_ascii=False))
+    else:
+        print(render(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,138 @@
+"""doctor.py: the report a student pastes. It runs here end to end, and each problem it knows
+is simulated (a CPU-only build, a missing DLL on a stand-in Windows, an unwritable folder, a
+damaged file, torch that cannot be imported, two OpenMP runtimes, a kernel of another Python,
+a check that breaks): each appears with its fix, and the report never stops."""
+from __future__ import annotations
+
+import builtins
+
+import pytest
+import torch
+
+import doctor
+import machinery
+from conftest import run_script, write_uci_like
+
+
+def findings(report, section):
+    return [(f.status, f.what, f.fix) for f in report[section]]
+
+
+def problems(report):
+    return [f for fs in report.values() for f in fs if f.status == "problem"]
+
+
+@pytest.fixture
+def machine(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    return doctor.Machine(data_dir=data, out_dir=tmp_path / "runs", loaded_libraries="")
+
+
+def test_the_report_runs_here_and_names_every_section():
+    proc = run_script("doctor.py", timeout=180)
+    assert proc.returncode == 0 and "Traceback" not in proc.stdout + proc.stderr
+    for section in doctor.SECTIONS:
+        assert f"== {section}" in proc.stdout
+    assert "Paste all of this" in proc.stdout
+    assert run_script("doctor.py", "--json").stdout.lstrip().startswith("{")
+
+
+def test_a_cpu_only_build_beside_an_nvidia_gpu(machine, monkeypatch):
+    monkeypatch.setattr(torch.backends.cuda, "is_built", lambda: False)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(machinery.shutil, "which", lambda name: "/usr/bin/" + name)
+    monkeypatch.setattr(doctor.Machine, "macos", False)
+    [cuda] = [f for f in doctor.diagnose(machine)["PyTorch and devices"] if "CUDA:" in f.what]
+    assert "CPU-only build" in cuda.what and "nvidia-smi is here" in cuda.what
+    assert f"--index-url {machinery.CUDA_WHEELS}" in cuda.what
+
+
+def test_a_missing_visual_cpp_runtime_on_windows(machine):
+    machine.windows = True
+    machine.find_library = lambda name: None if name == "vcruntime140_1" else name + ".dll"
+    [dll] = [f for f in doctor.check_runtimes(machine) if "Visual C++" in f.what]
+    assert dll.status == "problem" and "vcruntime140_1.dll" in dll.what
+    assert doctor.VC_REDIST in dll.fix and "[WinError 126]" in dll.what
+    machine.find_library = lambda name: name + ".dll"
+    assert doctor.check_runtimes(machine)[0].status == "ok"
+
+
+def test_two_openmp_runtimes_in_one_process(machine):
+    machine.loaded_libraries = "7f00 r-xp /env/lib/libgomp.so.1\n7f01 r-xp /env/lib/libiomp5.so\n"
+    [omp] = doctor.check_runtimes(machine)
+    assert omp.status == "problem" and "GNU libgomp, Intel libiomp5" in omp.what
+    assert "OMP: Error #15" in omp.what and "pip" in omp.fix
+
+
+def test_an_unwritable_folder(machine, monkeypatch):
+    def refuse(**kwargs):
+        raise PermissionError(13, "Permission denied")
+    monkeypatch.setattr(doctor.tempfile, "TemporaryFile", refuse)
+    out, cache = doctor.check_writable(machine)
+    assert out.status == cache.status == "problem" and "Permission denied" in out.what
+    assert "--out-dir" in out.fix and "LABS_CACHE_DIR" in cache.fix
+
+
+def test_a_damaged_data_file_and_a_missing_one(machine, monkeypatch, tmp_path):
+    monkeypatch.setenv("LABS_CACHE_DIR", str(tmp_path / "cache"))
+    csv = write_uci_like(machine.data_dir / "wine" / "winequality-red.csv", n=400)
+    size = machinery.OFFICIAL["wine/winequality-red.csv"][1]
+    csv.write_text(csv.read_text() + "\n" * (size - len(csv.read_text())))
+    found = doctor.check_data(machine)
+    damaged = [f for f in found if "winequality" in f.what]
+    assert damaged[0].status == "problem" and "damaged" in damaged[0].what
+    assert "fetch_data.py" in damaged[0].fix
+    assert sum("not in" in f.what and f.status == "note" for f in found) == 8
+
+
+def test_torch_that_cannot_be_imported_is_reported_not_raised(machine, monkeypatch):
+    real = builtins.__import__
+
+    def broken(name, *args, **kwargs):
+        if name == "torch":
+            raise OSError('[WinError 126] The specified module could not be found. Error '
+                          'loading "...\\torch\\lib\\fbgemm.dll" or one of its dependencies.')
+        return real(name, *args, **kwargs)
+    monkeypatch.setattr(builtins, "__import__", broken)
+    report = doctor.diagnose(machine)
+    [torch_problem] = findings(report, "PyTorch and devices")
+    assert torch_problem[0] == "problem" and "fbgemm.dll" in torch_problem[1]
+    assert doctor.VC_REDIST in torch_problem[2]
+    assert set(report) == set(doctor.SECTIONS)
+
+
+def test_old_torch_with_numpy_2_and_a_missing_package(machine, monkeypatch):
+    fake = {"torch": "2.2.2", "numpy": "2.1.0", "pandas": None}
+    monkeypatch.setattr(doctor, "version", lambda name: fake.get(name, "1.0"))
+    found = doctor.check_packages(machine)
+    assert any("not installed: pandas" in f.what for f in found)
+    [pair] = [f for f in found if "Numpy is not available" in f.what]
+    assert pair.fix == 'python -m pip install "numpy<2"'
+
+
+def test_the_microsoft_store_python(machine):
+    machine.windows = True
+    machine.python = r"C:\Users\li\AppData\Local\Microsoft\WindowsApps\python.exe"
+    assert any(f.status == "problem" and "Microsoft Store" in f.what
+               for f in doctor.check_python(machine))
+
+
+def test_a_kernel_of_another_python_gets_the_line_that_registers_this_one(machine,
+                                                                           monkeypatch):
+    from jupyter_client import kernelspec
+    monkeypatch.setattr(kernelspec.KernelSpecManager, "get_all_specs", lambda self: {
+        "python3": {"spec": {"argv": ["/usr/bin/python3.9", "-m", "ipykernel_launcher"]}}})
+    [kernel] = doctor.check_kernel(machine)
+    assert kernel.status == "problem" and "No module named 'torch'" in kernel.what
+    assert doctor.KERNEL in kernel.fix
+
+
+def test_a_check_that_breaks_does_not_stop_the_report(machine, monkeypatch):
+    def broken(m):
+        raise RuntimeError("something unexpected")
+    monkeypatch.setitem(doctor.SECTIONS, "Network", broken)
+    report = doctor.diagnose(machine)
+    assert findings(report, "Network") == [("unknown", "could not check (RuntimeError: "
+                                                       "something unexpected)", "")]
+    assert "== Network" in doctor.render(report)
