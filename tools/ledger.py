@@ -156,7 +156,7 @@ ROWS_000_ASKED = [
         "metrics.sgd_losses_fall", None, target=True, printed=0),
     Row("000", "cell 20 (optional, empty)", "full training on MNIST 32x32: test accuracy",
         "lab3_blitz_bs64", "metrics.test_acc", 0.99, rule="min", target=0.985, printed=0,
-        headline="blitz LeNet, MNIST 32x32: test acc", zh="blitz LeNet，MNIST 32x32：测试准确率",
+        headline="blitz LeNet, MNIST 32x32: test acc", zh="blitz LeNet，MNIST 32x32：测试精度",
         lab="lab3", source="LABS.md (~99%)", source_zh="LABS.md（约 99%）"),
 ]
 
@@ -200,10 +200,10 @@ ROWS_002 = [
         zh="d2l LeNet，批量大小 4：训练损失", lab="lab3"),
     Row("002", "7.1.4", "train accuracy after 10 epochs", D2L, "metrics.train_acc", 0.875,
         rule="abs", tol=0.02, headline="d2l LeNet, batch 4: train acc",
-        zh="d2l LeNet，批量大小 4：训练准确率", lab="lab3"),
+        zh="d2l LeNet，批量大小 4：训练精度", lab="lab3"),
     Row("002", "7.1.4", "test accuracy after 10 epochs", D2L, "metrics.test_acc", 0.867,
         rule="abs", tol=0.03, headline="d2l LeNet, batch 4: test acc",
-        zh="d2l LeNet，批量大小 4：测试准确率", lab="lab3"),
+        zh="d2l LeNet，批量大小 4：测试精度", lab="lab3"),
     Row("002", "7.1.4", "examples/sec on cuda:0", D2L, "metrics.examples_per_sec", 1095.7,
         rule="min", target=0.0, varies=True,
         deviation="measured on the write-up's NVIDIA GPU; ours is this machine's CPU "
@@ -467,13 +467,13 @@ ROWS_004_SOFTMAX = (
     + epochs("cell 40", "from scratch, write-up init: test acc", SM, "writeup", "test_acc",
              SCRATCH_ACC, "abs", TOL["softmax_writeup_acc"],
              headline_last="softmax scratch, write-up init: test acc",
-             zh_last="softmax 从零实现（报告初始化）：测试准确率")
+             zh_last="softmax 从零实现（报告初始化）：测试精度")
     + epochs("cell 46", "torch.nn: loss sum", SM, "nn", "train_loss_sum", SOFTMAX_NN_LOSS, "rel",
              TOL["softmax_nn_loss"], headline_last="softmax torch.nn: epoch-10 loss sum",
              zh_last="softmax torch.nn：第10轮损失和")
     + epochs("cell 46", "torch.nn: test acc", SM, "nn", "test_acc", SOFTMAX_NN_ACC, "abs",
              TOL["softmax_nn_acc"], headline_last="softmax torch.nn: test acc",
-             zh_last="softmax torch.nn：测试准确率")
+             zh_last="softmax torch.nn：测试精度")
 )
 
 # Corrected from-scratch runs: the write-up's torch.nn numbers are what they must reach.
@@ -488,7 +488,7 @@ ROWS_004_FIXED = [
         lab="lab2"),
     Row("004", "cell 46", "our corrected from-scratch softmax: test acc (torch.nn's)", SM,
         "metrics.scratch_test_acc", 0.7996999621391296, rule="abs", tol=0.01, printed=0,
-        headline="softmax scratch (fixed): test acc", zh="softmax 从零实现（修正）：测试准确率",
+        headline="softmax scratch (fixed): test acc", zh="softmax 从零实现（修正）：测试精度",
         lab="lab2"),
 ]
 
@@ -507,27 +507,27 @@ ROWS_REF = [
         zh="d2l LeNet，批量大小 256：训练损失", lab="lab3", source=BOOK, source_zh=BOOK_ZH, printed=0),
     Row("ref", "d2l 6.6 (zh)", "d2l LeNet, batch 256: train acc", B256, "metrics.train_acc",
         0.823, rule="abs", tol=0.015, headline="d2l LeNet, batch 256: train acc",
-        zh="d2l LeNet，批量大小 256：训练准确率", lab="lab3", source=BOOK, source_zh=BOOK_ZH, printed=0),
+        zh="d2l LeNet，批量大小 256：训练精度", lab="lab3", source=BOOK, source_zh=BOOK_ZH, printed=0),
     Row("ref", "d2l 6.6 (zh)", "d2l LeNet, batch 256: test acc", B256, "metrics.test_acc",
         0.779, rule="abs", tol=0.04, headline="d2l LeNet, batch 256: test acc",
-        zh="d2l LeNet，批量大小 256：测试准确率", lab="lab3", source=BOOK, source_zh=BOOK_ZH, printed=0),
+        zh="d2l LeNet，批量大小 256：测试精度", lab="lab3", source=BOOK, source_zh=BOOK_ZH, printed=0),
     Row("ref", "LABS.md", "MNIST tutorial: test acc before training (chance)", MN,
         "history.test_acc[0]", 0.10, rule="abs", tol=0.05,
-        headline="mnist: test acc before training", zh="mnist：训练前测试准确率", lab="mnist",
+        headline="mnist: test acc before training", zh="mnist：训练前测试精度", lab="mnist",
         source="LABS.md (~10%)", source_zh="LABS.md（约 10%）", printed=0),
     Row("ref", "LABS.md", "MNIST tutorial: test acc after epoch 1", MN, "history.test_acc[1]",
         0.9437, rule="abs", tol=0.02, headline="mnist: test acc after epoch 1",
-        zh="mnist：第1轮后测试准确率", lab="mnist", source=RERUN, source_zh=RERUN_ZH, printed=0),
+        zh="mnist：第1轮后测试精度", lab="mnist", source=RERUN, source_zh=RERUN_ZH, printed=0),
     Row("ref", "LABS.md", "MNIST tutorial: test acc after epoch 3", MN, "history.test_acc[3]",
         0.9716, rule="min", target=0.965, headline="mnist: test acc after epoch 3",
-        zh="mnist：第3轮后测试准确率", lab="mnist", source=RERUN, source_zh=RERUN_ZH, printed=0),
+        zh="mnist：第3轮后测试精度", lab="mnist", source=RERUN, source_zh=RERUN_ZH, printed=0),
     Row("ref", "LABS.md", "MNIST tutorial: test loss after epoch 3", MN,
         "history.test_loss[3]", 0.0921, rule="abs", tol=0.01,
         headline="mnist: test loss after epoch 3", zh="mnist：第3轮后测试损失", lab="mnist",
         source=RERUN, source_zh=RERUN_ZH, printed=0),
     Row("ref", "LABS.md", "MNIST tutorial: test acc after epoch 8 (resumed)", MN,
         "history.test_acc[8]", None, rule="min", target=0.98,
-        headline="mnist: test acc after epoch 8 (resumed)", zh="mnist：续训到第8轮后测试准确率",
+        headline="mnist: test acc after epoch 8 (resumed)", zh="mnist：续训到第8轮后测试精度",
         lab="mnist", source="LABS.md: \"a slower rise\"", source_zh="LABS.md：“上升变慢”",
         printed=0),
     Row("ref", "Cortez et al. 2009", "wine: OLS test RMSE (linear models ~0.65)", WINE,

@@ -270,7 +270,7 @@ def sweep_records(sweeps_dir: Path, prefix: str) -> list[dict]:
 
 def render_seeds_d2l(sweeps_dir: Path, lang: str = "en") -> str:
     head = ("| batch | seed | train loss | train acc | test acc |" if lang == "en"
-            else "| 批量大小 | 种子 | 训练损失 | 训练准确率 | 测试准确率 |")
+            else "| 批量大小 | 种子 | 训练损失 | 训练精度 | 测试精度 |")
     lines = [head, "| --- | --- | --- | --- | --- |"]
     for batch, ref_name, ref in ((4, "write-up" if lang == "en" else "实验报告",
                                   (0.338, 0.875, 0.867)),
