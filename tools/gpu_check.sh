@@ -18,6 +18,7 @@ while [ $# -gt 0 ]; do
         --device) device=$2; shift 2 ;;
         --out) out=$2; shift 2 ;;
         --smoke) smoke="--smoke"; shift ;;
+        -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "gpu_check.sh: unknown option $1" >&2; exit 2 ;;
     esac
 done

@@ -1,0 +1,197 @@
+"""The READMEs and docs as a student uses them: every relative link resolves (anchors included),
+the first screens stay short, and every command they show runs as written, in order, from a
+fresh copy of the repository (the tracked files only, as a clone has them): on the tiny
+synthetic datasets, with capped loops where a lab would take minutes, and with --help where it
+needs what a test machine lacks (a GPU, the network, a maintainer's rights)."""
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import torch
+
+from conftest import ROOT, real_data_dir
+from tools.paths import documents
+
+DOCS = list(documents())
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+FENCE = re.compile(r"```(\w*)\n(.*?)```", re.S)
+INLINE = re.compile(r"`((?:python|bash) [^`]+)`")
+HEAVY = ("lab2_logistic.py",)   # a million-point logistic regression: capped with --smoke
+
+
+def slug(heading: str) -> str:
+    """GitHub's anchor for a heading."""
+    text = re.sub(r"[^\w\- ]", "", heading.strip().lower(), flags=re.U)
+    return text.replace(" ", "-")
+
+
+def test_every_relative_link_resolves():
+    problems = []
+    for doc in DOCS:
+        text = doc.read_text(encoding="utf-8")
+        for target in LINK.findall(text):
+            if re.match(r"[a-z]+:", target):
+                continue
+            path, _, anchor = target.partition("#")
+            file = (doc.parent / path).resolve() if path else doc
+            if not file.exists():
+                problems.append(f"{doc.relative_to(ROOT)}: {target} does not exist")
+            elif anchor and file.suffix == ".md":
+                heads = {slug(h) for h in re.findall(r"(?m)^#+ (.*)$",
+                                                     file.read_text(encoding="utf-8"))}
+                if anchor not in heads:
+                    problems.append(f"{doc.relative_to(ROOT)}: no heading #{anchor} in {path}")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_first_screens_stay_short_and_each_page_has_its_mirror():
+    assert (ROOT / "README.md").stat().st_size <= 16 * 1024
+    assert (ROOT / "README.zh-CN.md").stat().st_size <= 20 * 1024
+    english = {p.name for p in (ROOT / "docs").glob("*.md")}
+    chinese = {p.name for p in (ROOT / "docs" / "zh-CN").glob("*.md")}
+    assert english == chinese and len(english) >= 8
+
+
+def commands(doc: Path) -> list[str]:
+    """The shell commands a page shows, in order: every line of its bash blocks, and every
+    inline `python ...` or `bash ...` (the steps table's commands among them)."""
+    text, found = doc.read_text(encoding="utf-8"), []
+    spans = [(m.start(), m.group(2)) for m in FENCE.finditer(text) if m.group(1) in ("bash", "sh")]
+    spans += [(m.start(), " ".join(m.group(1).split())) for m in INLINE.finditer(text)]
+    for _, block in sorted(spans):
+        for line in block.splitlines():
+            line = re.sub(r"\s+#.*$", "", line).strip()
+            if line and not line.startswith("#"):
+                found.append(line)
+    return found
+
+
+def plan(command: str) -> tuple[str, list[str]]:
+    """How the test runs a command: ("run", argv), ("help", argv with --help) or ("skip", [why])."""
+    words = shlex.split(command)
+    env = {}
+    while words and re.fullmatch(r"[A-Z_]+=.*", words[0]):
+        key, _, value = words.pop(0).partition("=")
+        env[key] = value
+    if not words:
+        return "skip", ["only sets a variable"]
+    head = words[0]
+    if head in ("python", "python3", "py") and words[1:3] == ["-m", "venv"] or \
+            head in (".", "source"):
+        return "skip", ["makes or enters the virtual environment this test runs in"]
+    if head == "pip" or words[1:3] in (["-m", "pip"], ["-m", "ipykernel"]):
+        if "-r" in words:
+            assert all((ROOT / w).exists() for w in words[words.index("-r") + 1::2]
+                       if w.endswith(".txt")), command
+        return "skip", ["installs packages or a kernel (done by this test's environment)"]
+    if words[1:3] == ["-m", "pytest"]:
+        return "skip", ["is this test suite"]
+    if head == "jupytext":
+        return "run", words
+    covered = {"run_all.sh": "tests/test_run_all.py runs both runners as written, with --smoke",
+               "run_all.py": "tests/test_run_all.py runs both runners as written, with --smoke",
+               "doctor.py": "tests/test_doctor.py runs it as written"}
+    if head in ("bash", "python") and words[1] in covered and \
+            not {"--update-reference", "--seeds", "--notebooks"} & set(words):
+        return "skip", [covered[words[1]]]
+    if head == "bash":
+        script, rest = words[1], words[2:]
+    elif head == "python" and words[1] == "-m":
+        script, rest = "-m " + words[2], words[3:]
+    elif head == "python":
+        script, rest = words[1], words[2:]
+    else:
+        raise AssertionError(f"no rule for the command {command!r}")
+    # A placeholder (B, URL_OR_FOLDER, 地址或文件夹) or a Windows path (D:\\datasets): shown for
+    # the reader to replace, so only the flags are checked.
+    placeholder = any(re.fullmatch(r"[A-Z][A-Z_]*", w) or not w.isascii() or
+                      re.match(r"[A-Za-z]:\\", w) for w in rest)
+    device = next((rest[i + 1] for i, w in enumerate(rest[:-1]) if w == "--device"), "cpu")
+    needs = {"cuda": torch.cuda.is_available(), "mps": False}.get(device.split(":")[0], True)
+    maintainer = {"--update-reference", "--seeds", "--notebooks", "--write"} & set(rest) or \
+        script in ("-m tools.benchmark", "-m tools.platforms", "tools/gpu_check.sh")
+    fetch_offline = script == "fetch_data.py" and real_data_dir() is None
+    if placeholder or not needs or maintainer or fetch_offline:
+        rest = ["1" if re.fullmatch(r"[A-Z][A-Z_]*", w) or not w.isascii() or
+                re.match(r"[A-Za-z]:\\", w) else w for w in rest]
+        return "help", _argv(head, script, rest) + ["--help"]
+    if script in ("run_all.sh", "run_all.py") and "--smoke" not in rest:
+        rest = rest + ["--smoke"]
+    if script in HEAVY and "--smoke" not in rest:
+        rest = rest + ["--smoke"]
+    return "run", _argv(head, script, rest)
+
+
+def _argv(head, script, rest):
+    if head == "bash":
+        return ["bash", script, *rest]
+    return [sys.executable, *script.split(), *rest]
+
+
+@pytest.fixture(scope="module")
+def fresh_copy(tmp_path_factory, synthetic_data):
+    """The repository as a clone has it: its tracked files, nothing built or run."""
+    root = tmp_path_factory.mktemp("clone")
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True,
+                            check=False).stdout.decode().split("\0")
+    if not any(listed):
+        pytest.skip("not a git checkout: no list of tracked files to copy")
+    for name in filter(None, listed):
+        if (ROOT / name).is_file():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, root / name)
+    return root
+
+
+def test_every_command_shown_runs_as_written(fresh_copy, synthetic_data):
+    """All pages' commands in one fresh copy. The commands of one script run in the order the
+    pages show them (a resume after the run it resumes); different scripts run side by side. A
+    command shown twice (the Chinese pages repeat the English ones) runs once."""
+    env = {**os.environ, "LABS_DATA_DIR": str(synthetic_data), "LABS_PROGRESS": "0",
+           "PYTHON": sys.executable, "LABS_DATA_MIRROR": str(real_data_dir() or "")}
+    chains, done = {}, set()
+    for doc in DOCS:
+        for command in commands(doc):
+            how, argv = plan(command)
+            if how != "skip" and tuple(argv) not in done:
+                done.add(tuple(argv))
+                script = next((w for w in argv[1:] if not w.startswith("-")), argv[0])
+                chains.setdefault(script, []).append((doc, command, how, argv))
+
+    def run(chain):
+        failures = []
+        for doc, command, how, argv in chain:
+            proc = subprocess.run(argv, cwd=fresh_copy, capture_output=True, text=True,
+                                  env=env, timeout=240)
+            if proc.returncode:
+                failures.append(f"{doc.relative_to(ROOT)}: `{command}` ({how}) exit "
+                                f"{proc.returncode}: {(proc.stderr or proc.stdout)[-400:]}")
+        return failures
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        failures = [f for found in pool.map(run, chains.values()) for f in found]
+    assert len(done) >= 25 and not failures, "\n".join(failures)
+
+
+def test_the_plan_refuses_what_a_fresh_clone_cannot_do():
+    """A command that cannot work from a clone fails the test: a resume from results/ (no clone
+    has a checkpoint there: checkpoints are not committed), a lab that does not exist."""
+    how, argv = plan("python mnist_checkpoint.py --epochs 8 --resume results/mnist_checkpoint.pt")
+    assert how == "run" and "--help" not in argv
+    assert plan("python lab3_lenet.py --epochs 10 --device cuda")[0] == (
+        "run" if torch.cuda.is_available() else "help")
+    assert plan("python lab2_logistic.py")[1][-1] == "--smoke"
+    assert plan("bash run_all.sh")[0] == plan("python run_all.py --smoke")[0] == "skip"
+    assert plan("bash run_all.sh --update-reference")[0] == "help"
+    assert plan("python fetch_data.py --mirror D:\\datasets")[0] == "help"
+    assert plan("python -m venv .venv")[0] == "skip"
+    with pytest.raises(AssertionError, match="no rule"):
+        plan("set LABS_DATA_DIR=D:\\datasets")
