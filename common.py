@@ -616,7 +616,7 @@ class Drawn(NamedTuple):
         return self.png
 
 
-def new_figure(**kwargs):
+def blank_figure(**kwargs):
     """A matplotlib Figure that belongs to no window and no pyplot state: drawing and saving it
     never touch the backend a notebook or a desktop session has chosen."""
     from matplotlib.figure import Figure  # noqa: PLC0415 -- matplotlib only where drawn
@@ -642,7 +642,7 @@ def save_figure(fig, path: Path, dpi: int = 110,
 def panels_figure(panels: list[dict], title: str | None = None):
     """Side-by-side line charts in one Figure. Each panel: {"title", "xlabel", "ylabel",
     "yscale" (optional), "series": {label: (x, y) or (x, y, fmt)}}."""
-    fig = new_figure(figsize=(5 * len(panels), 3.8))
+    fig = blank_figure(figsize=(5 * len(panels), 3.8))
     axes = fig.subplots(1, len(panels), squeeze=False)
     for ax, panel in zip(axes[0], panels):
         for label, (x, y, *fmt) in panel["series"].items():

@@ -46,6 +46,7 @@ SETTINGS = {
               "data": common.ImageData("mnist", 0.1307, 0.3081, pad=2)},  # 28x28 -> 32x32
 }
 PROG = "lab3_lenet.py"
+TITLES = {"d2l": "d2l LeNet, Fashion-MNIST", "blitz": "blitz LeNet, MNIST 32x32"}
 TEST_BATCH_SIZE = 1000
 CURVE_POINTS = 5  # points per epoch on the train curves, like the d2l Animator
 
@@ -296,7 +297,7 @@ def summed_cross_entropy(logits, y):
     return F.cross_entropy(logits, y, reduction="sum")
 
 
-def new_history() -> dict:
+def empty_history() -> dict:
     return {"epoch": [], "train_loss": [], "train_acc": [], "test_loss": [], "test_acc": [],
             "examples_per_sec": [], "curve_epoch": [], "curve_train_loss": [],
             "curve_train_acc": []}
@@ -362,7 +363,6 @@ def main(argv=None) -> dict:
         xavier_init(model)
     if args.no_train:
         return common.finish(args, name, metrics=metrics, history={}, device=device, start=start)
-
     train_loader, test_loader = common.image_loaders(
         settings["data"], machinery.resolve_data_dir(args.data_dir), kind=args.loader,
         batch_size=args.batch_size, test_batch_size=TEST_BATCH_SIZE, device=device,
@@ -377,10 +377,9 @@ def main(argv=None) -> dict:
     epochs = 1 if args.smoke else args.epochs
     say(f"Training on {settings['data'].name}: {epochs} epochs, batch {args.batch_size}, "
         f"lr {args.lr}, {len(train_loader)} steps/epoch")
-    title = ("d2l LeNet, Fashion-MNIST" if args.model == "d2l"
-             else "blitz LeNet, MNIST 32x32") + f", batch {args.batch_size}"
+    title = f"{TITLES[args.model]}, batch {args.batch_size}"
     live = machinery.LivePlot(lambda h: history_figure(h, title))
-    history, timer = new_history(), common.Throughput(device)
+    history, timer = empty_history(), common.Throughput(device)
     stopped = common.until_stopped(fit, model, forward, train_loader, test_loader, optimizer,
                                    epochs, history, timer, live, step)
     if not stopped:

@@ -334,7 +334,7 @@ def loss_figure(history: dict, normalize_target: bool):
 
 def plot_predictions(path: Path, y_true, y_pred, metrics: dict) -> common.Drawn:
     jitter = np.random.RandomState(0).uniform(-0.15, 0.15, len(y_true))  # separate the stripes
-    fig = common.new_figure(figsize=(5, 4.5))
+    fig = common.blank_figure(figsize=(5, 4.5))
     ax = fig.subplots()
     ax.scatter(y_true + jitter, y_pred, s=8, alpha=0.5)
     lo, hi = min(y_true.min(), y_pred.min()) - 0.5, max(y_true.max(), y_pred.max()) + 0.5

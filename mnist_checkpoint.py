@@ -282,7 +282,7 @@ def example_digits(data_dir: Path, seed: int, n: int = 6) -> tuple[torch.Tensor,
 
 
 def plot_digits(path: Path, images: torch.Tensor, titles: list[str]) -> common.Drawn:
-    fig = common.new_figure(figsize=(6, 4.4))
+    fig = common.blank_figure(figsize=(6, 4.4))
     axes = fig.subplots(2, 3)
     for ax, img, title in zip(axes.flat, images, titles):
         ax.imshow(img.numpy(), cmap="gray", interpolation="none")
@@ -351,6 +351,23 @@ def train_epochs(model, forward, train_loader, test_loader, optimizer, args, his
     return None
 
 
+def checkpoint_notes(stopped: machinery.Stop, last: str) -> machinery.Stop:
+    """What a stopped run's one line says of its checkpoints: that nothing was half-written
+    (after Ctrl-C or SIGTERM), and where the last whole one is."""
+    if stopped.interrupt is not None:
+        stopped = stopped.note(f"in epoch {stopped.epoch}, nothing half-written")
+    return stopped.note(f"last good checkpoint: {last}")
+
+
+def remember_figures(ckpt_path: Path, figures: list, done: int) -> None:
+    """The last checkpoint, written again with the figures drawn so far: a resumed run's
+    results file then lists the earlier run's figures too."""
+    checkpoint = torch.load(ckpt_path, map_location="cpu", weights_only=True)
+    drawn = list(dict.fromkeys(getattr(f, "name", f) for f in figures))
+    save_checkpoint(ckpt_path, {**checkpoint, "figures": drawn},
+                    if_it_fails=f"the checkpoint after epoch {done} is intact")
+
+
 def last_good(args, ckpt_path: Path, done: int, first_epoch: int) -> str:
     """The last whole checkpoint once ``done`` epochs are: what a stopped run points to."""
     if done >= first_epoch:
@@ -376,11 +393,9 @@ def main(argv=None) -> dict:
     machinery.check_deterministic(model, test_loader, F.nll_loss)
 
     with torch.backends.cudnn.flags(enabled=False):  # as the tutorial: reproducible GPU convs
-        if args.resume is not None:
-            history, first_epoch, earlier = resume(args, model, optimizer,
-                                                   train_loader.generator, device)
-        else:
-            history, first_epoch, earlier = start_fresh(model, test_loader), 1, []
+        history, first_epoch, earlier = resume(args, model, optimizer, train_loader.generator,
+                                               device) if args.resume else \
+            (start_fresh(model, test_loader), 1, [])
         digits, labels = example_digits(data_dir, args.seed)
         figures = [*earlier, plot_digits(args.out_dir / f"{name}_examples.png", digits,
                                          [f"Ground truth: {v}" for v in labels.tolist()])]
@@ -396,21 +411,13 @@ def main(argv=None) -> dict:
                                         predict_digits(model, digits, device)]))
     figures.append(common.save_figure(loss_figure(history), args.out_dir /
                                       f"{name}_loss_{done}ep.png", live=live))
-    accs = history["test_acc"]
-    metrics = {"test_acc_before": accs[0], "epochs_done": done}
+    metrics = {"test_acc_before": history["test_acc"][0], "epochs_done": done}
     if stopped:
-        if stopped.interrupt is not None:
-            stopped = stopped.note(f"in epoch {stopped.epoch}, nothing half-written")
-        stopped = stopped.note(f"last good checkpoint: "
-                               f"{last_good(args, ckpt_path, done, first_epoch)}")
+        stopped = checkpoint_notes(stopped, last_good(args, ckpt_path, done, first_epoch))
     else:
-        metrics.update(test_acc=accs[-1], test_loss=history["test_loss"][-1],
+        metrics.update(test_acc=history["test_acc"][-1], test_loss=history["test_loss"][-1],
                        train_examples_per_sec=timer.rate, example_labels=labels.tolist())
-        # The checkpoint remembers the figures, so a resumed run's JSON lists earlier ones too.
-        checkpoint = torch.load(ckpt_path, map_location="cpu", weights_only=True)
-        drawn = list(dict.fromkeys(getattr(f, "name", f) for f in figures))
-        save_checkpoint(ckpt_path, {**checkpoint, "figures": drawn},
-                        if_it_fails=f"the checkpoint after epoch {done} is intact")
+        remember_figures(ckpt_path, figures, done)
     return common.finish(args, name, metrics=metrics, history=history, figures=figures,
                          device=device, start=start, stopped=stopped)
 

@@ -1,31 +1,41 @@
-"""The generated tables (both READMEs, results/LEDGER.md) come from the committed JSON files;
-the check mode catches a stale or hand-edited one; a failing value, even on a deviation row,
-fails; smoke mode fails when a value a row reads is gone."""
+"""The generated tables (the READMEs, docs/ in both languages, results/LEDGER.md) come from the
+committed JSON files; the check mode catches a stale or hand-edited one; a failing value, even
+on a deviation row, fails; smoke mode fails when a value a row reads is gone; the report checks
+the documents without importing torch."""
 from __future__ import annotations
 
 import json
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from conftest import ROOT
 from tools import ledger, report
+from tools.paths import REFERENCE_DIR, documents
 
 
 @pytest.fixture
 def copy(tmp_path):
-    """A scratch copy of the committed results and both READMEs."""
+    """A scratch copy of the committed results and of every document with generated blocks,
+    laid out as in the repository (so relative links come out the same)."""
     results = tmp_path / "results"
-    shutil.copytree(report.REFERENCE_DIR, results, ignore=shutil.ignore_patterns("*.png", "logs"))
-    for png in report.REFERENCE_DIR.glob("*.png"):  # figures only need to exist
-        (results / png.name).write_bytes(b"")
-    readmes = {}
-    for lang, path in report.READMES.items():
-        readmes[lang] = tmp_path / path.name
-        shutil.copy(path, readmes[lang])
-    return results, readmes
+    shutil.copytree(REFERENCE_DIR, results,
+                    ignore=shutil.ignore_patterns("*.png", "logs", "notebooks"))
+    for png in REFERENCE_DIR.rglob("*.png"):  # figures only need to exist
+        if "notebooks" not in png.parts:
+            (results / png.relative_to(REFERENCE_DIR)).write_bytes(b"")
+    docs = {}
+    for path, lang in documents().items():
+        if "<!-- " in path.read_text(encoding="utf-8"):
+            target = tmp_path / path.relative_to(ROOT)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, target)
+            docs[target] = lang
+    return results, docs
 
 
 def edit(results: Path, name: str, change) -> None:
@@ -49,31 +59,37 @@ def test_a_runs_summary_points_at_its_own_ledger(copy, capsys):
     assert re.search(r"The full ledger has \d+ rows", capsys.readouterr().out)  # no dead link
 
 
-@pytest.mark.parametrize("target", ["en", "zh", "ledger"])
+@pytest.mark.parametrize("target", ["docs/results.md", "docs/zh-CN/results.md", "ledger"])
 def test_check_mode_catches_a_hand_edit_and_write_restores_it(copy, target):
-    results, readmes = copy
-    path = results / report.LEDGER_FILE if target == "ledger" else readmes[target]
+    results, docs = copy
+    path = results / report.LEDGER_FILE if target == "ledger" else results.parent / target
     text = path.read_text(encoding="utf-8")
     # The d2l batch-4 test accuracy row (0.8670 is printed once in each file).
     [line] = [line for line in text.splitlines() if "| 0.8670 |" in line]
     path.write_text(text.replace(line, line.replace("| 0.8", "| 0.9", 1)), encoding="utf-8")
-    args = ["--results", str(results)]
-    assert report.main(args + ["--check", "--readme", str(readmes["en"])]) == 1 or \
-        target != "en"
-    wanted = report.generated_files(results, report.evaluate(results), readmes)
-    assert wanted[path] == text  # what --write would put back is the original
-    assert path.read_text(encoding="utf-8") != text
-    report.write_all(results, readmes)
+    check = report.generated_files(results, report.evaluate(results), docs)
+    assert check[path] == text  # what --write would put back is the original
+    doc = ["--doc", str(results.parent / ("README.md" if target == "ledger" else target))]
+    assert report.main(["--results", str(results), "--check", *doc]) == 1  # the edit is caught
+    report.write_all(results, docs)
     assert path.read_text(encoding="utf-8") == text
+    assert report.main(["--results", str(results), "--check", *doc]) == 0
+
+
+def test_the_generated_copies_match_the_committed_documents(copy):
+    results, docs = copy
+    wanted = report.generated_files(results, report.evaluate(results), docs)
+    for path in docs:
+        assert wanted[path] == path.read_text(encoding="utf-8"), path
 
 
 def test_out_of_tolerance_fails(copy):
-    results, readmes = copy
+    results, _ = copy
     edit(results, "lab3_d2l_bs4", lambda r: r["metrics"].update(test_acc=0.1))
     rows = report.evaluate(results)
     assert [r.quantity for r, _, s in rows if s == report.FAIL] == [
         "test accuracy after 10 epochs"]
-    assert report.main(["--results", str(results), "--readme", str(readmes["en"])]) == 1
+    assert report.main(["--results", str(results)]) == 1
 
 
 def test_a_deviation_row_cannot_hide_a_failure(copy):
@@ -175,8 +191,11 @@ def test_the_ledger_holds_every_printed_value():
         assert (row.headline is None) == (row.zh is None), row
 
 
-def test_readme_claims_point_at_files_that_exist():
-    for path in report.READMES.values():
-        text = path.read_text(encoding="utf-8")
-        for target in __import__("re").findall(r"\]\(((?:results|tools|tests)/[^)#]+)\)", text):
-            assert (ROOT / target).exists(), (path.name, target)
+def test_the_report_checks_the_documents_without_torch():
+    """Formatting tables needs no deep-learning stack: `python -m tools.report --check` must run
+    (and be fast) where torch is not even importable."""
+    code = ("import sys\nfrom tools import report\nreport.main(['--check'])\n"
+            "print('torch' in sys.modules, 'numpy' in sys.modules)")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.stdout.strip().splitlines()[-1] == "False False", proc.stdout + proc.stderr

@@ -390,13 +390,13 @@ def render_steps(results_dir: Path, lang: str = "en") -> str:
     return "\n".join(lines)
 
 
-def ledger_link(doc: Path) -> str:
-    """The committed ledger, as a link relative to the document that shows the table."""
-    return Path(os.path.relpath(REFERENCE_DIR / LEDGER_FILE, doc.parent)).as_posix()
+def ledger_link(doc: Path, results_dir: Path = REFERENCE_DIR) -> str:
+    """The ledger, as a link relative to the document that shows the table."""
+    return Path(os.path.relpath(Path(results_dir) / LEDGER_FILE, doc.parent)).as_posix()
 
 
 BLOCKS = {  # name -> render(results dir, ledger rows, language, the document it goes in)
-    "results-table": lambda d, rows, lang, doc: render_short(rows, lang, ledger_link(doc)),
+    "results-table": lambda d, rows, lang, doc: render_short(rows, lang, ledger_link(doc, d)),
     "steps-table": lambda d, rows, lang, doc: render_steps(d, lang),
     "seeds-d2l": lambda d, rows, lang, doc: render_seeds_d2l(d / SWEEPS, lang),
     "seeds-wine": lambda d, rows, lang, doc: render_seeds_wine(d / SWEEPS, lang),
