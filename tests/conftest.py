@@ -2,6 +2,8 @@
 runs without the real data (which tests never need, except those marked ``requires_real_data``)."""
 from __future__ import annotations
 
+import functools
+import gzip
 import os
 import struct
 import subprocess
@@ -80,15 +82,46 @@ def synthetic_data(tmp_path_factory) -> Path:
 
 
 def real_data_dir() -> Path | None:
+    """$LABS_DATA_DIR when it holds the real files, uncompressed or as downloaded (.gz)."""
     env = os.environ.get("LABS_DATA_DIR")
-    if env and (Path(env) / "MNIST" / "raw" / "train-images-idx3-ubyte").exists():
+    first = Path(env or ".") / "MNIST" / "raw" / "train-images-idx3-ubyte"
+    if env and (first.exists() or first.with_name(first.name + ".gz").exists()):
         return Path(env).resolve()
     return None
 
 
+def real_file(rel: str) -> bytes:
+    """An official file's contents from the real data, whichever form it was kept in."""
+    path = real_data_dir() / rel
+    return path.read_bytes() if path.exists() else \
+        gzip.decompress(path.with_name(path.name + ".gz").read_bytes())
+
+
+def uncompressed_copy(root: Path, folder: str) -> Path:
+    """``root/folder/raw`` with the real files uncompressed (torchvision reads no .gz there)."""
+    raw = root / folder / "raw"
+    raw.mkdir(parents=True, exist_ok=True)
+    for train in (True, False):
+        for name in IDX_FILES[train]:
+            (raw / name).write_bytes(real_file(f"{folder}/raw/{name}"))
+    return root
+
+
+REQUIRE_REAL_DATA = os.environ.get("LABS_REQUIRE_REAL_DATA") == "1"
+
+
 def requires_real_data(test):
     """Marks a test that needs the real datasets: it skips with a reason without LABS_DATA_DIR,
-    and `pytest -m real_data` selects every such test (CI's second pass, after downloading)."""
+    and `pytest -m real_data` selects every such test (CI's second pass, after downloading).
+    With LABS_REQUIRE_REAL_DATA=1 (set where the data was just downloaded) a missing dataset is
+    a failure, not a skip: a step that runs no test cannot pass."""
+    if REQUIRE_REAL_DATA:
+        def needs_it(*args, **kwargs):
+            if real_data_dir() is None:
+                pytest.fail(f"LABS_REQUIRE_REAL_DATA=1 but LABS_DATA_DIR="
+                            f"{os.environ.get('LABS_DATA_DIR')!r} holds no real datasets")
+            return test(*args, **kwargs)
+        return pytest.mark.real_data(functools.wraps(test)(needs_it))
     skip = pytest.mark.skipif(real_data_dir() is None,
                               reason="needs the real datasets: set LABS_DATA_DIR to a folder "
                                      "with MNIST/, FashionMNIST/ and wine/")

@@ -14,7 +14,8 @@ from torch import nn
 
 import common
 import machinery
-from conftest import ROOT, SCRIPTS, real_data_dir, requires_real_data, run_script
+from conftest import (ROOT, SCRIPTS, real_data_dir, requires_real_data, run_script,
+                      uncompressed_copy)
 
 CPU = torch.device("cpu")
 
@@ -254,9 +255,9 @@ def test_idx_reader_gives_what_torchvision_gives(synthetic_data, tmp_path):
 
 
 @requires_real_data
-def test_idx_reader_on_the_real_files():
+def test_idx_reader_on_the_real_files(tmp_path):
     from torchvision import datasets
-    ds = datasets.MNIST(str(real_data_dir()), train=False, download=False)
+    ds = datasets.MNIST(str(uncompressed_copy(tmp_path, "MNIST")), train=False, download=False)
     images, labels = common.load_image_arrays("mnist", real_data_dir(), train=False)
     assert torch.equal(images, ds.data) and torch.equal(labels, ds.targets)
 

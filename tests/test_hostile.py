@@ -23,11 +23,13 @@ import torch
 
 import common
 import machinery
-from conftest import (ROOT, real_data_dir, requires_real_data, run_script, write_idx,
+from conftest import (ROOT, real_data_dir, real_file, requires_real_data, run_script, write_idx,
                       write_image_dataset, write_uci_like)
 
 BAD_DATA, DIVERGED, NOT_WRITTEN = 2, 3, 4
-POSIX = pytest.mark.skipif(os.name == "nt", reason="injects failures through /proc (Linux)")
+POSIX = pytest.mark.skipif(os.name == "nt", reason="sends POSIX signals and needs fork")
+LINUX = pytest.mark.skipif(not Path("/proc/self/fd").is_dir(),
+                           reason="injects failures through /proc/self/fd (Linux only)")
 
 
 @dataclass(frozen=True)
@@ -177,7 +179,7 @@ def test_the_table_covers_each_class(table):
     assert (kinds.count(BAD_DATA), kinds.count(DIVERGED), kinds.count(NOT_WRITTEN)) == (11, 4, 5)
 
 
-@POSIX
+@LINUX
 def test_each_case_ends_with_one_line_and_its_exit_code(table):
     _, results = table
     problems = []
@@ -188,7 +190,7 @@ def test_each_case_ends_with_one_line_and_its_exit_code(table):
     assert not problems, "\n".join(problems)
 
 
-@POSIX
+@LINUX
 def test_nothing_is_lost(table):
     tmp, results = table
     assert not temporaries(tmp), "temporary files were left behind"
@@ -217,9 +219,8 @@ def test_nothing_is_lost(table):
 def test_an_official_file_in_the_wrong_place(tmp_path):
     raw = tmp_path / "MNIST" / "raw"
     raw.mkdir(parents=True)
-    real = real_data_dir()
     for name in ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"):
-        shutil.copy(real / "FashionMNIST" / "raw" / name, raw / name)
+        (raw / name).write_bytes(real_file(f"FashionMNIST/raw/{name}"))
     with pytest.raises(machinery.LabError, match=r"is the official FashionMNIST/raw/t10k-images"
                                               r"-idx3-ubyte, not MNIST/raw/t10k-images"):
         common.load_image_arrays("mnist", tmp_path, train=False)
@@ -232,8 +233,7 @@ def test_official_files_compressed_as_downloaded_are_accepted_and_hashed_once(tm
     raw = tmp_path / "MNIST" / "raw"
     raw.mkdir(parents=True)
     for name in ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"):
-        (raw / f"{name}.gz").write_bytes(gzip.compress((real_data_dir() / "MNIST" / "raw" /
-                                                        name).read_bytes()))
+        (raw / f"{name}.gz").write_bytes(gzip.compress(real_file(f"MNIST/raw/{name}")))
     monkeypatch.setenv("LABS_CACHE_DIR", str(tmp_path / "cache"))
     calls = []
     real_sha = machinery.hashlib.sha256
@@ -316,7 +316,7 @@ def test_ctrl_c_and_sigterm_end_with_one_line_naming_the_last_checkpoint(synthet
                                             mnist_checkpoint.MnistNet())["epoch"] >= 1
 
 
-@POSIX
+@LINUX
 @pytest.mark.skipif(os.geteuid() != 0 if hasattr(os, "geteuid") else True,
                     reason="mounting a small tmpfs needs root")
 def test_a_real_full_disk(synthetic_data, tmp_path):
