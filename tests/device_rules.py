@@ -1,7 +1,8 @@
 """A stand-in accelerator on a CPU-only machine: run a lab on the CPU while tracking which tensors
 would live on its device, and stop at the first thing a real accelerator refuses.
 
-The lab is given ``FAKE = torch.device("cpu", 0)`` as its device. Every tensor made with
+The lab is given ``FAKE = torch.device("cpu", 0)
+FAKE_CUDA = torch.device("cuda", 0)`` as its device. Every tensor made with
 ``device=FAKE``, moved with ``.to(FAKE)`` (or ``.to(t)``, ``.to(t.device)`` for a device tensor
 ``t``), or computed from a device tensor counts as a device tensor; ``.cpu()``, ``.item()``,
 ``.tolist()`` and printing bring values to the host. Two rules are checked on every operation:
@@ -15,6 +16,15 @@ The lab is given ``FAKE = torch.device("cpu", 0)`` as its device. Every tensor m
 
 It is a torch-function mode (``torch.overrides.TorchFunctionMode``), so it sees each torch call
 a lab makes, not the kernels inside them; it needs no GPU and changes no numbers.
+
+``DeviceRules(FAKE_CUDA)`` goes one step further: the lab is handed ``torch.device("cuda", 0)``,
+so every branch that runs only on an accelerator runs (``device.type == "cuda"``: pinned memory,
+non-blocking copies, synchronising before a timing, the device's name); the mode turns each
+such device into the CPU before the call, and answers ``t.device`` with the CUDA device for the
+tensors that would live there. The test stands in for torch.cuda's few direct calls
+(``synchronize``, ``get_device_name``). ``moved`` counts the tensors moved onto the device and
+``non_blocking`` the copies made without waiting, so a test can check that data really went
+there and how.
 """
 from __future__ import annotations
 
@@ -22,9 +32,10 @@ import types
 
 import torch
 from torch.overrides import TorchFunctionMode
-from torch.utils._pytree import tree_flatten
+from torch.utils._pytree import tree_flatten, tree_map
 
 FAKE = torch.device("cpu", 0)
+FAKE_CUDA = torch.device("cuda", 0)
 HOST_READS = {"cpu", "item", "tolist", "numpy", "__repr__", "__str__", "__format__", "__bool__",
               "__float__", "__int__", "__index__", "__len__", "__array__", "__reduce_ex__"}
 TRANSFERS = {"to", "copy_", "__getitem__", "_has_compatible_shallow_copy_type"}
@@ -38,15 +49,16 @@ class DeviceRuleBroken(AssertionError):
     catches RuntimeError on purpose can swallow it)."""
 
 
-def _is_fake(value) -> bool:
-    if isinstance(value, str):
-        value = torch.device(value) if value.startswith("cpu:") else None
-    return isinstance(value, torch.device) and value == FAKE
+def _as_device(value):
+    if isinstance(value, str) and value.split(":")[0] in ("cpu", "cuda"):
+        return torch.device(value)
+    return value if isinstance(value, torch.device) else None
 
 
 class DeviceRules(TorchFunctionMode):
-    def __init__(self):
+    def __init__(self, fake: torch.device = FAKE):
         super().__init__()
+        self.fake, self.moved, self.non_blocking = fake, 0, 0
         # Device memory, by storage: views, parameters wrapping a moved tensor and `p.data = t`
         # all share it. Holding each storage keeps its address from being reused by a host
         # tensor while the rules are on.
@@ -80,11 +92,24 @@ class DeviceRules(TorchFunctionMode):
         """``t.device``, ``t.grad``, ``t.T`` and the like: property access."""
         attr, tensor = func.__self__.__name__, args[0]
         if func.__name__ == "__get__" and attr == "device" and self._dev(tensor):
-            return FAKE
+            return self.fake
+        if func.__name__ == "__get__" and attr == "is_cuda" and self._dev(tensor):
+            return self.fake.type == "cuda"
         out = func(*args, **kwargs)
         if func.__name__ == "__get__" and self._dev(tensor):
             self._mark(out)  # .grad (made by autograd, on the device), .T, .mT, ...
         return out
+
+    def _is_fake(self, value) -> bool:
+        device = _as_device(value)
+        return device is not None and (device == self.fake or device.type == self.fake.type !=
+                                       "cpu" and device.index in (None, self.fake.index))
+
+    def _to_host(self, value):
+        """A CUDA stand-in's device, as the CPU that really runs the call."""
+        if self.fake.type == "cpu" or not self._is_fake(value):
+            return value
+        return "cpu" if isinstance(value, str) else torch.device("cpu")
 
     def __torch_function__(self, func, types_=(), args=(), kwargs=None):
         kwargs = kwargs or {}
@@ -92,9 +117,14 @@ class DeviceRules(TorchFunctionMode):
         if name in ("__get__", "__set__") and isinstance(getattr(func, "__self__", None),
                                                          types.GetSetDescriptorType):
             return self._attribute(func, args, kwargs)
+        if name == "_parse_to":  # Module.to parsing its arguments: the device stays as given
+            return func(*args, **kwargs)
         flat = tree_flatten((args, kwargs))[0]
         tensors = [t for t in flat if isinstance(t, torch.Tensor)]
         from_device = any(self._dev(t) for t in tensors)
+        created = any(self._is_fake(v) for v in kwargs.values())
+        moved = name == "to" and any(self._is_fake(v) or self._dev(v) for v in flat[1:])
+        args, kwargs = tree_map(self._to_host, (args, kwargs))
         if name in HOST_READS:
             if name == "numpy" and from_device:
                 self._refuse("numpy() of a device tensor: move it with .cpu() first")
@@ -103,15 +133,16 @@ class DeviceRules(TorchFunctionMode):
                 out = out.clone()  # a real .cpu() copies off the device; keep the two apart
             return out
         if name == "to":
-            moved = [v for v in flat[1:] if _is_fake(v) or self._dev(v)]
             to_host = any(isinstance(v, (str, torch.device)) and torch.device(v).type == "cpu"
-                          and not _is_fake(v) for v in flat[1:])
+                          and not self._is_fake(v) for v in tree_flatten((args, kwargs))[0][1:]
+                          ) and not moved
             out = func(*args, **kwargs)
             if moved or (from_device and not to_host):
+                self.moved += moved and not from_device
+                self.non_blocking += bool(moved and kwargs.get("non_blocking"))
                 self._check_float64(name, out)
                 self._mark(out)
             return out
-        created = any(_is_fake(v) for v in kwargs.values())
         if not (from_device or created):
             return func(*args, **kwargs)
         if name in MATMULS and any(not (t.is_floating_point() or t.is_complex())

@@ -4,6 +4,7 @@ messages for a missing GPU tell its three causes apart."""
 from __future__ import annotations
 
 import importlib
+import json
 
 import pytest
 import torch
@@ -11,7 +12,7 @@ import torch.nn.functional as F
 
 import common
 import machinery
-from device_rules import FAKE, DeviceRuleBroken, DeviceRules
+from device_rules import FAKE, FAKE_CUDA, DeviceRuleBroken, DeviceRules
 
 
 # torch before 2.3 does not route tensor indexing (``x[idx]``) through torch-function modes, so
@@ -79,20 +80,34 @@ LABS = [("lab1_tensor_ops", []),
 
 
 @STAND_IN
+@pytest.mark.parametrize("fake", [FAKE, FAKE_CUDA], ids=["cpu-stand-in", "cuda-stand-in"])
 @pytest.mark.parametrize("lab, args", LABS, ids=[f"{m}{'-' + a[-1] if a else ''}"
                                                  for m, a in LABS])
-def test_every_lab_keeps_the_device_rules(lab, args, synthetic_data, tmp_path, monkeypatch):
-    monkeypatch.setattr(common, "select_device", lambda name="auto", batch_size=None: FAKE)
+def test_every_lab_keeps_the_device_rules(lab, args, fake, synthetic_data, tmp_path,
+                                          monkeypatch):
+    """Every lab on a stand-in device: with the CUDA stand-in the accelerator-only branches
+    run too (pinned memory, non-blocking copies, synchronising before timings). Its data and
+    model must land on the device (``moved``), and the DataLoader's batches must be copied
+    without waiting (``non_blocking``) where the device is CUDA."""
+    monkeypatch.setattr(common, "select_device", lambda name="auto", batch_size=None: fake)
+    monkeypatch.setattr(torch.cuda, "synchronize", lambda device=None: None)
+    monkeypatch.setattr(machinery, "device_name", lambda device: f"stand-in {device}")
     module = importlib.import_module(lab)
     flags = ["--device", "cpu", "--out-dir", str(tmp_path)]
     if lab != "lab1_tensor_ops":
         flags += ["--data-dir", str(synthetic_data)]
     try:
-        with DeviceRules() as rules:
+        with DeviceRules(fake) as rules:
             module.main(args + flags)
     finally:
         common.seed_everything(0)
     assert rules.broken == []
+    assert len(rules.on_device) > 10, "no tensor landed on the device"
+    assert rules.moved > 0 or lab == "lab1_tensor_ops", "no data was moved onto the device"
+    if "dataloader" in args:
+        assert (rules.non_blocking > 0) is (fake.type == "cuda")
+    record = json.loads(next(tmp_path.glob("*.json")).read_text())
+    assert record["environment"]["device"] == str(fake)
 
 
 @STAND_IN
