@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import builtins
 import json
+import os
+from pathlib import Path
 
 import pytest
 import torch
@@ -70,28 +73,71 @@ def test_checkpoint_holds_everything(good_checkpoint):
     assert state["device_type"] == "cpu"
 
 
+class DiesMidWrite:
+    """A file whose write puts half the bytes on disk, then the process is killed (Ctrl-C)."""
+
+    def __init__(self, f):
+        self.f = f
+
+    def write(self, data):
+        self.f.write(bytes(data)[:len(data) // 2])
+        self.f.flush()
+        os.fsync(self.f.fileno())
+        raise KeyboardInterrupt
+
+    def __getattr__(self, name):
+        return getattr(self.f, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return self.f.__exit__(*exc)
+
+
 def test_killed_write_leaves_previous_checkpoint_intact(good_checkpoint, tmp_path, monkeypatch):
+    """The process dies with half of the new checkpoint on disk: every way a file can be
+    opened for writing dies so, so a checkpoint written in place would be cut in half."""
     path = tmp_path / "ckpt.pt"
     path.write_bytes(good_checkpoint.read_bytes())
     before = path.read_bytes()
-
-    def dies_midway(obj, f):
-        f.write(b"PK\x03\x04 half a zip file")  # some bytes reach the disk, then the crash
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(mc.torch, "save", dies_midway)
+    real_fdopen, real_open = os.fdopen, builtins.open
+    monkeypatch.setattr(machinery.os, "fdopen",
+                        lambda fd, *a, **k: DiesMidWrite(real_fdopen(fd, *a, **k)))
+    monkeypatch.setattr(mc, "open", lambda file, mode="r", *a, **k: DiesMidWrite(
+        real_open(file, mode, *a, **k)) if "w" in mode else real_open(file, mode, *a, **k),
+        raising=False)
+    state = torch.load(good_checkpoint, weights_only=True)
     with pytest.raises(KeyboardInterrupt):
-        mc.save_checkpoint(path, {"format": mc.FORMAT})
+        mc.save_checkpoint(path, {**state, "epoch": 2})
     assert path.read_bytes() == before
     assert list(tmp_path.iterdir()) == [path]  # no partial temporary left
     assert mc.load_checkpoint(path, mc.MnistNet())["epoch"] == 1
 
 
-def test_checkpoint_rename_is_made_durable(tmp_path, monkeypatch):
-    synced = []
-    monkeypatch.setattr(machinery, "fsync_dir", lambda folder: synced.append(folder))
+def test_checkpoint_is_flushed_renamed_then_its_folder_flushed(tmp_path, monkeypatch):
+    """The order that survives a power cut: the new file's bytes reach the disk, the file is
+    renamed over the old one, and the folder's entry is flushed after the rename."""
+    events = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd):
+        events.append(("fsync", os.path.basename(os.readlink(f"/proc/self/fd/{fd}"))
+                       if os.path.exists(f"/proc/self/fd/{fd}") else fd))
+        real_fsync(fd)
+
+    def replace(src, dst):
+        events.append(("replace", Path(dst).name))
+        real_replace(src, dst)
+    monkeypatch.setattr(machinery.os, "fsync", fsync)
+    monkeypatch.setattr(machinery.os, "replace", replace)
+    monkeypatch.setattr(machinery, "fsync_dir", lambda folder: events.append(("dir", folder)))
     mc.save_checkpoint(tmp_path / "c.pt", {"format": mc.FORMAT})
-    assert synced == [tmp_path]
+    kinds = [e[0] for e in events]
+    assert kinds == ["fsync", "replace", "dir"], events
+    assert events[1] == ("replace", "c.pt") and events[2] == ("dir", tmp_path)
+    if isinstance(events[0][1], str):  # on Linux: the file flushed was the temporary
+        assert events[0][1].startswith(".c.pt.") and events[0][1].endswith(".tmp")
 
 
 def test_ctrl_c_says_where_the_last_good_checkpoint_is(small_mnist, tmp_path, monkeypatch,
