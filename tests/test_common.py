@@ -15,7 +15,7 @@ from torch import nn
 import common
 import machinery
 from conftest import (ROOT, SCRIPTS, real_data_dir, requires_real_data, run_script,
-                      uncompressed_copy)
+                      uncompressed_copy, write_idx)
 
 CPU = torch.device("cpu")
 
@@ -381,14 +381,6 @@ def test_durable_write_flushes_the_folder(tmp_path, monkeypatch):
     assert synced == [tmp_path]
 
 
-def test_throughput_returns_each_span():
-    timer = common.Throughput(CPU)
-    timer.start()
-    sum(range(10000))
-    rate = timer.stop(500)
-    assert timer.examples == 500 and rate > 0 and timer.rate == pytest.approx(rate)
-
-
 def test_rename_waits_for_a_file_windows_holds_open(tmp_path, monkeypatch):
     """On Windows a rename over a file that another program has open is refused until it is
     closed; atomic_write retries for a while (and elsewhere never needs to)."""
@@ -482,3 +474,87 @@ def test_lab2_logistic_divergence_names_its_run_and_saves_the_runs_so_far(tmp_pa
                                             "run": "defect"}
     assert len(saved["history"]["nn"]["epoch"]) == 2 and saved["history"]["defect"]["epoch"] == [1]
     assert next(tmp_path.glob("*.png")).stat().st_size > 0
+
+
+def labelled_by_index(root, n=60):
+    """A dataset whose every image carries its own index in its first two pixels, so a test can
+    tell which examples a batch holds."""
+    raw = root / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    for train in (True, False):
+        images = np.zeros((n, 28, 28), dtype=np.uint8)
+        images[:, 0, 0], images[:, 0, 1] = np.arange(n) % 256, np.arange(n) // 256
+        write_idx(raw / machinery.IDX_FILES[train][0], images)
+        write_idx(raw / machinery.IDX_FILES[train][1], np.arange(n) % 10)
+    return root
+
+
+@pytest.mark.parametrize("kind, workers", [("tensor", 0), ("dataloader", 0), ("dataloader", 2)])
+def test_each_epoch_shuffles_and_sees_every_example_once(tmp_path, kind, workers):
+    """Not only do the pipelines agree with each other: each epoch is a new order, and every
+    training example comes exactly once (the test split keeps its order)."""
+    data = labelled_by_index(tmp_path)
+    train, test = common.image_loaders(common.ImageData("mnist"), data, kind=kind, batch_size=8,
+                                       test_batch_size=16, device=CPU, seed=3, workers=workers)
+
+    def order(loader):
+        return [int(round(float(x[i, 0, 0, 0] * 255 + x[i, 0, 0, 1] * 255 * 256)))
+                for x, _ in loader for i in range(len(x))]
+    epochs = [order(train) for _ in range(3)]
+    for seen in epochs:
+        assert sorted(seen) == list(range(60))  # each example once
+    assert epochs[0] != list(range(60)) and len({tuple(e) for e in epochs}) == 3
+    assert order(test) == list(range(60)) == order(test)
+
+
+def test_a_valid_gz_is_read_as_its_contents(synthetic_data, tmp_path):
+    """The files as the sites serve them (.gz), without the real data: the same arrays as the
+    uncompressed files."""
+    import gzip
+    import shutil
+    shutil.copytree(synthetic_data / "MNIST", tmp_path / "MNIST")
+    for path in (tmp_path / "MNIST" / "raw").iterdir():
+        path.with_name(path.name + ".gz").write_bytes(gzip.compress(path.read_bytes()))
+        path.unlink()
+    for train in (True, False):
+        packed = common.load_image_arrays("mnist", tmp_path, train)
+        plain = common.load_image_arrays("mnist", synthetic_data, train)
+        assert torch.equal(packed[0], plain[0]) and torch.equal(packed[1], plain[1])
+
+
+def test_throughput_counts_examples_over_the_timed_spans_only(monkeypatch):
+    clock = iter([10.0, 12.0, 50.0, 51.0])  # two spans: 2 s and 1 s; 38 s between untimed
+    monkeypatch.setattr(common.time, "perf_counter", lambda: next(clock))
+    timer = common.Throughput(CPU)
+    timer.start()
+    assert timer.stop(500) == 250.0
+    timer.start()
+    assert timer.stop(400) == 400.0
+    assert timer.examples == 900 and timer.seconds == 3.0 and timer.rate == 300.0
+
+
+def test_the_defaults_are_the_write_ups_settings():
+    """The settings LABS.md gives, as each lab's defaults (what --help shows and a plain run
+    uses): an independent copy of them, not read from the labs."""
+    import lab3_lenet
+    import lab4_wine_mlp
+    import mnist_checkpoint
+    d2l = lab3_lenet.parse_args([])[0]
+    assert (d2l.model, d2l.epochs, d2l.batch_size, d2l.lr) == ("d2l", 10, 4, 0.9)
+    blitz = lab3_lenet.parse_args(["--model", "blitz"])[0]
+    assert (blitz.epochs, blitz.batch_size, blitz.lr) == (5, 64, 0.01)
+    assert lab3_lenet.SETTINGS["blitz"]["momentum"] == 0.9
+    assert lab3_lenet.SETTINGS["d2l"]["momentum"] == 0.0
+    mnist = mnist_checkpoint.parse_args([])[0]
+    assert (mnist.epochs, mnist.batch_size, mnist.test_batch_size, mnist.lr, mnist.momentum,
+            mnist.seed, mnist.log_interval) == (3, 64, 1000, 0.01, 0.5, 1, 10)
+    assert (mnist_checkpoint.DATA.mean, mnist_checkpoint.DATA.std) == (0.1307, 0.3081)
+    import lab2_logistic
+    assert (lab2_logistic.LOGISTIC_BATCH, lab2_logistic.SOFTMAX_BATCH,
+            lab2_logistic.LOGISTIC_LR) == (1024, 4096, 0.05)
+    runs = {r.name: (r.lr, r.data.mean, r.data.std) for r in lab2_logistic.SOFTMAX_RUNS}
+    assert runs["nn"] == (0.05, 0.5, 0.5) and runs["writeup"] == (0.5, 0.5, 1.0)
+    lab2 = lab2_logistic.parse_args([])[0]
+    assert (lab2.epochs, lab2.samples) == (10, 1_000_000)
+    wine = lab4_wine_mlp.parse_args([])[0]
+    assert wine.test_fraction == 0.2  # the course's 8:2 split

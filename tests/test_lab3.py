@@ -1,6 +1,8 @@
 import json
 import re
 
+import pytest
+
 import torch
 
 import lab3_lenet as lab3
@@ -72,7 +74,9 @@ def test_smoke_runs_on_synthetic_data(tmp_path, synthetic_data):
         assert rec["config"]["model"] == model and rec["environment"]["device"] == "cpu"
         assert rec["metrics"]["examples_per_sec"] > 0 and rec["figures"] == [f"{name}.png"]
         assert (tmp_path / f"{name}.png").exists()
-        assert 0 <= out["metrics"]["test_acc"] <= 1
+        # the accuracies are counts over the 40 test images, as recorded each epoch
+        assert out["metrics"]["test_acc"] == rec["history"]["test_acc"][-1]
+        assert out["metrics"]["test_acc"] * 40 == round(out["metrics"]["test_acc"] * 40)
 
 
 def test_both_pipelines_train_identically_and_the_curve_has_five_points(tmp_path,
@@ -98,3 +102,22 @@ def test_blitz_learns_synthetic_data(tmp_path, synthetic_data):
     out = lab3.main(["--model", "blitz", "--epochs", "8", "--batch-size", "8", "--data-dir",
                      str(synthetic_data), "--out-dir", str(tmp_path)])
     assert out["metrics"]["test_acc"] >= 0.9
+
+
+def test_ctrl_c_saves_the_whole_epochs_done(tmp_path, synthetic_data, monkeypatch):
+    real = lab3.train_one_epoch
+
+    def interrupted_in_epoch_2(*args):
+        if args[4].number == 2:  # the epoch's common.Epoch
+            raise KeyboardInterrupt
+        return real(*args)
+    monkeypatch.setattr(lab3, "train_one_epoch", interrupted_in_epoch_2)
+    with pytest.raises(KeyboardInterrupt) as info:
+        lab3.main(["--epochs", "3", "--batch-size", "16", "--data-dir", str(synthetic_data),
+                   "--out-dir", str(tmp_path)])
+    path = tmp_path / "lab3_d2l_bs16_epochs3.json"
+    assert info.value.detail == f"the run up to there is saved in {path}"
+    record = json.loads(path.read_text())
+    assert record["metrics"]["interrupted"] == {"epoch": 2}
+    assert record["history"]["epoch"] == [1] and len(record["history"]["curve_epoch"]) == 6
+    assert record["figures"] == ["lab3_d2l_bs16_epochs3.png"]

@@ -115,3 +115,21 @@ def test_seed_sweeps_are_tagged_and_render_from_their_files(synthetic_data, tmp_
     wine = report.render_seeds_wine(tmp_path, lang="zh").splitlines()
     assert wine[0].startswith("| 种子 |") and [line[:5] for line in wine[2:]] == ["| 0 |",
                                                                                 "| 1 |"]
+
+
+def test_a_failing_step_stops_the_run_with_a_non_zero_exit(synthetic_data, tmp_path):
+    """A step that fails (here lab2's data are damaged) stops run_all at once: it names the
+    step and its log, shows the log's end, runs no later step, and exits non-zero."""
+    import shutil
+    data = tmp_path / "data"
+    shutil.copytree(synthetic_data, data)
+    (data / "FashionMNIST" / "raw" / "train-labels-idx1-ubyte").write_bytes(b"not an IDX file")
+    proc = run_script("run_all.py", "--smoke", "--jobs", "1", "--data-dir", data,
+                      "--out-dir", tmp_path / "out")
+    assert proc.returncode == 1
+    assert "[2/8] lab2: logistic + softmax regression (004)" in proc.stdout and \
+        "FAILED (exit 2; log:" in proc.stdout
+    assert "is not an IDX file" in proc.stderr  # the log's end, shown
+    logs = sorted(p.name for p in (tmp_path / "out" / "logs").iterdir())
+    assert logs == ["1_lab1_tensor_ops.log", "2_lab2_logistic.log"]
+    assert "all steps done" not in proc.stdout
