@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import gzip
+from dataclasses import dataclass
 import os
 import struct
 import subprocess
@@ -141,3 +142,27 @@ def one_line_error(proc) -> bool:
     """Non-zero exit with exactly one line on stderr, and no traceback."""
     return (proc.returncode != 0 and "Traceback" not in proc.stderr
             and proc.stderr.count("\n") == 1 and "error" in proc.stderr)
+
+
+def interrupt_in_epoch(monkeypatch, lab, epoch: int) -> None:
+    """Ctrl-C as ``lab``'s epoch ``epoch`` starts: its train_one_epoch (which is handed the
+    epoch's common.Epoch) raises KeyboardInterrupt there, as a terminal's Ctrl-C would."""
+    real = lab.train_one_epoch
+
+    def interrupted(*args):
+        if any(getattr(arg, "number", None) == epoch for arg in args):
+            raise KeyboardInterrupt
+        return real(*args)
+    monkeypatch.setattr(lab, "train_one_epoch", interrupted)
+
+
+@dataclass(frozen=True)
+class CommandCase:
+    """One way a student's command can go wrong, and the one line it must end with."""
+    name: str
+    script: str
+    args: tuple
+    message: str            # a piece of the one line
+    code: int = 2           # the exit code of its kind
+    env: tuple = ()         # extra environment for the command line
+    inject: tuple = ()      # tests/fail_writes.py: (mode, bytes, pattern)

@@ -5,23 +5,16 @@ from __future__ import annotations
 import importlib
 import os
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 
 import pytest
 import torch
 
 import common
 import machinery
-from conftest import one_line_error, run_script, write_uci_like
+from conftest import CommandCase, one_line_error, run_script, write_uci_like
 
 
-@dataclass(frozen=True)
-class Bad:
-    name: str
-    script: str
-    args: tuple
-    message: str            # a piece of the one line
-    env: tuple = ()         # extra environment for the command line
+Bad = CommandCase  # every case here ends with exit code 2
 
 
 def cases(tmp, data, checkpoint) -> list[Bad]:

@@ -13,7 +13,6 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +21,8 @@ import torch
 
 import common
 import machinery
-from conftest import (ROOT, real_data_dir, real_file, requires_real_data, run_script, write_idx,
+from conftest import (ROOT, CommandCase, real_data_dir, real_file, requires_real_data,
+                      run_script, write_idx,
                       write_image_dataset, write_uci_like)
 
 BAD_DATA, DIVERGED, NOT_WRITTEN = 2, 3, 4
@@ -31,14 +31,8 @@ LINUX = pytest.mark.skipif(not Path("/proc/self/fd").is_dir(),
                            reason="injects failures through /proc/self/fd (Linux only)")
 
 
-@dataclass(frozen=True)
-class Case:
-    name: str
-    script: str
-    args: tuple
-    code: int               # the exit code of its kind
-    message: str            # a piece of the one line
-    inject: tuple = ()      # tests/fail_writes.py: (mode, bytes, pattern)
+def Case(name, script, args, code, message, inject=()):  # noqa: N802 -- reads as a table row
+    return CommandCase(name, script, args, message, code, inject=inject)
 
 
 def image_dir(root: Path, name: str, folder: str = "MNIST", **change) -> Path:

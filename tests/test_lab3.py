@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import lab3_lenet as lab3
-from conftest import run_script
+from conftest import interrupt_in_epoch, run_script
 
 
 def test_d2l_layer_shapes():
@@ -105,13 +105,7 @@ def test_blitz_learns_synthetic_data(tmp_path, synthetic_data):
 
 
 def test_ctrl_c_saves_the_whole_epochs_done(tmp_path, synthetic_data, monkeypatch):
-    real = lab3.train_one_epoch
-
-    def interrupted_in_epoch_2(*args):
-        if args[4].number == 2:  # the epoch's common.Epoch
-            raise KeyboardInterrupt
-        return real(*args)
-    monkeypatch.setattr(lab3, "train_one_epoch", interrupted_in_epoch_2)
+    interrupt_in_epoch(monkeypatch, lab3, 2)
     with pytest.raises(KeyboardInterrupt) as info:
         lab3.main(["--epochs", "3", "--batch-size", "16", "--data-dir", str(synthetic_data),
                    "--out-dir", str(tmp_path)])

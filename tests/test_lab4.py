@@ -11,7 +11,8 @@ import torch
 import common
 import machinery
 import lab4_wine_mlp as lab4
-from conftest import WINE_FEATURES, real_data_dir, requires_real_data, write_uci_like
+from conftest import (WINE_FEATURES, interrupt_in_epoch, real_data_dir, requires_real_data,
+                      write_uci_like)
 
 
 @pytest.fixture(scope="module")
@@ -220,14 +221,7 @@ def test_real_uci_file_counts():
 
 
 def test_ctrl_c_saves_the_whole_epochs_done(wine_dir, tmp_path, monkeypatch):
-    real = lab4.train_one_epoch
-
-    def interrupted_in_epoch_3(*args):
-        if args[-1].number == 3:  # the epoch's common.Epoch
-            raise KeyboardInterrupt
-        return real(*args)
-
-    monkeypatch.setattr(lab4, "train_one_epoch", interrupted_in_epoch_3)
+    interrupt_in_epoch(monkeypatch, lab4, 3)
     with pytest.raises(KeyboardInterrupt) as info:
         lab4.main(QUICK + ["--data-dir", str(wine_dir), "--out-dir", str(tmp_path)])
     path = tmp_path / "lab4_wine_mlp_epochs30.json"

@@ -11,7 +11,8 @@ import torch
 import common
 import machinery
 import mnist_checkpoint as mc
-from conftest import one_line_error, run_script, write_image_dataset
+from conftest import (interrupt_in_epoch, one_line_error, run_script,
+                      write_image_dataset)
 
 
 @pytest.fixture(scope="module")
@@ -142,14 +143,7 @@ def test_checkpoint_is_flushed_renamed_then_its_folder_flushed(tmp_path, monkeyp
 
 def test_ctrl_c_says_where_the_last_good_checkpoint_is(small_mnist, tmp_path, monkeypatch,
                                                        capsys):
-    real = mc.train_one_epoch
-
-    def interrupted_in_epoch_2(*args):
-        if args[-1].number == 2:  # the epoch's common.Epoch
-            raise KeyboardInterrupt
-        return real(*args)
-
-    monkeypatch.setattr(mc, "train_one_epoch", interrupted_in_epoch_2)
+    interrupt_in_epoch(monkeypatch, mc, 2)
     with pytest.raises(KeyboardInterrupt) as info:
         mc.main(args_for(small_mnist, tmp_path, 3))
     ckpt = tmp_path / checkpoint_name()
