@@ -24,7 +24,8 @@ DOCS = list(documents())
 LINK = re.compile(r"\]\(([^)\s]+)\)")
 FENCE = re.compile(r"```(\w*)\n(.*?)```", re.S)
 INLINE = re.compile(r"`((?:python|bash) [^`]+)`")
-HEAVY = ("lab2_logistic.py",)   # a million-point logistic regression: capped with --smoke
+# Capped with --smoke: a million-point logistic regression, 10 epochs of a LeNet.
+HEAVY = ("lab2_logistic.py", "lab3_lenet.py")
 # Scripts whose commands build on each other's files (a resume, an exported split): each of
 # their commands runs every time a page shows it, in the page's order.
 CHAINED = ("mnist_checkpoint.py", "lab4_wine_mlp.py")
