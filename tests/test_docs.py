@@ -80,7 +80,7 @@ def commands(doc: Path) -> list[str]:
 
 def plan(command: str) -> tuple[str, list[str]]:
     """How the test runs a command: ("run", argv), ("help", argv with --help) or ("skip", [why])."""
-    words = shlex.split(command)
+    words = shlex.split(command.replace("\\", "\\\\"))  # a Windows path keeps its backslashes
     env = {}
     while words and re.fullmatch(r"[A-Z_]+=.*", words[0]):
         key, _, value = words.pop(0).partition("=")
