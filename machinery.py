@@ -227,23 +227,29 @@ def show_png(png: bytes, handle=None):
     return handle
 
 
-def progress(iterable, **kwargs):
-    """A tqdm bar on a terminal, and in a notebook (its widget where ipywidgets is installed, a
-    text bar otherwise); elsewhere (logs, CI, tests) or with LABS_PROGRESS=0 the iterable
-    itself, untouched."""
+def _tqdm():
+    """The bar to show: tqdm's notebook widget in a notebook (where ipywidgets is installed, a
+    text bar otherwise), tqdm on a terminal; None in a log, CI, a test, or with LABS_PROGRESS=0."""
     if os.environ.get("LABS_PROGRESS") == "0":
-        return iterable
+        return None
     if in_notebook():
         try:
             import ipywidgets  # noqa: F401, PLC0415
             from tqdm.notebook import tqdm  # noqa: PLC0415
         except ImportError:
             from tqdm import tqdm  # noqa: PLC0415
-        return tqdm(iterable, leave=False, **kwargs)
+        return tqdm
     if not sys.stderr.isatty():
-        return iterable
+        return None
     from tqdm import tqdm  # noqa: PLC0415
-    return tqdm(iterable, leave=False, dynamic_ncols=True, **kwargs)
+    return lambda *args, **kwargs: tqdm(*args, dynamic_ncols=True, **kwargs)
+
+
+def progress(iterable, **kwargs):
+    """A bar over ``iterable`` where one is shown (``_tqdm``); elsewhere the iterable itself,
+    untouched."""
+    bar = _tqdm()
+    return iterable if bar is None else bar(iterable, leave=False, **kwargs)
 
 
 class LivePlot:
@@ -795,15 +801,8 @@ class ByteBar:
     def __init__(self, name: str, total: int | None, done: int = 0):
         self.name, self.total, self.done, self.start = name, total, done, time.perf_counter()
         self.first, self.shown, self.bar = done, (done * 10 // total) if total else 0, None
-        if os.environ.get("LABS_PROGRESS") != "0" and (in_notebook() or sys.stderr.isatty()):
-            if in_notebook():
-                try:
-                    import ipywidgets  # noqa: F401, PLC0415
-                    from tqdm.notebook import tqdm  # noqa: PLC0415
-                except ImportError:
-                    from tqdm import tqdm  # noqa: PLC0415
-            else:
-                from tqdm import tqdm  # noqa: PLC0415
+        tqdm = _tqdm()
+        if tqdm is not None:
             self.bar = tqdm(total=total, initial=done, unit="B", unit_scale=True,
                             unit_divisor=1024, desc=name, leave=True)
 
