@@ -325,8 +325,8 @@ def parse_args(argv=None):
     --batch-size and --lr, so --help and the code read the same values."""
     def build(model: str) -> machinery.LabParser:
         parser = machinery.LabParser(__doc__, prog=PROG,
-                                  epilog=f"Defaults shown are for --model {model}; "
-                                  "--model blitz --help shows blitz's.")
+                                     epilog=f"Defaults shown are for --model {model}; "
+                                     "--model blitz --help shows blitz's.")
         parser.add_argument("--model", choices=tuple(SETTINGS), default="d2l",
                             help="d2l: Fashion-MNIST (write-up 002); blitz: walkthrough + "
                                  "MNIST 32x32 training (write-ups 000, 003)")

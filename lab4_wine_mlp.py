@@ -80,13 +80,13 @@ def read_table(path: Path, raw: bytes | None = None) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise machinery.LabError(f"{path}: file not found" if not path.exists()
-                              else f"{path}: is a folder, not a CSV file")
+                                 else f"{path}: is a folder, not a CSV file")
     raw = machinery.read_data_file(path) if raw is None else raw  # the file's bytes, if read
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         raise machinery.LabError(f"{path}: not UTF-8 text (byte 0x{raw[err.start]:02x} at offset "
-                              f"{err.start}); expected a CSV file") from None
+                                 f"{err.start}); expected a CSV file") from None
     lines = text.splitlines()
     if not text.strip():
         raise machinery.LabError(f"{path}: the file is empty")
@@ -99,15 +99,15 @@ def read_table(path: Path, raw: bytes | None = None) -> pd.DataFrame:
         if found:
             expected, line_no, saw = found.groups()
             raise machinery.LabError(f"{path}:{line_no}: expected {expected} columns (as the "
-                                  f"header), found {saw}") from None
+                                     f"header), found {saw}") from None
         raise machinery.LabError(f"{path}: not a CSV table ({str(err).strip()[:120]})") from None
     frame.columns = [str(c).strip() for c in frame.columns]
     if len(frame.columns) < 2:
         raise machinery.LabError(f"{path}:1: expected a header with feature columns and a target, "
-                              f"found {len(frame.columns)} column(s)")
+                                 f"found {len(frame.columns)} column(s)")
     if pd.to_numeric(pd.Series(frame.columns), errors="coerce").notna().any():
         raise machinery.LabError(f"{path}:1: the first line must be a header of column names, "
-                              f"found numbers ({lines[0][:60]})")
+                                 f"found numbers ({lines[0][:60]})")
     frame.index = range(2, len(frame) + 2)  # the file's line numbers (line 1 is the header)
     frame = frame[(frame != "").any(axis=1)]  # blank lines (e.g. at the end)
     if frame.empty:
@@ -124,13 +124,13 @@ def read_table(path: Path, raw: bytes | None = None) -> pd.DataFrame:
             fields = next(csv.reader([lines[line_no - 1]], delimiter=delimiter))
             if len(fields) < len(frame.columns):
                 raise machinery.LabError(f"{path}:{line_no}: expected {len(frame.columns)} columns "
-                                      f"(as the header), found {len(fields)}")
+                                         f"(as the header), found {len(fields)}")
             raise machinery.LabError(f"{path}:{line_no}: missing value in column '{col}'")
         if np.isnan(values[line_no]) and cell.lower() not in ("nan", "+nan", "-nan"):
             raise machinery.LabError(f"{path}:{line_no}: non-numeric value '{cell}' in column "
-                                  f"'{col}'")
+                                     f"'{col}'")
         raise machinery.LabError(f"{path}:{line_no}: value '{cell}' in column '{col}' is not a "
-                              f"finite number")
+                                 f"finite number")
     # numpy's text-to-float64 conversion is correctly rounded: the exact numbers in the file.
     numbers = frame.apply(lambda column: column.str.strip()).to_numpy().astype(np.float64)
     table = pd.DataFrame(numbers, columns=frame.columns, index=frame.index)
@@ -142,7 +142,7 @@ def split_target(table: pd.DataFrame, target: str | None):
     """Features and target: the named column, else 'quality', else the last column."""
     if target is not None and target not in table.columns:
         raise machinery.LabError(f"{table.attrs.get('path', 'table')}: no target column "
-                              f"'{target}' (columns: {', '.join(table.columns)})")
+                                 f"'{target}' (columns: {', '.join(table.columns)})")
     name = target or (TARGET if TARGET in table.columns else table.columns[-1])
     features = [c for c in table.columns if c != name]
     # Row-major, whichever way pandas stores the frame: numpy's mean sums in memory order, so
@@ -169,8 +169,8 @@ def load_data(args):
         train, test = read_table(args.train_csv), read_table(args.test_csv)
         if list(train.columns) != list(test.columns):
             raise machinery.LabError(f"{args.test_csv}: columns differ from {args.train_csv} "
-                                  f"({len(test.columns)} vs {len(train.columns)}: "
-                                  f"{sorted(set(test.columns) ^ set(train.columns))[:4]})")
+                                     f"({len(test.columns)} vs {len(train.columns)}: "
+                                     f"{sorted(set(test.columns) ^ set(train.columns))[:4]})")
         show_table(f"{args.train_csv}", train)
         show_table(f"{args.test_csv}", test)
         x_tr, y_tr, cols = split_target(train, args.target)
@@ -193,11 +193,11 @@ def check_sizes(x_tr, y_tr, x_te, columns: list[str], normalize_target: bool) ->
     need = x_tr.shape[1] + 2  # OLS with an intercept needs features + 1 rows, plus one to spare
     if len(y_tr) < need:
         raise machinery.LabError(f"{len(y_tr)} training rows is too few for {x_tr.shape[1]} "
-                              f"features: the OLS baseline and the standardisation need at "
-                              f"least {need}")
+                                 f"features: the OLS baseline and the standardisation need at "
+                                 f"least {need}")
     if len(x_te) == 0:
         raise machinery.LabError("the test split is empty: use more rows or a larger "
-                              "--test-fraction")
+                                 "--test-fraction")
     for name in [c for c, constant in zip(columns, np.ptp(x_tr, axis=0) == 0) if constant]:
         print(f"{Path(sys.argv[0]).name}: warning: column '{name}' is constant in the training "
               f"split; it carries no information and stays 0 after standardising",
@@ -205,7 +205,7 @@ def check_sizes(x_tr, y_tr, x_te, columns: list[str], normalize_target: bool) ->
     if np.ptp(y_tr) == 0:
         if normalize_target:
             raise machinery.LabError(f"--normalize-target: the target '{columns[-1]}' is "
-                                  f"constant in the training split (its std is 0)")
+                                     f"constant in the training split (its std is 0)")
         print(f"{Path(sys.argv[0]).name}: warning: the target '{columns[-1]}' is constant in "
               f"the training split; every model just predicts it", file=sys.stderr)
 

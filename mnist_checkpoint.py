@@ -193,13 +193,13 @@ def load_checkpoint(path: Path, model: nn.Module) -> dict:
     except pickle.UnpicklingError as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else ""
         raise machinery.LabError(f"{path} holds objects other than tensors and plain containers, "
-                              f"which weights_only loading refuses ({first[:160]})") from None
+                                 f"which weights_only loading refuses ({first[:160]})") from None
     except Exception as err:  # noqa: BLE001 -- zip, legacy-pickle and I/O errors all mean this
         raise machinery.LabError(f"{path} is not a readable checkpoint: the file is truncated or "
-                              f"not a torch.save file ({type(err).__name__})") from None
+                                 f"not a torch.save file ({type(err).__name__})") from None
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         raise machinery.LabError(f"{path} is not a mnist_checkpoint.py checkpoint "
-                              f"(no '{FORMAT}' marker)")
+                                 f"(no '{FORMAT}' marker)")
     missing = [k for k in ("model", "optimizer", "epoch", "history", "rng", "config")
                if k not in state]
     if missing:
@@ -230,10 +230,10 @@ def resume(args, model, optimizer, batch_order: torch.Generator,
              for k in RESUME_MUST_MATCH if saved.get(k) != getattr(args, k)]
     if clash:
         raise machinery.LabError(f"{args.resume} was trained with {', '.join(clash)}; pass the "
-                              f"same settings to resume it")
+                                 f"same settings to resume it")
     if state["epoch"] >= args.epochs:
         raise machinery.LabError(f"{args.resume} already holds {state['epoch']} epochs; ask for "
-                              f"more with --epochs N (total)")
+                                 f"more with --epochs N (total)")
     model.load_state_dict(state["model"])      # copies onto the model's device
     optimizer.load_state_dict(state["optimizer"])  # moves momentum buffers there too
     notes = restore_rng_states(state["rng"], batch_order)
@@ -345,7 +345,8 @@ def train_epochs(model, forward, train_loader, test_loader, optimizer, args, his
             "format": FORMAT, "model": model.state_dict(), "optimizer": optimizer.state_dict(),
             "epoch": epoch, "history": history, "rng": rng_states(train_loader.generator),
             "config": common.config_of(args), "device_type": device.type},
-            if_it_fails=f"last good checkpoint: {last_good(args, ckpt_path, epoch - 1, first_epoch)}")
+            if_it_fails="last good checkpoint: "
+                        + last_good(args, ckpt_path, epoch - 1, first_epoch))
         print(f"epoch {epoch}: test loss {test_loss:.4f}, accuracy {test_acc:.2%}  "
               f"({history['epoch_seconds'][-1]:.1f} s, checkpoint {ckpt_path})", flush=True)
     return None

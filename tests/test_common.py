@@ -104,7 +104,7 @@ def test_deterministic_check_stops_at_start_up_with_one_line():
     try:
         with pytest.raises(machinery.LabError, match="--deterministic on cpu: max_pool2d") as info:
             machinery.check_deterministic(_NoDeterministicKernel(), [(x, y)],
-                                       nn.functional.cross_entropy)
+                                          nn.functional.cross_entropy)
         assert "\n" not in str(info.value)
         model = nn.Linear(3, 4)
         torch.manual_seed(7)
