@@ -277,11 +277,10 @@ def fit(model, forward, train_loader, test_loader, optimizer, epochs: int, histo
                                history, epoch, epoch_summary(run.losses, run.predictions,
                                                              run.labels, train_loader.sizes)))
         train = train_one_epoch(model, forward, train_loader, optimizer, run, step)
+        history.update(with_curve(history, epoch, train))
         if run.stopped:
-            history.update(with_curve(history, epoch, train))
             return run.stopped
         test_loss, test_acc = common.evaluate(model, test_loader, summed_cross_entropy)
-        history.update(with_curve(history, epoch, train))
         row = {"epoch": epoch, "train_loss": train["train_loss"], "train_acc": train["train_acc"],
                "test_loss": test_loss, "test_acc": test_acc, "examples_per_sec": run.rate}
         for key, value in row.items():
