@@ -62,6 +62,11 @@ class WriteFailed(LabError):
     code = 4
 
 
+class NotWhole(LabError):
+    """A data file that is not whole (a .gz cut short, or not gzip at all): fetching it again
+    mends it (fetch_all does)."""
+
+
 class Terminated(KeyboardInterrupt):
     """SIGTERM (a laptop going to sleep, a job scheduler) handled as Ctrl-C is: every write in
     progress is abandoned whole, and the run ends with one line."""
@@ -722,7 +727,7 @@ def read_data_file(path: Path) -> bytes:
     try:
         return gzip.decompress(raw)
     except (OSError, EOFError, zlib.error) as err:
-        raise LabError(f"{path} is not a whole gzip file ({str(err).rstrip('.')}; a download "
+        raise NotWhole(f"{path} is not a whole gzip file ({str(err).rstrip('.')}; a download "
                        f"cut short?): delete it and run again to download it, or fetch it "
                        f"again ({FETCH_BY_HAND})") from None
 
@@ -940,9 +945,7 @@ def fetch_all(data_dir: Path, mirror: str | None = None) -> list[tuple[str, str,
             try:
                 path, content = data_file(data_dir, rel, mirror)
                 verdict = file_verdict(path, rel, content)[0]
-            except LabError as err:  # a .gz cut short or not gzip at all
-                if "not a whole gzip" not in str(err):
-                    raise
+            except NotWhole:
                 verdict = "damaged"
             if verdict in ("damaged", "misplaced"):
                 print(f"{rel}: the file there is {verdict}; fetching it again", flush=True)

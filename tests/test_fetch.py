@@ -150,10 +150,14 @@ def test_fetch_all_reports_each_file(official, monkeypatch, tmp_path):
     data = tmp_path / "data"
     (data / "wine").mkdir(parents=True)
     (data / "wine" / "winequality-red.csv").write_bytes(b"x" * machinery.OFFICIAL[WINE][1])
+    cut = data / "MNIST" / "raw" / "t10k-labels-idx1-ubyte.gz"
+    cut.parent.mkdir(parents=True)
+    cut.write_bytes(files[cut.name][:1000])  # a .gz cut short
     with FileServer(files) as server:
         serve(monkeypatch, server)
         done = machinery.fetch_all(data)
     assert [(rel, verdict) for rel, verdict, _ in done] == [(LABELS, "ok"), (WINE, "ok")]
+    assert gzip.decompress(cut.read_bytes()) == labels  # cut short: fetched again
     assert (data / "wine" / "winequality-red.csv").read_bytes() == official[1]  # damaged: fetched
 
 
