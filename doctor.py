@@ -62,11 +62,6 @@ def version(name: str) -> str | None:
         return None
 
 
-def release(text: str) -> tuple[int, ...]:
-    return tuple(int("".join(c for c in part if c.isdigit()) or 0)
-                 for part in text.split("+")[0].split(".")[:3])
-
-
 # --------------------------------------------------------------------------- the checks
 
 def check_python(m: Machine) -> list[Finding]:
@@ -155,11 +150,11 @@ def check_packages(m: Machine) -> list[Finding]:
     if missing:
         found.append(Finding("problem", f"not installed: {', '.join(missing)}",
                              "python -m pip install -r requirements.txt"))
-    if have["torch"] and have["numpy"] and release(have["torch"]) < (2, 3) and \
-            release(have["numpy"]) >= (2,):
-        found.append(Finding("problem", f"torch {have['torch']} was built against numpy 1 and "
-                                        f"cannot use numpy {have['numpy']} (\"Numpy is not "
-                                        f"available\")", 'python -m pip install "numpy<2"'))
+    clash = have["torch"] and have["numpy"] and machinery.numpy_clash(have["torch"],
+                                                                       have["numpy"])
+    if clash:
+        found.append(Finding("problem", f'{clash} ("Numpy is not available")',
+                             'python -m pip install "numpy<2"'))
     return found
 
 

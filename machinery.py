@@ -329,17 +329,30 @@ class LossGuard:
 
 # --------------------------------------------------------------------------- diagnostics
 
-def check_versions() -> None:
+def release(text: str) -> tuple[int, ...]:
+    """A version's release numbers: '2.2.2+cpu' -> (2, 2, 2), '2.3.0rc1' -> (2, 3, 0)."""
+    return tuple(int("".join(c for c in part if c.isdigit()) or 0)
+                 for part in text.split("+")[0].split(".")[:3])
+
+
+def numpy_clash(torch_version: str, numpy_version: str) -> str | None:
     """torch before 2.3 was built against numpy 1 and cannot hand tensors to numpy 2 ("Numpy is
-    not available" mid-run): say so at start-up. requirements.txt keeps numpy 1 where pip can
-    only find such a torch (Intel Macs)."""
+    not available" mid-run): the problem in words, or None."""
+    if release(torch_version) < (2, 3) and release(numpy_version) >= (2,):
+        return (f"torch {torch_version} was built against numpy 1 and cannot use numpy "
+                f"{numpy_version}")
+    return None
+
+
+def check_versions() -> None:
+    """Stop at start-up on a torch and numpy that cannot work together (numpy_clash).
+    requirements.txt keeps numpy 1 where pip can only find such a torch (Intel Macs)."""
     import numpy as np  # noqa: PLC0415
     import torch  # noqa: PLC0415
 
-    torch_minor = tuple(int(part) for part in torch.__version__.split("+")[0].split(".")[:2])
-    if torch_minor < (2, 3) and int(np.__version__.split(".")[0]) >= 2:
-        raise LabError(f"torch {torch.__version__} was built against numpy 1 and cannot use "
-                       f"numpy {np.__version__}: pip install \"numpy<2\" (docs/install.md)")
+    problem = numpy_clash(torch.__version__, np.__version__)
+    if problem:
+        raise LabError(f'{problem}: pip install "numpy<2" (docs/install.md)')
 
 
 # Where a CUDA build of PyTorch comes from when plain pip gives a CPU-only one (Windows), or an
