@@ -227,9 +227,8 @@ def check_data(m: Machine) -> list[Finding]:
     data_dir = m.data_dir or machinery.resolve_data_dir(None)
     found = []
     for rel in machinery.OFFICIAL:
-        path = data_dir / rel
-        path = path if path.is_file() else path.with_name(path.name + ".gz")
-        if not path.is_file():
+        path = machinery.local_file(data_dir, rel)
+        if path is None:
             found.append(Finding("note", f"{rel}: not in {data_dir} (a lab downloads it)",
                                  "python fetch_data.py fetches every file up front"))
             continue

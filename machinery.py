@@ -938,13 +938,17 @@ def fetch_official(data_dir: Path, rel: str, mirror: str | None = None) -> Path:
                    f"that has {rel}")
 
 
-def data_file(data_dir: Path, rel: str, mirror: str | None = None) -> tuple[Path, bytes]:
-    """The file for ``rel`` under the data dir, uncompressed or ``.gz`` (fetched when neither
-    is there), and its contents."""
+def local_file(data_dir: Path, rel: str) -> Path | None:
+    """The file for ``rel`` as it is under the data dir: uncompressed, else as downloaded
+    (``.gz``); None when neither is there."""
     path = Path(data_dir) / rel
-    if not path.is_file():
-        gz = path.with_name(path.name + ".gz")
-        path = gz if gz.is_file() else fetch_official(data_dir, rel, mirror)
+    return next((p for p in (path, path.with_name(path.name + ".gz")) if p.is_file()), None)
+
+
+def data_file(data_dir: Path, rel: str, mirror: str | None = None) -> tuple[Path, bytes]:
+    """The file for ``rel`` under the data dir (local_file; fetched when it is not there), and
+    its contents."""
+    path = local_file(data_dir, rel) or fetch_official(data_dir, rel, mirror)
     return path, read_data_file(path)
 
 
