@@ -431,8 +431,9 @@ def generated_files(results_dir: Path, rows, docs: dict[Path, str] | None = None
                 text = replace_block(text, name, render(Path(results_dir), rows, lang, path))
         wanted[path] = text
     gpu_dir = Path(results_dir) / CUDA
-    gpu = evaluate(gpu_dir) if (gpu_dir / "lab1_tensor_ops.json").exists() else None
-    name = json.loads((gpu_dir / "lab1_tensor_ops.json").read_text())["environment"].get(
+    first = gpu_dir / "lab1_tensor_ops.json"  # there when tools/gpu_check.sh has run
+    gpu = evaluate(gpu_dir) if first.exists() else None
+    name = json.loads(first.read_text(encoding="utf-8"))["environment"].get(
         "device_name", "a GPU") if gpu else ""
     wanted[Path(results_dir) / LEDGER_FILE] = render_ledger(rows, gpu, name)
     if gpu:
