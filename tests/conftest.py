@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import functools
 import gzip
-from dataclasses import dataclass
 import os
 import struct
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np

@@ -1,11 +1,10 @@
 """A stand-in accelerator on a CPU-only machine: run a lab on the CPU while tracking which tensors
 would live on its device, and stop at the first thing a real accelerator refuses.
 
-The lab is given ``FAKE = torch.device("cpu", 0)
-FAKE_CUDA = torch.device("cuda", 0)`` as its device. Every tensor made with
+The lab is given ``FAKE = torch.device("cpu", 0)`` as its device. Every tensor made with
 ``device=FAKE``, moved with ``.to(FAKE)`` (or ``.to(t)``, ``.to(t.device)`` for a device tensor
 ``t``), or computed from a device tensor counts as a device tensor; ``.cpu()``, ``.item()``,
-``.tolist()`` and printing bring values to the host. Two rules are checked on every operation:
+``.tolist()`` and printing bring values to the host. Three rules are checked on every operation:
 
 - no float64 on the device: Apple's MPS has no float64 and stops with a TypeError;
 - no host tensor (other than a 0-dim scalar) as an input next to a device tensor: CUDA and MPS
