@@ -72,3 +72,22 @@ def test_the_platform_table_names_the_bad_pairs():
     assert platforms.verdict("macOS x86-64", "3.12", {"pins": fine, "error": None}) == (True, "ok")
     assert platforms.verdict("macOS x86-64", "3.13", {"pins": None, "error": "x"})[0]
     assert not platforms.verdict("Linux x86-64", "3.13", {"pins": None, "error": "x"})[0]
+
+
+@pytest.mark.parametrize("platform, change, found", [
+    ("Windows x86-64", {"torch": "2.4.0+cpu"}, "2.4.0's Windows wheels"),
+    ("Windows x86-64", {"torch": "2.4.1+cpu"}, None),
+    ("Linux x86-64", {"torch": "2.4.0"}, None),
+    ("Linux x86-64", {"pandas": "2.2.1"}, "pandas < 2.2.2"),
+    ("Linux x86-64", {"pandas": "2.2.2"}, None),
+    ("Linux x86-64", {"matplotlib": "3.8.3"}, "matplotlib < 3.8.4"),
+    ("Linux x86-64", {"matplotlib": "3.8.4"}, None),
+    ("Linux x86-64", {"torch": "2.3.0rc1"}, None),
+])
+def test_each_bad_pair_is_found_at_its_boundary(platform, change, found):
+    from tools import platforms
+    pins = {"torch": "2.9.0", "torchvision": "0.24.0", "numpy": "2.1.0", "pandas": "2.3.3",
+            "matplotlib": "3.10.9", **change}
+    bad = [why for why, test in platforms.BAD_PAIRS if test(pins, platform)]
+    assert bad == ([] if found is None else [next(w for w, _ in platforms.BAD_PAIRS
+                                                    if found in w)])

@@ -40,27 +40,21 @@ UNSUPPORTED = {("macOS x86-64", "3.13"): "torch has no Intel-Mac wheel for Pytho
 FLOOR_PLATFORM = "macOS x86-64"  # its set is the oldest: torch 2.2.2, numpy 1.x
 
 
-def version(text: str) -> tuple[int, ...]:
-    parts = []
-    for piece in text.split("+")[0].split(".")[:3]:
-        digits = "".join(c for c in piece if c.isdigit())
-        parts.append(int(digits or 0))
-    return tuple(parts)
-
-
 # (why, test on the resolved pins). Each is a published incompatibility.
 BAD_PAIRS = [
     ("torch < 2.3 was built against numpy 1: numpy 2 gives 'RuntimeError: Numpy is not "
      "available' (reproduced with torch 2.2.2 + numpy 2.2.6)",
-     lambda p, plat: version(p["torch"]) < (2, 3) and version(p["numpy"]) >= (2,)),
+     lambda p, plat: bool(machinery.numpy_clash(p["torch"], p["numpy"]))),
     ("torch 2.4.0's Windows wheels do not work with numpy 2 (pytorch/pytorch#131668, fixed "
      "in 2.4.1)",
-     lambda p, plat: plat.startswith("Windows") and version(p["torch"])[:3] == (2, 4, 0)
-     and version(p["numpy"]) >= (2,)),
+     lambda p, plat: plat.startswith("Windows") and machinery.release(p["torch"]) == (2, 4, 0)
+     and machinery.release(p["numpy"]) >= (2,)),
     ("pandas < 2.2.2 is not compatible with numpy 2 (pandas 2.2.2 release)",
-     lambda p, plat: version(p["pandas"]) < (2, 2, 2) and version(p["numpy"]) >= (2,)),
+     lambda p, plat: machinery.release(p["pandas"]) < (2, 2, 2)
+     and machinery.release(p["numpy"]) >= (2,)),
     ("matplotlib < 3.8.4 is not built for numpy 2 (matplotlib 3.8.4 release notes)",
-     lambda p, plat: version(p["matplotlib"]) < (3, 8, 4) and version(p["numpy"]) >= (2,)),
+     lambda p, plat: machinery.release(p["matplotlib"]) < (3, 8, 4)
+     and machinery.release(p["numpy"]) >= (2,)),
 ]
 # torchvision pins the torch it was built for in its own metadata, so the resolver pairs them.
 
