@@ -24,7 +24,9 @@ from typing import Any, NamedTuple
 import numpy as np
 import torch
 
+import datafiles
 import machinery
+import speed
 
 ROOT = Path(__file__).resolve().parent
 RUNS_DIR = ROOT / "runs"            # default output folder (git-ignored)
@@ -87,7 +89,7 @@ def add_common_args(parser: argparse.ArgumentParser, *, epochs: int | None = Non
     if not training:
         return
     parser.add_argument("--data-dir", type=Path, default=None,
-                        help=f"dataset folder (default: ${machinery.DATA_ENV}, else data/ next "
+                        help=f"dataset folder (default: ${datafiles.DATA_ENV}, else data/ next "
                              f"to the scripts)")
     parser.add_argument("--smoke", action="store_true",
                         help="cap every loop to a few batches and one epoch (seconds; for tests)")
@@ -259,8 +261,8 @@ def to_device_float32(array: np.ndarray, device: torch.device) -> torch.Tensor:
 
 def model_on(device: torch.device, model: torch.nn.Module, batch_size: int):
     """``model`` on ``device``, for a CNN on the CPU in the memory layout its convolutions run
-    fastest in at this batch size (machinery.conv_plan)."""
-    return machinery.conv_plan(device, batch_size).prepare(model.to(device))
+    fastest in at this batch size (speed.conv_plan)."""
+    return speed.conv_plan(device, batch_size).prepare(model.to(device))
 
 
 # --------------------------------------------------------------------------- data, pipelines
@@ -282,8 +284,8 @@ def load_image_arrays(name: str, data_dir: Path, train: bool) -> tuple[torch.Ten
                                                                        torch.Tensor]:
     """A split as uint8 images (N, 28, 28) and int64 labels: the same tensors torchvision's
     MNIST dataset holds in .data and .targets. Each file is found (downloaded when missing) and
-    checked first (machinery.official_split). Both input pipelines read this."""
-    images, labels = machinery.official_split(IMAGE_DATASETS[name], data_dir, train)
+    checked first (datafiles.official_split). Both input pipelines read this."""
+    images, labels = datafiles.official_split(IMAGE_DATASETS[name], data_dir, train)
     return images, labels.long()
 
 
@@ -496,7 +498,7 @@ class Epoch:
         Epoch.current = number
 
     def batches(self, loader):
-        kernels = machinery.cnn_kernels(self.model, getattr(loader, "device", None),
+        kernels = speed.cnn_kernels(self.model, getattr(loader, "device", None),
                                         getattr(loader, "batch_size", 0))
         with kernels:
             if self.timer:
@@ -557,7 +559,7 @@ def evaluate(model, loader, batch_loss) -> tuple[float, float]:
     if training:
         model.eval()
     loss_sum, correct, seen = 0.0, 0, 0
-    with machinery.cnn_kernels(model, loader.device, loader.batch_size):
+    with speed.cnn_kernels(model, loader.device, loader.batch_size):
         for x, y in loader:
             logits = model(x)
             loss_sum += float(batch_loss(logits, y))

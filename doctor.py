@@ -25,6 +25,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import datafiles
 import machinery
 
 ROOT = Path(__file__).resolve().parent
@@ -224,16 +225,16 @@ def check_runtimes(m: Machine) -> list[Finding]:
 
 
 def check_data(m: Machine) -> list[Finding]:
-    data_dir = m.data_dir or machinery.resolve_data_dir(None)
+    data_dir = m.data_dir or datafiles.resolve_data_dir(None)
     found = []
-    for rel in machinery.OFFICIAL:
-        path = machinery.local_file(data_dir, rel)
+    for rel in datafiles.OFFICIAL:
+        path = datafiles.local_file(data_dir, rel)
         if path is None:
             found.append(Finding("note", f"{rel}: not in {data_dir} (a lab downloads it)",
                                  "python fetch_data.py fetches every file up front"))
             continue
         try:
-            verdict, detail = machinery.file_verdict(path, rel, machinery.read_data_file(path))
+            verdict, detail = datafiles.file_verdict(path, rel, datafiles.read_data_file(path))
         except machinery.LabError as err:
             verdict, detail = "damaged", str(err)
         found.append({"official": Finding("ok", f"{path}: the official file"),
@@ -248,7 +249,7 @@ def check_data(m: Machine) -> list[Finding]:
 
 def check_writable(m: Machine) -> list[Finding]:
     found = []
-    for label, folder in (("output folder", m.out_dir), ("cache", machinery.cache_dir())):
+    for label, folder in (("output folder", m.out_dir), ("cache", datafiles.cache_dir())):
         try:
             folder.mkdir(parents=True, exist_ok=True)
             with tempfile.TemporaryFile(dir=folder):
@@ -268,7 +269,7 @@ def check_network(m: Machine) -> list[Finding]:
         "http_proxy", "https_proxy", "all_proxy", "no_proxy")}
     if proxies:
         found.append(Finding("note", f"proxy settings: {proxies}"))
-    mirror = os.environ.get(machinery.MIRROR_ENV)
+    mirror = os.environ.get(datafiles.MIRROR_ENV)
     if mirror:
         found.append(Finding("note", f"datasets come from the mirror {mirror} first"))
     try:
@@ -331,7 +332,7 @@ def main(argv=None) -> int:
                         help="the output folder to check (default: runs/)")
     args = parser.parse_args(argv)
     try:
-        data_dir = machinery.resolve_data_dir(args.data_dir)
+        data_dir = datafiles.resolve_data_dir(args.data_dir)
     except machinery.LabError as err:
         print(f"doctor.py: note: {err}", file=sys.stderr)
         data_dir = None

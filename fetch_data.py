@@ -19,6 +19,7 @@ import argparse
 import sys
 from pathlib import Path
 
+import datafiles
 import machinery
 
 
@@ -27,15 +28,15 @@ def main(argv=None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
                                      epilog=__doc__.split("\n\n", 1)[1])
     parser.add_argument("--data-dir", type=Path, default=None,
-                        help=f"where the files go (default: ${machinery.DATA_ENV}, else data/ "
+                        help=f"where the files go (default: ${datafiles.DATA_ENV}, else data/ "
                              f"next to the scripts)")
     parser.add_argument("--mirror", default=None,
                         help=f"a base URL or a folder to fetch from first (default: "
-                             f"${machinery.MIRROR_ENV}, if set)")
+                             f"${datafiles.MIRROR_ENV}, if set)")
     args = parser.parse_args(argv)
-    data_dir = machinery.resolve_data_dir(args.data_dir)
+    data_dir = datafiles.resolve_data_dir(args.data_dir)
     print(f"data folder: {data_dir}")
-    done = machinery.fetch_all(data_dir, args.mirror)
+    done = datafiles.fetch_all(data_dir, args.mirror)
     width = max(len(rel) for rel, *_ in done)
     print()
     for rel, verdict, detail in done:

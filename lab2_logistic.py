@@ -34,7 +34,9 @@ import torch.nn.functional as F
 from torch import nn
 
 import common
+import datafiles
 import machinery
+import speed
 
 LOGISTIC_BATCH, SOFTMAX_BATCH, TEST_BATCH = 1024, 4096, 10_000
 LOGISTIC_LR = 0.05
@@ -332,7 +334,7 @@ def run_logistic(kind: str, x: torch.Tensor, y: torch.Tensor, x_test: float, his
     torch.manual_seed(seed)
     order = torch.Generator().manual_seed(seed)
     forward, optimizer, loss_fn, weight, bias, dtype = logistic_model(kind, lr)
-    forward = machinery.maybe_compile(forward, compile_model, batch_size, torch.device("cpu"))
+    forward = speed.maybe_compile(forward, compile_model, batch_size, torch.device("cpu"))
     x, y = x.to(dtype), y.to(dtype)
     n, start = len(x), time.perf_counter()
     for epoch in range(1, epochs + 1):
@@ -439,7 +441,7 @@ def run_softmax(run: SoftmaxRun, device, data_dir, history: dict, metrics: dict,
     forward, optimizer, loss_fn, module = softmax_model(run, device)
     if module is not None:
         machinery.check_deterministic(module, test_loader, loss_fn)
-    train_forward = machinery.maybe_compile(forward, compile_model, batch_size, device)
+    train_forward = speed.maybe_compile(forward, compile_model, batch_size, device)
     for epoch in range(1, epochs + 1):
         step = common.Epoch(epoch, run.lr, what=f"softmax regression ({run.name})",
                             label=run.name)
@@ -477,7 +479,7 @@ def softmax_part(args, parser, device, epochs: int) -> dict:
     metrics = softmax_checks()
     print(f"\n== Softmax regression on Fashion-MNIST: batch {settings['batch_size']}, "
           f"{epochs} epochs")
-    data_dir = machinery.resolve_data_dir(args.data_dir)
+    data_dir = datafiles.resolve_data_dir(args.data_dir)
     history, stopped = {}, None
     for run in SOFTMAX_RUNS:
         history[run.name] = {"epoch": [], "train_loss": [], "train_loss_sum": [],

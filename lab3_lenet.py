@@ -29,7 +29,9 @@ import torch.nn.functional as F
 from torch import nn
 
 import common
+import datafiles
 import machinery
+import speed
 
 # %% [markdown]
 # ## The two LeNets
@@ -363,7 +365,7 @@ def main(argv=None) -> dict:
     if args.no_train:
         return common.finish(args, name, metrics=metrics, history={}, device=device, start=start)
     train_loader, test_loader = common.image_loaders(
-        settings["data"], machinery.resolve_data_dir(args.data_dir), kind=args.loader,
+        settings["data"], datafiles.resolve_data_dir(args.data_dir), kind=args.loader,
         batch_size=args.batch_size, test_batch_size=TEST_BATCH_SIZE, device=device,
         seed=args.seed, workers=args.workers, max_batches=3 if args.smoke else None)
     model = common.model_on(device, model, args.batch_size)
@@ -371,8 +373,8 @@ def main(argv=None) -> dict:
     # foreach: one kernel per step for all parameters instead of one per tensor.
     optimizer = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=settings["momentum"],
                                 foreach=True)
-    forward = machinery.maybe_compile(model, args.compile, args.batch_size, device)
-    step = machinery.maybe_graphed(train_step, args.cuda_graph, args.batch_size, device)
+    forward = speed.maybe_compile(model, args.compile, args.batch_size, device)
+    step = speed.maybe_graphed(train_step, args.cuda_graph, args.batch_size, device)
     epochs = 1 if args.smoke else args.epochs
     say(f"Training on {settings['data'].name}: {epochs} epochs, batch {args.batch_size}, "
         f"lr {args.lr}, {len(train_loader)} steps/epoch")

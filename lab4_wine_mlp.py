@@ -30,7 +30,9 @@ import torch.nn.functional as F
 from torch import nn
 
 import common
+import datafiles
 import machinery
+import speed
 
 # %% [markdown]
 # ## The model
@@ -39,7 +41,7 @@ import machinery
 # flags (`--hidden 64 32 --activation relu --dropout 0.2`).
 
 # %%
-UCI_FILE = "wine/winequality-red.csv"  # under the data dir; machinery.OFFICIAL has its checksum
+UCI_FILE = "wine/winequality-red.csv"  # under the data dir; datafiles.OFFICIAL has its checksum
 TARGET = "quality"
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
 
@@ -81,7 +83,7 @@ def read_table(path: Path, raw: bytes | None = None) -> pd.DataFrame:
     if not path.is_file():
         raise machinery.LabError(f"{path}: file not found" if not path.exists()
                                  else f"{path}: is a folder, not a CSV file")
-    raw = machinery.read_data_file(path) if raw is None else raw  # the file's bytes, if read
+    raw = datafiles.read_data_file(path) if raw is None else raw  # the file's bytes, if read
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
@@ -176,9 +178,9 @@ def load_data(args):
         x_tr, y_tr, cols = split_target(train, args.target)
         x_te, y_te, _ = split_target(test, args.target)
         return x_tr, y_tr, x_te, y_te, cols
-    path, content = machinery.data_file(machinery.resolve_data_dir(args.data_dir), UCI_FILE)
+    path, content = datafiles.data_file(datafiles.resolve_data_dir(args.data_dir), UCI_FILE)
     table = read_table(path, content)
-    machinery.check_official(path, UCI_FILE, content)
+    datafiles.check_official(path, UCI_FILE, content)
     show_table(str(path), table)
     x, y, cols = split_target(table, args.target)
     order = np.random.RandomState(args.seed).permutation(len(y))
@@ -291,7 +293,7 @@ def fit(model, xt, yt, xv, yv, args, y_scale: float, epochs: int, device, histor
     ``history``; returns None, or the Stop of a run whose loss diverged."""
     optimizer = make_optimizer(model, args)
     batch_size = len(yt) if args.full_batch else args.batch_size
-    forward = machinery.maybe_compile(model, args.compile, batch_size, device)
+    forward = speed.maybe_compile(model, args.compile, batch_size, device)
     generator = torch.Generator().manual_seed(args.seed)
     for epoch in machinery.progress(range(1, epochs + 1), desc="epochs"):
         run = common.Epoch(epoch, optimizer.param_groups[0]["lr"])

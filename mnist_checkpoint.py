@@ -31,7 +31,9 @@ import torch.nn.functional as F
 from torch import nn
 
 import common
+import datafiles
 import machinery
+import speed
 
 # %% [markdown]
 # ## The tutorial's network
@@ -384,7 +386,7 @@ def main(argv=None) -> dict:
     if args.smoke and args.resume is None:
         args.epochs = 1
     start = time.perf_counter()
-    data_dir = machinery.resolve_data_dir(args.data_dir)
+    data_dir = datafiles.resolve_data_dir(args.data_dir)
     train_loader, test_loader = common.image_loaders(
         DATA, data_dir, kind=args.loader, batch_size=args.batch_size,
         test_batch_size=args.test_batch_size, device=device, seed=args.seed,
@@ -400,7 +402,7 @@ def main(argv=None) -> dict:
         digits, labels = example_digits(data_dir, args.seed)
         figures = [*earlier, plot_digits(args.out_dir / f"{name}_examples.png", digits,
                                          [f"Ground truth: {v}" for v in labels.tolist()])]
-        forward = machinery.maybe_compile(model, args.compile, args.batch_size, device)
+        forward = speed.maybe_compile(model, args.compile, args.batch_size, device)
         live, timer = machinery.LivePlot(loss_figure), common.Throughput(device)
         stopped = common.until_stopped(train_epochs, model, forward, train_loader, test_loader,
                                        optimizer, args, history, first_epoch, ckpt_path, timer,

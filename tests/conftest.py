@@ -26,7 +26,7 @@ SCRIPTS = ["lab1_tensor_ops.py", "lab2_logistic.py", "lab3_lenet.py", "lab4_wine
            "mnist_checkpoint.py", "run_all.py", "-m tools.report", "-m tools.benchmark",
            "-m tools.platforms", "-m tools.notebooks"]
 
-from machinery import IDX_FILES  # noqa: E402
+from datafiles import IDX_FILES  # noqa: E402
 WINE_FEATURES = ["fixed acidity", "volatile acidity", "citric acid", "residual sugar",
                  "chlorides", "free sulfur dioxide", "total sulfur dioxide", "density", "pH",
                  "sulphates", "alcohol"]

@@ -13,7 +13,9 @@ import torch
 from torch import nn
 
 import common
+import datafiles
 import machinery
+import speed
 from conftest import (ROOT, SCRIPTS, real_data_dir, requires_real_data, run_script,
                       uncompressed_copy, write_idx)
 
@@ -118,7 +120,7 @@ def test_deterministic_check_stops_at_start_up_with_one_line():
 
 
 def test_conv_plan_by_batch_size():
-    small, large = machinery.conv_plan(CPU, 4), machinery.conv_plan(CPU, 64)
+    small, large = speed.conv_plan(CPU, 4), speed.conv_plan(CPU, 64)
     assert (small.onednn, small.channels_last, small.threads) == (False, False, 1)
     assert (large.onednn, large.channels_last) == (True, True)
     before = (torch.backends.mkldnn.enabled, torch.get_num_threads())
@@ -127,23 +129,23 @@ def test_conv_plan_by_batch_size():
     assert (torch.backends.mkldnn.enabled, torch.get_num_threads()) == before
     conv = large.prepare(nn.Conv2d(1, 6, 5))
     assert conv.weight.is_contiguous(memory_format=torch.channels_last)
-    mps = machinery.conv_plan(torch.device("mps"), 4)
+    mps = speed.conv_plan(torch.device("mps"), 4)
     assert mps.threads is None and not mps.channels_last
 
 
 def test_compile_without_a_compiler_is_one_clear_line(monkeypatch):
     monkeypatch.setattr(machinery.shutil, "which", lambda name: None)
     with pytest.raises(machinery.LabError, match="--compile: no C\\+\\+ compiler found"):
-        machinery.maybe_compile(nn.Linear(2, 2), True, 4, CPU)
+        speed.maybe_compile(nn.Linear(2, 2), True, 4, CPU)
     model = nn.Linear(2, 2)
-    assert machinery.maybe_compile(model, False, 4, CPU) is model
+    assert speed.maybe_compile(model, False, 4, CPU) is model
 
 
 def test_compiled_model_runs_the_partial_batch_eagerly(monkeypatch):
-    monkeypatch.setattr(machinery, "compile_problem", lambda device: None)
+    monkeypatch.setattr(speed, "compile_problem", lambda device: None)
     calls = []
     monkeypatch.setattr(torch, "compile", lambda model: (lambda x: calls.append(len(x)) or x))
-    forward = machinery.CompiledModel(nn.Identity(), batch_size=4, device=CPU)
+    forward = speed.CompiledModel(nn.Identity(), batch_size=4, device=CPU)
     forward(torch.zeros(4, 2))
     forward(torch.zeros(3, 2))  # the last, partial batch of an epoch
     assert calls == [4]
@@ -198,14 +200,14 @@ def test_out_dir_without_write_permission_is_one_line(tmp_path, monkeypatch):
 
 
 def test_data_dir_precedence_and_a_file_in_its_place(monkeypatch, tmp_path):
-    monkeypatch.delenv(machinery.DATA_ENV, raising=False)
-    assert machinery.resolve_data_dir(None) == ROOT / "data"
-    monkeypatch.setenv(machinery.DATA_ENV, str(tmp_path / "env"))
-    assert machinery.resolve_data_dir(None) == tmp_path / "env"
-    assert machinery.resolve_data_dir(tmp_path / "flag") == tmp_path / "flag"
+    monkeypatch.delenv(datafiles.DATA_ENV, raising=False)
+    assert datafiles.resolve_data_dir(None) == ROOT / "data"
+    monkeypatch.setenv(datafiles.DATA_ENV, str(tmp_path / "env"))
+    assert datafiles.resolve_data_dir(None) == tmp_path / "env"
+    assert datafiles.resolve_data_dir(tmp_path / "flag") == tmp_path / "flag"
     (tmp_path / "afile").write_text("x")
     with pytest.raises(machinery.LabError, match="is a file; it must be a folder"):
-        machinery.resolve_data_dir(tmp_path / "afile")
+        datafiles.resolve_data_dir(tmp_path / "afile")
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
@@ -227,7 +229,7 @@ def test_missing_data_message(tmp_path, monkeypatch):
         common.load_image_arrays("mnist", tmp_path, train=True)
     message = str(info.value)
     assert str(tmp_path / "MNIST" / "raw" / "train-images-idx3-ubyte") in message
-    assert "--data-dir" in message and machinery.DATA_ENV in message and "docs/data.md" in message
+    assert "--data-dir" in message and datafiles.DATA_ENV in message and "docs/data.md" in message
     assert "\n" not in message
     assert not [p for p in tmp_path.rglob("*") if p.is_file()]  # nothing kept, nothing partial
 
@@ -248,10 +250,10 @@ def test_idx_reader_gives_what_torchvision_gives(synthetic_data, tmp_path):
     raw = synthetic_data / "FashionMNIST" / "raw" / "t10k-images-idx3-ubyte"
     (tmp_path / "cut").write_bytes(raw.read_bytes()[:1000])
     with pytest.raises(machinery.LabError, match="is truncated"):
-        machinery.read_idx(tmp_path / "cut")
+        datafiles.read_idx(tmp_path / "cut")
     (tmp_path / "text").write_text("hello")
     with pytest.raises(machinery.LabError, match="not an IDX file"):
-        machinery.read_idx(tmp_path / "text")
+        datafiles.read_idx(tmp_path / "text")
 
 
 @requires_real_data
@@ -484,8 +486,8 @@ def labelled_by_index(root, n=60):
     for train in (True, False):
         images = np.zeros((n, 28, 28), dtype=np.uint8)
         images[:, 0, 0], images[:, 0, 1] = np.arange(n) % 256, np.arange(n) // 256
-        write_idx(raw / machinery.IDX_FILES[train][0], images)
-        write_idx(raw / machinery.IDX_FILES[train][1], np.arange(n) % 10)
+        write_idx(raw / datafiles.IDX_FILES[train][0], images)
+        write_idx(raw / datafiles.IDX_FILES[train][1], np.arange(n) % 10)
     return root
 
 

@@ -12,7 +12,7 @@ import torch
 
 import common
 import lab3_lenet
-import machinery
+import speed
 from conftest import one_line_error, run_script
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(),
@@ -37,7 +37,7 @@ def test_the_cuda_graph_computes_what_the_eager_step_computes(synthetic_data, ba
     finals, losses = [], []
     for graphed in (False, True):
         model, optimizer, train = lenet_and_batches(synthetic_data, batch_size)
-        step = machinery.maybe_graphed(lab3_lenet.train_step, graphed, batch_size, CUDA)
+        step = speed.maybe_graphed(lab3_lenet.train_step, graphed, batch_size, CUDA)
         run = common.Epoch(1, 0.9)
         for _ in range(2):
             for x, y in run.batches(train):

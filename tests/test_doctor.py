@@ -10,6 +10,7 @@ import pytest
 import torch
 
 import doctor
+import datafiles
 import machinery
 from conftest import run_script, write_uci_like
 
@@ -77,7 +78,7 @@ def test_an_unwritable_folder(machine, monkeypatch):
 def test_a_damaged_data_file_and_a_missing_one(machine, monkeypatch, tmp_path):
     monkeypatch.setenv("LABS_CACHE_DIR", str(tmp_path / "cache"))
     csv = write_uci_like(machine.data_dir / "wine" / "winequality-red.csv", n=400)
-    size = machinery.OFFICIAL["wine/winequality-red.csv"][1]
+    size = datafiles.OFFICIAL["wine/winequality-red.csv"][1]
     csv.write_text(csv.read_text() + "\n" * (size - len(csv.read_text())))
     found = doctor.check_data(machine)
     damaged = [f for f in found if "winequality" in f.what]

@@ -16,6 +16,7 @@ import sys
 import numpy as np
 import pytest
 
+import datafiles
 import machinery
 from conftest import ROOT, real_data_dir, requires_real_data, write_uci_like
 from file_server import FileServer
@@ -30,11 +31,11 @@ def official(monkeypatch, tmp_path):
     OFFICIAL holds their checksums and DOWNLOADS points at a server that tests start."""
     labels = np.random.default_rng(0).integers(0, 256, 300_000).astype(np.uint8).tobytes()
     wine = write_uci_like(tmp_path / "source" / "wine.csv", n=120).read_bytes()
-    monkeypatch.setattr(machinery, "OFFICIAL", {
+    monkeypatch.setattr(datafiles, "OFFICIAL", {
         LABELS: (hashlib.sha256(labels).hexdigest(), len(labels), "md5-of-the-gz"),
         WINE: (hashlib.sha256(wine).hexdigest(), len(wine), None)})
     monkeypatch.setenv("LABS_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.delenv(machinery.MIRROR_ENV, raising=False)
+    monkeypatch.delenv(datafiles.MIRROR_ENV, raising=False)
     monkeypatch.setenv("LABS_PROGRESS", "1")
     files = {"t10k-labels-idx1-ubyte.gz": gzip.compress(labels, mtime=0),
              "winequality-red.csv": wine}
@@ -42,7 +43,7 @@ def official(monkeypatch, tmp_path):
 
 
 def serve(monkeypatch, server):
-    monkeypatch.setattr(machinery, "DOWNLOADS", {"MNIST": (server.url,), "wine": (server.url,)})
+    monkeypatch.setattr(datafiles, "DOWNLOADS", {"MNIST": (server.url,), "wine": (server.url,)})
 
 
 def leftovers(folder):
@@ -54,7 +55,7 @@ def test_a_slow_download_shows_a_line_per_tenth_and_keeps_the_checked_gz(officia
     labels, _, files = official
     with FileServer(files, throttle=400_000) as server:
         serve(monkeypatch, server)
-        path = machinery.fetch_official(tmp_path / "data", LABELS)
+        path = datafiles.fetch_official(tmp_path / "data", LABELS)
     printed = capsys.readouterr().out
     assert path == tmp_path / "data" / "MNIST" / "raw" / "t10k-labels-idx1-ubyte.gz"
     assert gzip.decompress(path.read_bytes()) == labels  # kept as served
@@ -64,7 +65,7 @@ def test_a_slow_download_shows_a_line_per_tenth_and_keeps_the_checked_gz(officia
     assert "MB/s" in tenths[0] and "s left" in tenths[0]
     # the verdict is remembered: the next load does not hash it again
     verdicts = json.loads((tmp_path / "cache" / "checked-files.json").read_text())
-    assert list(verdicts.values()) == [{"sha256": machinery.OFFICIAL[LABELS][0],
+    assert list(verdicts.values()) == [{"sha256": datafiles.OFFICIAL[LABELS][0],
                                         "size": len(labels)}]
     assert leftovers(tmp_path / "data") == []
 
@@ -74,7 +75,7 @@ def test_on_a_terminal_the_bar_shows_size_and_speed(official, monkeypatch, tmp_p
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
     with FileServer(files, throttle=2_000_000) as server:
         serve(monkeypatch, server)
-        machinery.fetch_official(tmp_path / "data", LABELS)
+        datafiles.fetch_official(tmp_path / "data", LABELS)
     bar = capsys.readouterr().err
     assert "t10k-labels-idx1-ubyte.gz: 100%" in bar and "B/s" in bar and "k/" in bar
 
@@ -86,11 +87,11 @@ def test_a_cut_transfer_resumes_or_starts_over(official, monkeypatch, tmp_path, 
     with FileServer(files, ranges=ranges, cut_after=100_000) as server:
         serve(monkeypatch, server)
         with pytest.raises(machinery.LabError, match="cut short"):
-            machinery.fetch_official(data, LABELS)
+            datafiles.fetch_official(data, LABELS)
         part = data / "MNIST" / "raw" / ".t10k-labels-idx1-ubyte.gz.part"
         assert part.stat().st_size == 100_000  # what arrived is kept for the next try
         assert not (data / "MNIST" / "raw" / "t10k-labels-idx1-ubyte.gz").exists()
-        path = machinery.fetch_official(data, LABELS)
+        path = datafiles.fetch_official(data, LABELS)
     assert gzip.decompress(path.read_bytes()) == labels
     assert server.requests[-1][1] == "bytes=100000-"
     printed = capsys.readouterr().out
@@ -104,7 +105,7 @@ def test_wrong_bytes_are_refused_and_nothing_is_kept(official, monkeypatch, tmp_
     with FileServer(files, wrong=True) as server:
         serve(monkeypatch, server)
         with pytest.raises(machinery.LabError, match="sent other contents than the official"):
-            machinery.fetch_official(tmp_path / "data", WINE)
+            datafiles.fetch_official(tmp_path / "data", WINE)
     assert "refused:" in capsys.readouterr().out
     assert not list((tmp_path / "data").rglob("*.csv")) and leftovers(tmp_path / "data") == []
 
@@ -120,13 +121,13 @@ def test_a_mirror_folder_then_a_mirror_url_then_the_official_site(official, monk
     with FileServer({"MNIST/raw/t10k-labels-idx1-ubyte.gz": files["t10k-labels-idx1-ubyte.gz"]}
                     ) as mirror, FileServer(files) as official_site:
         serve(monkeypatch, official_site)
-        monkeypatch.setenv(machinery.MIRROR_ENV, str(folder))
-        got = machinery.fetch_official(tmp_path / "a", LABELS)
+        monkeypatch.setenv(datafiles.MIRROR_ENV, str(folder))
+        got = datafiles.fetch_official(tmp_path / "a", LABELS)
         assert got.name == "t10k-labels-idx1-ubyte" and got.read_bytes() == labels
-        got = machinery.fetch_official(tmp_path / "a", WINE)  # the folder's copy is refused
+        got = datafiles.fetch_official(tmp_path / "a", WINE)  # the folder's copy is refused
         assert got.read_bytes() == wine and official_site.requests == [
             ("winequality-red.csv", None)]
-        got = machinery.fetch_official(tmp_path / "b", LABELS, mirror=mirror.url)
+        got = datafiles.fetch_official(tmp_path / "b", LABELS, mirror=mirror.url)
         assert gzip.decompress(got.read_bytes()) == labels
         assert mirror.requests == [("MNIST/raw/t10k-labels-idx1-ubyte.gz", None)]
     printed = capsys.readouterr().out
@@ -149,13 +150,13 @@ def test_fetch_all_reports_each_file(official, monkeypatch, tmp_path):
     labels, _, files = official
     data = tmp_path / "data"
     (data / "wine").mkdir(parents=True)
-    (data / "wine" / "winequality-red.csv").write_bytes(b"x" * machinery.OFFICIAL[WINE][1])
+    (data / "wine" / "winequality-red.csv").write_bytes(b"x" * datafiles.OFFICIAL[WINE][1])
     cut = data / "MNIST" / "raw" / "t10k-labels-idx1-ubyte.gz"
     cut.parent.mkdir(parents=True)
     cut.write_bytes(files[cut.name][:1000])  # a .gz cut short
     with FileServer(files) as server:
         serve(monkeypatch, server)
-        done = machinery.fetch_all(data)
+        done = datafiles.fetch_all(data)
     assert [(rel, verdict) for rel, verdict, _ in done] == [(LABELS, "ok"), (WINE, "ok")]
     assert gzip.decompress(cut.read_bytes()) == labels  # cut short: fetched again
     assert (data / "wine" / "winequality-red.csv").read_bytes() == official[1]  # damaged: fetched
@@ -164,7 +165,7 @@ def test_fetch_all_reports_each_file(official, monkeypatch, tmp_path):
 @requires_real_data
 def test_fetch_data_from_a_mirror_folder_of_the_real_files(tmp_path):
     env = {**os.environ, "LABS_CACHE_DIR": str(tmp_path / "cache"), "LABS_PROGRESS": "0"}
-    env.pop(machinery.MIRROR_ENV, None)
+    env.pop(datafiles.MIRROR_ENV, None)
     proc = subprocess.run([sys.executable, str(ROOT / "fetch_data.py"), "--data-dir",
                            str(tmp_path / "data"), "--mirror", str(real_data_dir())],
                           capture_output=True, text=True, env=env, timeout=300)

@@ -5,6 +5,7 @@ before is still good, and no temporary file is left behind."""
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import signal
 import struct
@@ -19,6 +20,7 @@ import pytest
 import torch
 
 import common
+import datafiles
 import machinery
 from conftest import (ROOT, CommandCase, real_data_dir, real_file, requires_real_data,
                       run_script, write_idx,
@@ -78,7 +80,7 @@ def cases(tmp: Path) -> list[Case]:
     damaged = tmp / "damagedwine"
     good_csv = write_uci_like(damaged / "wine" / "winequality-red.csv", n=400)
     text = good_csv.read_text()
-    size = machinery.OFFICIAL["wine/winequality-red.csv"][1]
+    size = datafiles.OFFICIAL["wine/winequality-red.csv"][1]
     good_csv.write_text(text + "\n" * (size - len(text)))  # blank lines: still a valid table
     return [
         # data that is not what the labs need: one line naming the file, exit 2
@@ -194,15 +196,15 @@ def test_nothing_is_lost(table):
     assert f"last good checkpoint: {ckpt} (after epoch 1)" in full.stderr
     # lab4's earlier results are untouched by the run that could not write
     earlier = tmp / "full4" / "lab4_wine_mlp_epochs3.json"
-    assert machinery.json.loads(earlier.read_text())["metrics"]["mlp_test_rmse"] > 0
+    assert json.loads(earlier.read_text())["metrics"]["mlp_test_rmse"] > 0
     # diverged runs: the results file says where, and holds the run up to there
-    record = machinery.json.loads((tmp / "out" / "mnist_checkpoint_lr50.0.json").read_text())
+    record = json.loads((tmp / "out" / "mnist_checkpoint_lr50.0.json").read_text())
     where = record["metrics"]["diverged"]
     assert where["loss"] == "nan" and where["step"] >= 1
     done = where["epoch"] - 1  # whole epochs before the one that diverged
     assert len(record["history"]["test_acc"]) == 1 + done  # before training, then each epoch
     assert (tmp / "out" / f"mnist_checkpoint_lr50.0_loss_{done}ep.png").exists()
-    lab4 = machinery.json.loads((tmp / "out" / "lab4_wine_mlp_lr5.0.json").read_text())
+    lab4 = json.loads((tmp / "out" / "lab4_wine_mlp_lr5.0.json").read_text())
     assert lab4["metrics"]["diverged"]["step"] == 4 and lab4["history"]["epoch"] == []
     assert lab4["metrics"]["ols_test_rmse"] > 0  # the baselines are still computed
 
@@ -228,8 +230,8 @@ def test_official_files_compressed_as_downloaded_are_accepted_and_hashed_once(tm
         (raw / f"{name}.gz").write_bytes(gzip.compress(real_file(f"MNIST/raw/{name}")))
     monkeypatch.setenv("LABS_CACHE_DIR", str(tmp_path / "cache"))
     calls = []
-    real_sha = machinery.hashlib.sha256
-    monkeypatch.setattr(machinery.hashlib, "sha256", lambda *a: calls.append(1) or real_sha(*a))
+    real_sha = datafiles.hashlib.sha256
+    monkeypatch.setattr(datafiles.hashlib, "sha256", lambda *a: calls.append(1) or real_sha(*a))
     images, labels = common.load_image_arrays("mnist", tmp_path, train=False)
     plain = common.load_image_arrays("mnist", real_data_dir(), train=False)
     assert torch.equal(images, plain[0]) and torch.equal(labels, plain[1])

@@ -11,7 +11,7 @@ their variants over several rounds and report the median.
 
 Sections:
   pipelines  the course's DataLoader path against the tensor path, per lab (one epoch each)
-  kernels    convolution kernels per batch size (machinery.conv_plan) against oneDNN in the
+  kernels    convolution kernels per batch size (speed.conv_plan) against oneDNN in the
              default layout, and the lab's batch-4 training loop against one that sums the
              loss and accuracy on the device every step
   anatomy    one batch-4 step: the bare step, that per-step-sums loop, the lab's loop
@@ -40,13 +40,15 @@ from torch import nn
 import common
 import lab2_logistic
 import lab3_lenet
+import datafiles
 import machinery
+import speed
 import mnist_checkpoint
 from tools import report, tables
 from tools.paths import BENCHMARK, REFERENCE_DIR, RUNS_DIR
 
 # PyTorch's own choice on the CPU: oneDNN convolutions, the default memory layout, every thread.
-DEFAULT_KERNELS = machinery.ConvPlan(onednn=True, channels_last=False, threads=None)
+DEFAULT_KERNELS = speed.ConvPlan(onednn=True, channels_last=False, threads=None)
 
 
 def d2l_model() -> nn.Module:
@@ -98,7 +100,7 @@ def loaders(case: Case, kind: str, device, data_dir, seed: int, max_batches=None
                                 workers=workers, max_batches=max_batches)
 
 
-def fresh(case: Case, seed: int, plan: machinery.ConvPlan, device):
+def fresh(case: Case, seed: int, plan: speed.ConvPlan, device):
     common.seed_everything(seed)
     model = plan.prepare(case.make_model().to(device))
     return model, torch.optim.SGD(model.parameters(), lr=case.lr, momentum=case.momentum,
@@ -180,7 +182,7 @@ def pipelines(device, data_dir, seed: int, max_batches) -> list[dict]:
     rows = []
     for case in CASES.values():
         row, weights = {"case": case.name}, {}
-        plan = machinery.conv_plan(device, case.batch_size)
+        plan = speed.conv_plan(device, case.batch_size)
         for kind in ("dataloader", "tensor"):
             train, _ = loaders(case, kind, device, data_dir, seed, max_batches)
             fetch, _ = timed(lambda: sum(len(y) for _, y in train), device=device)
@@ -203,17 +205,17 @@ def pipelines(device, data_dir, seed: int, max_batches) -> list[dict]:
 
 
 def kernels(device, data_dir, seed: int, rounds: int, examples: int) -> list[dict]:
-    """Each lab's step with the kernels machinery.conv_plan picks against PyTorch's default
+    """Each lab's step with the kernels speed.conv_plan picks against PyTorch's default
     (oneDNN, default layout, every thread), and at batch 4 the lab's whole loop too.
     Each round trains on ``examples`` examples (4x as many above batch 8: those steps are
     faster)."""
     rows = []
     for key in ("d2l4", "d2l256", "blitz", "mnist"):
         case = CASES[key]
-        small = case.batch_size <= machinery.SMALL_BATCH
+        small = case.batch_size <= speed.SMALL_BATCH
         cap = max(3, (examples if small else 4 * examples) // case.batch_size)
         train, _ = loaders(case, "tensor", device, data_dir, seed, max_batches=cap)
-        plan = machinery.conv_plan(device, case.batch_size)
+        plan = speed.conv_plan(device, case.batch_size)
 
         def run(chosen, loop):
             def go():
@@ -244,7 +246,7 @@ def anatomy(device, data_dir, seed: int, rounds: int, examples: int) -> dict:
     case = CASES["d2l4"]
     steps = examples // case.batch_size
     train, _ = loaders(case, "tensor", device, data_dir, seed, max_batches=steps)
-    plan = machinery.conv_plan(device, case.batch_size)
+    plan = speed.conv_plan(device, case.batch_size)
 
     def run(loop):
         def go():
@@ -269,16 +271,16 @@ def compile_run(device, data_dir, seed: int, epochs: int) -> dict:
     included)."""
     case = CASES["d2l256"]
     out = {"epochs": epochs}
-    plan = machinery.conv_plan(device, case.batch_size)
+    plan = speed.conv_plan(device, case.batch_size)
     for name, chosen, compiled in (("default kernels, eager", DEFAULT_KERNELS, False),
                                    ("conv plan, eager", plan, False),
                                    ("conv plan, --compile", plan, True)):
         train, test = loaders(case, "tensor", device, data_dir, seed)
         model, optimizer = fresh(case, seed, chosen, device)
-        forward = machinery.maybe_compile(model, compiled, case.batch_size, device)
+        forward = speed.maybe_compile(model, compiled, case.batch_size, device)
         history, timer = lab3_lenet.empty_history(), common.Throughput(device)
         start = time.perf_counter()
-        with contextlib.redirect_stdout(io.StringIO()), machinery.forced_plan(chosen):
+        with contextlib.redirect_stdout(io.StringIO()), speed.forced_plan(chosen):
             lab3_lenet.fit(model, forward, train, test, optimizer, epochs, history, timer)
         seconds = time.perf_counter() - start
         out[name] = {"seconds": seconds, "test_acc": history["test_acc"][-1],
@@ -303,7 +305,7 @@ def peer(device, data_dir, seed: int, examples: int) -> list[dict]:
     for key in ("d2l4", "d2l256"):
         case = CASES[key]
         cap = examples // case.batch_size if case.batch_size == 4 else None
-        plan = machinery.conv_plan(device, case.batch_size)
+        plan = speed.conv_plan(device, case.batch_size)
         row = {"case": case.name}
         for name, kind, workers in (("d2l DataLoader, 4 workers", "dataloader", 4),
                                     ("ours (tensor)", "tensor", 0)):
@@ -385,10 +387,10 @@ def warm_variant(case: Case, device, graphed: bool, compiled: bool, steps: int, 
                  seed: int, row: dict):
     """One variant of the lab's loop, warmed (captured, compiled) and ready to time: a
     function that trains over ``steps`` batches and returns (seconds, examples)."""
-    plan = machinery.conv_plan(device, case.batch_size)
+    plan = speed.conv_plan(device, case.batch_size)
     model, optimizer = fresh(case, seed, plan, device)
-    forward = machinery.maybe_compile(model, compiled, case.batch_size, device)
-    step = machinery.maybe_graphed(lab3_lenet.train_step, graphed, case.batch_size, device)
+    forward = speed.maybe_compile(model, compiled, case.batch_size, device)
+    step = speed.maybe_graphed(lab3_lenet.train_step, graphed, case.batch_size, device)
     warm, _ = loaders(case, "tensor", device, data_dir, seed, max_batches=10)
     train, _ = loaders(case, "tensor", device, data_dir, seed, max_batches=steps)
 
@@ -422,7 +424,7 @@ def profile(name: str, run) -> tuple[str, dict]:
     batches = [b for _, b in zip(range(steps), run.loader)]
     common.sync(run.device)
     with torch_profile(activities=activities) as prof, \
-            machinery.cnn_kernels(run.model, run.device, len(batches[0][1])):
+            speed.cnn_kernels(run.model, run.device, len(batches[0][1])):
         for x, y in batches:
             run.step(run.forward, x, y, run.optimizer)
         common.sync(run.device)
@@ -477,7 +479,7 @@ def main(argv=None) -> int:
                         help="save into results/ and put the tables into docs/devices.md (both languages)")
     args = parser.parse_args(argv)
     device = common.select_device(args.device)
-    data_dir = machinery.resolve_data_dir(args.data_dir)
+    data_dir = datafiles.resolve_data_dir(args.data_dir)
     wanted = set(args.sections or ("pipelines", "kernels", "anatomy", "compile", "peer"))
     rounds, examples = (2, 4000) if args.quick else (9, 12000)
 

@@ -25,6 +25,7 @@ import re
 import sys
 from pathlib import Path
 
+import datafiles
 import machinery
 from tools import ledger, notebooks, tables
 from tools.ledger import Row
@@ -349,12 +350,12 @@ def render_cuda_speed(results_dir: Path, lang: str = "en") -> str:
 
 def render_data_files(lang: str = "en") -> str:
     """Each official data file: where it goes, where it comes from, its checksums (from
-    machinery.OFFICIAL and machinery.download_urls, the values the scripts check)."""
+    datafiles.OFFICIAL and datafiles.download_urls, the values the scripts check)."""
     head = ("| file (under the data dir) | download from | md5 of the .gz | sha256 of the file |"
             if lang == "en" else "| 文件（数据目录下） | 下载地址 | .gz 的 md5 | 文件的 sha256 |")
     lines = [head, "| --- | --- | --- | --- |"]
-    for rel, (sha, size, gz_md5) in machinery.OFFICIAL.items():
-        sources = (" or " if lang == "en" else " 或 ").join(machinery.download_urls(rel))
+    for rel, (sha, size, gz_md5) in datafiles.OFFICIAL.items():
+        sources = (" or " if lang == "en" else " 或 ").join(datafiles.download_urls(rel))
         lines.append(f"| `{rel}` ({size:,} bytes) | {sources} | `{gz_md5 or '-'}` | `{sha}` |")
     return "\n".join(lines)
 

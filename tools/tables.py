@@ -8,7 +8,7 @@ from __future__ import annotations
 TEXT = {
     "en": {"head": "Measured by `python -m tools.benchmark` on {cpu} ({threads} threads, torch "
                    "{torch}), in one process; examples/sec, medians of interleaved rounds.",
-           "kernels": "**Kernels per batch size** (`machinery.conv_plan`; training step, same "
+           "kernels": "**Kernels per batch size** (`speed.conv_plan`; training step, same "
                       "batches) against PyTorch's default kernels, oneDNN in the default layout "
                       "({rounds} interleaved rounds; the speed-up is the median of per-round "
                       "ratios, its range in brackets):",
@@ -31,7 +31,7 @@ TEXT = {
            "yes": "yes", "no": "NO"},
     "zh": {"head": "由 `python -m tools.benchmark` 在 {cpu}（{threads} 线程，torch {torch}）上于同一"
                    "进程内测得；单位为每秒样本数，取交替多轮的中位数。",
-           "kernels": "**按批量大小选择卷积内核**（`machinery.conv_plan`；训练步，相同批次），对比 PyTorch 默认内核"
+           "kernels": "**按批量大小选择卷积内核**（`speed.conv_plan`；训练步，相同批次），对比 PyTorch 默认内核"
                       "（oneDNN，默认内存布局）；交替运行 {rounds} 轮，加速比取各轮比值的中位数，括号内为范围：",
            "kcols": "| 实验与设置 | 默认内核每秒样本 | 按批量选内核每秒样本 | 加速比 |",
            "anatomy": "**批量大小 4 的一步**（按批量选的内核）：每步都在设备上累加损失和精度的"
@@ -131,7 +131,7 @@ def platforms(data: dict, lang: str = "en") -> str:
 ACCELERATOR = {
     "en": {"head": "Measured by `bash tools/gpu_check.sh` (`python -m tools.benchmark --sections "
                    "accelerator`) on one {device} (torch {torch}) against the CPU of the same "
-                   "machine ({cpu}; one thread up to batch 8, as machinery.conv_plan runs it, "
+                   "machine ({cpu}; one thread up to batch 8, as speed.conv_plan runs it, "
                    "{threads} above): the d2l LeNet's training loop (lab3_lenet.train_one_epoch), "
                    "examples/sec, medians of interleaved rounds after a warm pass.",
            "cols": "| batch | CPU | CUDA eager | CUDA graph (`--cuda-graph`) | graph + "
@@ -147,7 +147,7 @@ ACCELERATOR = {
            "none": "-"},
     "zh": {"head": "由 `bash tools/gpu_check.sh`（`python -m tools.benchmark --sections accelerator`）"
                    "在一块 {device}（torch {torch}）上测得，对比同一台机器的 CPU（{cpu}；批量大小 8 "
-                   "以内按 machinery.conv_plan 用单线程，更大时用 {threads} 个线程）：d2l LeNet 的训练"
+                   "以内按 speed.conv_plan 用单线程，更大时用 {threads} 个线程）：d2l LeNet 的训练"
                    "循环（lab3_lenet.train_one_epoch），单位为每秒样本数，预热一遍后取交替多轮的中位数。",
            "cols": "| 批量大小 | CPU | CUDA eager | CUDA 图（`--cuda-graph`） | CUDA 图 + "
                    "`--compile` | eager / CPU | CUDA 图 / CPU | CUDA 图 / 发表值 |",
