@@ -393,7 +393,7 @@ def epochs(where: str, run_name: str, file: str, run: str, key: str, published: 
 
 INIT = ("the first epochs depend on the write-up's unseeded initial weight, which it does not "
         "print; from the epoch shown on, runs from any start agree")
-INIT_ZH = "前几轮取决于实验报告未设种子、也未打印的初始权重；之后从任何起点训练都一致"
+INIT_ZH = "前几个迭代周期取决于实验报告未设种子、也未打印的初始权重；之后从任何起点训练都一致"
 
 DEFECT_LOSS = [688.6783249974251, 679.506599009037, 677.644762635231, 677.2690716981888,
                677.1928514242172, 677.1781670451164, 677.1744618415833, 677.1738814711571,
@@ -443,7 +443,7 @@ ROWS_004_LOGISTIC = (
     + epochs("cell 28", "torch.nn: loss sum", LG, "nn", "loss_sum", NN_LOSS, "abs",
              TOL["logistic_loss"], transient=4, reason=INIT, reason_zh=INIT_ZH,
              headline_last="logistic torch.nn: epoch-10 loss sum",
-             zh_last="logistic torch.nn：第10轮损失和")
+             zh_last="logistic torch.nn：第 10 个迭代周期的损失和")
     + epochs("cell 28", "torch.nn: 'Acc'", LG, "nn", "writeup_acc", NN_ACC, "abs",
              TOL["logistic_acc"], transient=4, reason=INIT, reason_zh=INIT_ZH)
     + [Row("004", "cell 28", "torch.nn: weight", LG, "metrics.nn_weight", -3.6833968323036084,
@@ -463,14 +463,14 @@ ROWS_004_SOFTMAX = (
            SCRATCH_LOSS, "rel", TOL["softmax_writeup_loss"], transient=2,
            reason="the first epochs start from the write-up's unseeded N(0, 1) weights (a loss "
                   "of ~100 per batch that depends on the draw)",
-           reason_zh="前几轮从未设种子的 N(0, 1) 权重开始（每批损失约 100，取决于随机抽样）")
+           reason_zh="前几个迭代周期从未设种子的 N(0, 1) 权重开始（每个批量的损失约 100，取决于随机抽样）")
     + epochs("cell 40", "from scratch, write-up init: test acc", SM, "writeup", "test_acc",
              SCRATCH_ACC, "abs", TOL["softmax_writeup_acc"],
              headline_last="softmax scratch, write-up init: test acc",
              zh_last="softmax 从零实现（报告初始化）：测试精度")
     + epochs("cell 46", "torch.nn: loss sum", SM, "nn", "train_loss_sum", SOFTMAX_NN_LOSS, "rel",
              TOL["softmax_nn_loss"], headline_last="softmax torch.nn: epoch-10 loss sum",
-             zh_last="softmax torch.nn：第10轮损失和")
+             zh_last="softmax torch.nn：第 10 个迭代周期的损失和")
     + epochs("cell 46", "torch.nn: test acc", SM, "nn", "test_acc", SOFTMAX_NN_ACC, "abs",
              TOL["softmax_nn_acc"], headline_last="softmax torch.nn: test acc",
              zh_last="softmax torch.nn：测试精度")
@@ -517,17 +517,17 @@ ROWS_REF = [
         source="LABS.md (~10%)", source_zh="LABS.md（约 10%）", printed=0),
     Row("ref", "LABS.md", "MNIST tutorial: test acc after epoch 1", MN, "history.test_acc[1]",
         0.9437, rule="abs", tol=0.02, headline="mnist: test acc after epoch 1",
-        zh="mnist：第1轮后测试精度", lab="mnist", source=RERUN, source_zh=RERUN_ZH, printed=0),
+        zh="mnist：第 1 个迭代周期后的测试精度", lab="mnist", source=RERUN, source_zh=RERUN_ZH, printed=0),
     Row("ref", "LABS.md", "MNIST tutorial: test acc after epoch 3", MN, "history.test_acc[3]",
         0.9716, rule="min", target=0.965, headline="mnist: test acc after epoch 3",
-        zh="mnist：第3轮后测试精度", lab="mnist", source=RERUN, source_zh=RERUN_ZH, printed=0),
+        zh="mnist：第 3 个迭代周期后的测试精度", lab="mnist", source=RERUN, source_zh=RERUN_ZH, printed=0),
     Row("ref", "LABS.md", "MNIST tutorial: test loss after epoch 3", MN,
         "history.test_loss[3]", 0.0921, rule="abs", tol=0.01,
-        headline="mnist: test loss after epoch 3", zh="mnist：第3轮后测试损失", lab="mnist",
+        headline="mnist: test loss after epoch 3", zh="mnist：第 3 个迭代周期后的测试损失", lab="mnist",
         source=RERUN, source_zh=RERUN_ZH, printed=0),
     Row("ref", "LABS.md", "MNIST tutorial: test acc after epoch 8 (resumed)", MN,
         "history.test_acc[8]", None, rule="min", target=0.98,
-        headline="mnist: test acc after epoch 8 (resumed)", zh="mnist：续训到第8轮后测试精度",
+        headline="mnist: test acc after epoch 8 (resumed)", zh="mnist：续训到第 8 个迭代周期后的测试精度",
         lab="mnist", source="LABS.md: \"a slower rise\"", source_zh="LABS.md：“上升变慢”",
         printed=0),
     Row("ref", "Cortez et al. 2009", "wine: OLS test RMSE (linear models ~0.65)", WINE,
@@ -544,13 +544,13 @@ ROWS_REF = [
     Row("ref", "LABS.md task (2)-(3)", "wine: MLP RMSE minus OLS RMSE (within test noise)", WINE,
         "metrics.mlp_test_rmse - metrics.ols_test_rmse", None, rule="max", target=0.02,
         headline="wine: MLP RMSE minus OLS RMSE", zh="红酒：MLP RMSE 减最小二乘 RMSE",
-        lab="lab4", source="LABS.md (no published number)", source_zh="LABS.md（无发表值）",
+        lab="lab4", source="LABS.md (no published number)", source_zh="LABS.md（未给出数值）",
         printed=0),
     Row("ref", "LABS.md task (2)-(3)", "wine: train-mean RMSE minus MLP RMSE", WINE,
         "metrics.mean_test_rmse - metrics.mlp_test_rmse", None, rule="min", target=0.1,
         headline="wine: mean-baseline RMSE minus MLP RMSE",
         zh="红酒：均值基线 RMSE 减 MLP RMSE", lab="lab4",
-        source="LABS.md (no published number)", source_zh="LABS.md（无发表值）",
+        source="LABS.md (no published number)", source_zh="LABS.md（未给出数值）",
         printed=0),
 ]
 

@@ -90,8 +90,14 @@ def holds(rule: str, value, target, tol: float) -> bool:
     raise ValueError(f"unknown rule {rule}")
 
 
-def rule_text(row: Row) -> str:
+def rule_text(row: Row, lang: str = "en") -> str:
     target = row.check_target
+    if lang == "zh":
+        return {"exact": "完全相同", "abs": f"± {row.tol:g}", "rel": f"± {row.tol:.0%}",
+                "min": f">= {fmt(target)}", "max": f"<= {fmt(target)}",
+                "shape": f"形状 {fmt(target)}", "prefix": f"以 {target} 开头",
+                "contains": f"包含“{target}”", "finite": "有限值",
+                "figure": "已画出图"}[row.rule]
     return {"exact": "exact", "abs": f"± {row.tol:g}", "rel": f"± {row.tol:.0%}",
             "min": f">= {fmt(target)}", "max": f"<= {fmt(target)}",
             "shape": f"shape {fmt(target)}", "prefix": f"starts {target}",
@@ -180,7 +186,7 @@ def status_cell(row: Row, status: str, lang: str = "en") -> str:
     if status == FAIL:
         return "**FAIL**"
     if status == DEVIATION:
-        return ("偏差：" if lang == "zh" else "deviation: ") + row.deviation_text(lang)
+        return ("差异：" if lang == "zh" else "deviation: ") + row.deviation_text(lang)
     return "通过" if lang == "zh" else "pass"
 
 
@@ -235,26 +241,27 @@ def render_ledger(rows, cuda=None, cuda_name: str = "") -> str:
 
 
 HEADERS = {"en": "| lab | quantity | published | source | ours | tolerance | |",
-           "zh": "| 实验 | 数值 | 发表值 | 来源 | 我们的结果 | 容差 | |"}
+           "zh": "| 实验 | 数值 | 参考值 | 来源 | 我们的结果 | 容差 | |"}
 
 
 def render_short(rows, lang: str = "en", ledger_link: str | None = "results/LEDGER.md") -> str:
     """The short results table: the headline rows of the ledger, and the ledger's counts (linked to
     ``ledger_link``, or unlinked when None)."""
     lines = [HEADERS[lang], "| --- | --- | --- | --- | --- | --- | --- |"]
+    missing = "缺失" if lang == "zh" else "missing"
     order = ["lab1", "lab2", "lab3", "lab4", "mnist"]
     for row, value, status in sorted(rows, key=lambda r: order.index(r[0].lab or "mnist")):
         if not row.headline:
             continue
         lines.append(f"| {row.lab} | {row.headline if lang == 'en' else row.zh} | "
                      f"{exact_fmt(row, row.published)} | {ledger.source_text(row, lang)} | "
-                     f"{'missing' if value is None else exact_fmt(row, value)} | "
-                     f"{rule_text(row)} | {status_cell(row, status, lang)} |")
+                     f"{missing if value is None else exact_fmt(row, value)} | "
+                     f"{rule_text(row, lang)} | {status_cell(row, status, lang)} |")
     c, shown = counts(rows), sum(1 for r, *_ in rows if r.headline)
     if lang == "zh":
         link = f" [{ledger_link}]({ledger_link}) " if ledger_link else ""
         lines.append(f"\n上表为{shown}个主要数值。完整清单{link}共"
-                     f" {len(rows)} 行：{c[PASS]} 行通过，{c[DEVIATION]} 行为有说明的偏差，"
+                     f" {len(rows)} 行：{c[PASS]} 行通过，{c[DEVIATION]} 行为有说明的差异，"
                      f"{c[FAIL]} 行失败。")
     else:
         link = f", [{ledger_link}]({ledger_link})," if ledger_link else ""
@@ -302,7 +309,8 @@ def render_seeds_softmax(sweeps_dir: Path, lang: str = "en") -> str:
     """The spread of the softmax runs over seeds: what the write-up's numbers are compared to."""
     head = ("| seed | torch.nn epoch 1 | torch.nn epoch 10 | write-up init epoch 1 | "
             "write-up init epoch 10 |" if lang == "en" else
-            "| 种子 | torch.nn 第1轮 | torch.nn 第10轮 | 报告初始化 第1轮 | 报告初始化 第10轮 |")
+            "| 种子 | torch.nn 迭代周期 1 | torch.nn 迭代周期 10 | 报告的初始化 迭代周期 1 | "
+            "报告的初始化 迭代周期 10 |")
     lines = [head, "| --- | --- | --- | --- | --- |"]
     recs = sweep_records(sweeps_dir, "lab2_softmax")
     for rec in recs:
@@ -320,7 +328,8 @@ def render_seeds_logistic(sweeps_dir: Path, lang: str = "en") -> str:
     later ones agree; the write-up's values for comparison."""
     head = ("| seed | torch.nn epoch 1 | epoch 4 | epoch 5 | epoch 10 | defect epoch 1 | "
             "epoch 3 | epoch 10 |" if lang == "en" else
-            "| 种子 | torch.nn 第1轮 | 第4轮 | 第5轮 | 第10轮 | 缺陷 第1轮 | 第3轮 | 第10轮 |")
+            "| 种子 | torch.nn 迭代周期 1 | 迭代周期 4 | 迭代周期 5 | 迭代周期 10 | 缺陷 迭代周期 1 | "
+            "迭代周期 3 | 迭代周期 10 |")
     lines = [head, "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     rows = [(rec["config"]["seed"], rec["history"]["nn"]["loss_sum"],
              rec["history"]["defect"]["loss_sum"])
@@ -356,7 +365,8 @@ def render_data_files(lang: str = "en") -> str:
     lines = [head, "| --- | --- | --- | --- |"]
     for rel, (sha, size, gz_md5) in datafiles.OFFICIAL.items():
         sources = (" or " if lang == "en" else " 或 ").join(datafiles.download_urls(rel))
-        lines.append(f"| `{rel}` ({size:,} bytes) | {sources} | `{gz_md5 or '-'}` | `{sha}` |")
+        size_text = f"{size:,} 字节" if lang == "zh" else f"{size:,} bytes"
+        lines.append(f"| `{rel}` ({size_text}) | {sources} | `{gz_md5 or '-'}` | `{sha}` |")
     return "\n".join(lines)
 
 
@@ -365,6 +375,19 @@ def render_platforms(results_dir: Path, lang: str = "en") -> str:
     if not path.exists():
         return "(not resolved yet: run `python -m tools.platforms resolve --write`)"
     return tables.platforms(json.loads(path.read_text(encoding="utf-8")), lang)
+
+
+STEP_ZH = {  # run_all.py's step labels, in Chinese (a test holds every label of results/)
+    "lab1: tensor ops and autograd (004, 003)": "lab1：张量操作与自动求导（004、003）",
+    "lab2: logistic + softmax regression (004)": "lab2：logistic 回归与 softmax 回归（004）",
+    "lab3: blitz LeNet walkthrough + MNIST 32x32 (000, 003)":
+        "lab3：blitz LeNet 演练与 MNIST 32x32（000、003）",
+    "lab3: d2l LeNet, batch 4 (002)": "lab3：d2l LeNet，批量大小 4（002）",
+    "lab3: d2l LeNet, batch 256 (d2l book)": "lab3：d2l LeNet，批量大小 256（d2l 教材）",
+    "lab4: wine MLP (003)": "lab4：红酒 MLP（003）",
+    "mnist: tutorial epochs 1-3 (001)": "mnist：教程第 1-3 个迭代周期（001）",
+    "mnist: resume epochs 4-8 (001)": "mnist：续训第 4-8 个迭代周期（001）",
+}
 
 
 def render_steps(results_dir: Path, lang: str = "en") -> str:
@@ -377,17 +400,18 @@ def render_steps(results_dir: Path, lang: str = "en") -> str:
     if lang == "zh":
         lines = [f"{env['device_name']}（{env['cpu_threads']} 线程，torch {env['torch']}），"
                  f"依次运行：", "", "| 步骤 | 命令 | 用时 |", "| --- | --- | --- |"]
-        unit, total = "秒", "合计"
+        unit, total, minutes = "秒", "合计", "（{:.1f} 分钟）"
     else:
         lines = [f"On {env['device_name']} ({env['cpu_threads']} threads, torch {env['torch']}), "
                  f"one step after another:", "", "| step | command | time |",
                  "| --- | --- | --- |"]
-        unit, total = "s", "total"
+        unit, total, minutes = "s", "total", " ({:.1f} min)"
     for step in data["steps"]:
-        lines.append(f"| {step['label']} | `python {step['command']}` | "
+        label = STEP_ZH.get(step["label"], step["label"]) if lang == "zh" else step["label"]
+        lines.append(f"| {label} | `python {step['command']}` | "
                      f"{step['seconds']:.0f} {unit} |")
-    lines.append(f"| **{total}** | `bash run_all.sh` | **{data['total_seconds']:.0f} {unit}** "
-                 f"({data['total_seconds'] / 60:.1f} min) |")
+    lines.append(f"| **{total}** | `bash run_all.sh` | **{data['total_seconds']:.0f} {unit}**"
+                 f"{minutes.format(data['total_seconds'] / 60)} |")
     return "\n".join(lines)
 
 

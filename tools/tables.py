@@ -31,23 +31,46 @@ TEXT = {
            "yes": "yes", "no": "NO"},
     "zh": {"head": "由 `python -m tools.benchmark` 在 {cpu}（{threads} 线程，torch {torch}）上于同一"
                    "进程内测得；单位为每秒样本数，取交替多轮的中位数。",
-           "kernels": "**按批量大小选择卷积内核**（`speed.conv_plan`；训练步，相同批次），对比 PyTorch 默认内核"
-                      "（oneDNN，默认内存布局）；交替运行 {rounds} 轮，加速比取各轮比值的中位数，括号内为范围：",
-           "kcols": "| 实验与设置 | 默认内核每秒样本 | 按批量选内核每秒样本 | 加速比 |",
+           "kernels": "**按批量大小选择卷积内核**（`speed.conv_plan`；训练步，相同批量），对比 PyTorch 默认内核"
+                      "（oneDNN，默认内存布局）；交替运行 {rounds} 轮，倍数取各轮比值的中位数，括号内为范围：",
+           "kcols": "| 实验与设置 | 默认内核每秒样本 | 按批量选内核每秒样本 | 速度为默认内核的 |",
            "anatomy": "**批量大小 4 的一步**（按批量选的内核）：每步都在设备上累加损失和精度的"
                       "循环保留裸训练步速度的 {sums:.2f}，本实验的循环保留 {lab:.2f}。",
-           "compile": "**`--compile`，d2l LeNet，批量大小 256，{epochs} 轮**（整个 `fit()`：训练加"
-                      "评估，含编译时间）：默认内核 {default:.0f} 秒，按批量选内核 {eager:.0f} 秒（{se:.2f} "
-                      "倍），再加 `--compile` {comp:.0f} 秒（{sc:.2f} 倍；比相同内核的 eager 快 "
-                      "{ce:.2f} 倍）。",
-           "pcols": "| 实验与设置 | dataloader 每秒样本 | tensor 每秒样本 | 比值 | 仅加载数据占 "
-                    "dataloader 轮次的比例 | 权重相同 |",
-           "pipelines": "**输入管线**，各训练一轮：",
-           "peer": "**同类基线**：d2l 自带的管线（DataLoader，4 个 worker）：{rows}。",
-           "mnist": "MNIST 教程完整 {epochs} 轮（训练、评估、检查点）：dataloader {dl:.0f} 秒，"
-                    "tensor {tn:.0f} 秒（{r:.2f} 倍）。",
+           "compile": "**`--compile`，d2l LeNet，批量大小 256，{epochs} 个迭代周期**（整个 `fit()`："
+                      "训练加评估，含编译时间）：默认内核 {default:.0f} 秒，按批量选内核 {eager:.0f} 秒"
+                      "（速度是默认内核的 {se:.2f} 倍），再加 `--compile` {comp:.0f} 秒（速度是默认"
+                      "内核的 {sc:.2f} 倍，是相同内核 eager 的 {ce:.2f} 倍）。",
+           "pcols": "| 实验与设置 | dataloader 每秒样本 | tensor 每秒样本 | tensor 速度为 dataloader "
+                    "的 | 仅加载数据占 dataloader 一个迭代周期的比例 | 权重相同 |",
+           "pipelines": "**输入管线**，各训练一个迭代周期：",
+           "peer": "**同类基线**：d2l 自带的管线（DataLoader，4 个 worker）对比我们的 tensor 管线，"
+                   "每秒样本数：{rows}。",
+           "mnist": "MNIST 教程完整 {epochs} 个迭代周期（训练、评估、检查点）：dataloader "
+                    "{dl:.0f} 秒，tensor {tn:.0f} 秒（速度为 dataloader 的 {r:.2f} 倍）。",
            "yes": "是", "no": "否"},
 }
+
+
+CASE_ZH = (("mnist tutorial", "mnist 教程"), (", batch ", "，批量大小 "), (", MNIST", "，MNIST"),
+           (" (torch.nn)", "（torch.nn）"))
+
+
+def case(name: str, lang: str) -> str:
+    """A benchmark case's name ('lab3 d2l LeNet, batch 4') in the page's language."""
+    if lang == "zh":
+        for en, zh in CASE_ZH:
+            name = name.replace(en, zh)
+    return name
+
+
+def times(ratio: float, lang: str, digits: int = 2) -> str:
+    """A speed ratio: '0.99x' in English, '0.99 倍' in Chinese (read as 'is 0.99 times as fast',
+    never 'faster by')."""
+    return f"{ratio:.{digits}f} 倍" if lang == "zh" else f"{ratio:.{digits}f}x"
+
+
+def brackets(text: str, lang: str) -> str:
+    return f"（{text}）" if lang == "zh" else f"({text})"
 
 
 def benchmark(data: dict, lang: str = "en") -> str:
@@ -63,8 +86,9 @@ def benchmark(data: dict, lang: str = "en") -> str:
                 else "conv plan"
             base, plan = row["variants"]["default kernels"], row["variants"][now]
             ratios = [a / b for a, b in zip(plan["rounds"], base["rounds"])]
-            lines.append(f"| {row['case']} | {base['median']:,.0f} | {plan['median']:,.0f} | "
-                         f"{row['speedup'][now]:.2f}x ({min(ratios):.2f}-{max(ratios):.2f}) |")
+            lines.append(f"| {case(row['case'], lang)} | {base['median']:,.0f} | "
+                         f"{plan['median']:,.0f} | {times(row['speedup'][now], lang)} "
+                         f"{brackets(f'{min(ratios):.2f}-{max(ratios):.2f}', lang)} |")
         lines.append("")
     if data.get("anatomy"):
         a = data["anatomy"]["of_bare"]
@@ -77,8 +101,10 @@ def benchmark(data: dict, lang: str = "en") -> str:
             se=c["speedup"]["conv plan, eager"], sc=c["speedup"]["conv plan, --compile"],
             ce=c["compile_vs_eager"]), ""]
     if data.get("peer"):
-        rows = "; ".join(f"{r['case']}: {r['d2l DataLoader, 4 workers']:,.0f} -> "
-                         f"{r['ours (tensor)']:,.0f} ({r['ratio']:.2f}x)" for r in data["peer"])
+        rows = ("; " if lang == "en" else "；").join(
+            f"{case(r['case'], lang)}{': ' if lang == 'en' else '：'}"
+            f"{r['d2l DataLoader, 4 workers']:,.0f} -> {r['ours (tensor)']:,.0f} "
+            f"{brackets(times(r['ratio'], lang), lang)}" for r in data["peer"])
         lines += [t["peer"].format(rows=rows), ""]
     if data.get("pipelines"):
         lines += [t["pipelines"], "", t["pcols"], "| --- | --- | --- | --- | --- | --- |"]
@@ -87,8 +113,8 @@ def benchmark(data: dict, lang: str = "en") -> str:
             # Fetching alone and the whole epoch are timed in separate passes; where fetching
             # is all of the epoch (softmax), noise can put the ratio above 1: shown as 100%.
             share = min(1.0, dl["fetch_seconds"] / dl["seconds"])
-            lines.append(f"| {r['case']} | {dl['examples_per_sec']:,.0f} | "
-                         f"{tn['examples_per_sec']:,.0f} | {r['ratio']:.2f}x | {share:.0%} | "
+            lines.append(f"| {case(r['case'], lang)} | {dl['examples_per_sec']:,.0f} | "
+                         f"{tn['examples_per_sec']:,.0f} | {times(r['ratio'], lang)} | {share:.0%} | "
                          f"{t['yes'] if r['same_weights'] else t['no']} |")
     if data.get("mnist_full"):
         m = data["mnist_full"]
@@ -101,15 +127,15 @@ def platforms(data: dict, lang: str = "en") -> str:
     """What pip resolves on each platform, from results/platforms.json."""
     head = ("| platform | Python | torch | torchvision | numpy | pandas | GPU in the wheel | |"
             if lang == "en" else
-            "| 平台 | Python | torch | torchvision | numpy | pandas | 轮子自带的 GPU 支持 | |")
+            "| 平台 | Python | torch | torchvision | numpy | pandas | 安装包自带的 GPU 支持 | |")
     lines = [head, "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     gpu = {("en", True): "CUDA", ("en", False): "none (CPU only)",
            ("zh", True): "CUDA", ("zh", False): "无（仅 CPU）"}
     for row in data["rows"]:
         if row["torch"] is None:
             cells = ["-"] * 5
-            status = row["verdict"].split(": ", 1)[-1]
-            status = ("无：" if lang == "zh" else "none: ") + status
+            reason = (row.get("no_torch") or {}).get(lang) or row["verdict"].split(": ", 1)[-1]
+            status = ("无：" if lang == "zh" else "none: ") + reason
         else:
             cells = [row[k] for k in ("torch", "torchvision", "numpy", "pandas")]
             kind = gpu[(lang, row["cuda_libraries"])]
@@ -137,6 +163,7 @@ ACCELERATOR = {
            "cols": "| batch | CPU | CUDA eager | CUDA graph (`--cuda-graph`) | graph + "
                    "`--compile` | eager / CPU | graph / CPU | graph / published |",
            "published": {4: "the write-up's 1,095.7 (its GPU)", 256: "the d2l book's 55,297"},
+           "versus": "{r} {ref}",
            "warm": "Capturing the step takes {capture:.2f} s; compiling it too takes {c4:.1f} s "
                    "(batch 4) and {c256:.1f} s (batch 256).",
            "profile": "Per batch-4 step (torch.profiler, 50 steps): eager CUDA launches "
@@ -150,14 +177,15 @@ ACCELERATOR = {
                    "以内按 speed.conv_plan 用单线程，更大时用 {threads} 个线程）：d2l LeNet 的训练"
                    "循环（lab3_lenet.train_one_epoch），单位为每秒样本数，预热一遍后取交替多轮的中位数。",
            "cols": "| 批量大小 | CPU | CUDA eager | CUDA 图（`--cuda-graph`） | CUDA 图 + "
-                   "`--compile` | eager / CPU | CUDA 图 / CPU | CUDA 图 / 发表值 |",
-           "published": {4: "实验报告的 1,095.7（其 GPU）", 256: "d2l 教材的 55,297"},
+                   "`--compile` | eager / CPU | CUDA 图 / CPU | CUDA 图 / 参考值 |",
+           "published": {4: "实验报告在其 GPU 上的 1,095.7", 256: "d2l 教材的 55,297"},
            "warm": "捕获训练步需要 {capture:.2f} 秒；再加上编译需要 {c4:.1f} 秒（批量大小 4）和 "
                    "{c256:.1f} 秒（批量大小 256）。",
            "profile": "批量大小 4 的每一步（torch.profiler，50 步）：eager 模式下 CUDA 要启动 {el:.0f} "
                       "个内核，GPU 实际忙碌 {eb:.0f} 微秒；回放 CUDA 图只需启动 {gl:.0f} 次，GPU 忙碌 "
                       "{gb:.0f} 微秒，CPU 用 {gc:.0f} 微秒，所以捕获后的训练步受限于 GPU 依次执行这些"
                       "小内核；加上 `--compile` 后部分内核被融合（{cb:.0f} 微秒）。",
+           "versus": "{r}（参考值：{ref}）",
            "none": "-"},
 }
 
@@ -184,9 +212,10 @@ def accelerator(runs: list[dict], lang: str = "en") -> str:
             return f"{v[key]:,.0f}" if key in v else t["none"]
 
         def ratio(a, b):
-            return f"{v[a] / v[b]:.2f}x" if a in v and b in v else t["none"]
+            return times(v[a] / v[b], lang) if a in v and b in v else t["none"]
         published = {4: 1095.7, 256: 55296.6}.get(batch)
-        versus = (f"{v['cuda graph'] / published:.1f}x {t['published'][batch]}"
+        versus = (t["versus"].format(r=times(v['cuda graph'] / published, lang, 1),
+                                     ref=t["published"][batch])
                   if published and "cuda graph" in v else t["none"])
         lines.append(f"| {batch} | {rate('cpu')} | {rate('eager')} | {rate('cuda graph')} | "
                      f"{rate('cuda graph + compile')} | {ratio('eager', 'cpu')} | "
