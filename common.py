@@ -473,101 +473,57 @@ class Throughput:
         return self.examples / self.seconds if self.seconds else float("nan")
 
 
-class Epoch:
-    """One training epoch as its loop sees it, the one seam between the lesson and the
-    machinery: ``batches(loader)`` yields the batches, and ``record(loss, ...)`` keeps each
-    step's loss (and predictions, labels) on the device, without waiting for it.
+class Watch:
+    """The optional add-on a lab hands its lesson's epoch loop as ``on_step``: the loop calls it
+    after every step with its per-step lists (the losses first, then whatever else it keeps),
+    which stay on the device. Every ``machinery.LossGuard.every`` steps it looks at the new
+    losses, on the device (only the answer crosses to the host); in a notebook it redraws the
+    live curves (``live`` draws ``live_history(*lists)``). A loss that is no longer a number
+    ends the loop there: the lists are cut to the steps before it, and ``machinery.Halt``
+    carries the Stop (epoch, step, loss, lr) out of the loop. ``end()`` checks the last steps
+    once the loop has returned, ``check_test`` the test loss. Leave it out and the loop trains
+    the same, unwatched."""
 
-    Behind the seam: a progress bar (on a terminal or in a notebook, with ``desc``), the CPU
-    kernel plan of a CNN (``model``), the timing of the training passes (``timer``), a NaN
-    check every 500 steps and at the end (only its answer crosses to the host), and live
-    curves in a notebook (``live`` draws ``live_history(epoch)``). A loss that stops being a
-    number ends the epoch early: ``stopped`` then says where (a machinery.Stop), and the steps
-    kept are those before it."""
+    def __init__(self, epoch: int, lr: float | None, *, what: str = "training",
+                 label: str | None = None, live: machinery.LivePlot | None = None,
+                 live_history=None):
+        self.epoch, self.lr, self.what, self.label = epoch, lr, what, label
+        self.live, self.live_history = live, live_history
+        self.lists, self.guard = (), machinery.LossGuard()
 
-    current = 0  # the epoch in progress, for a run that Ctrl-C stops (until_stopped)
-
-    def __init__(self, number: int, lr: float | None, *, model=None, timer: Throughput | None =
-                 None, live: machinery.LivePlot | None = None, live_history=None,
-                 what: str = "training", label: str | None = None, desc: str | None = None):
-        self.number, self.lr, self.model, self.timer, self.what = number, lr, model, timer, what
-        self.label = label  # which of a lab's runs this epoch belongs to (lab2 has several)
-        self.live, self.live_history, self.desc = live, live_history, desc
-        self.losses, self.predictions, self.labels = [], [], []
-        self.guard, self.stopped, self.rate = machinery.LossGuard(), None, None
-        Epoch.current = number
-
-    def batches(self, loader):
-        kernels = speed.cnn_kernels(self.model, getattr(loader, "device", None),
-                                        getattr(loader, "batch_size", 0))
-        with kernels:
-            if self.timer:
-                self.timer.start()
-            for batch in machinery.progress(loader, desc=self.desc) if self.desc else loader:
-                yield batch
-                if self.stopped:
-                    return
-            self._check(final=True)
-            if self.timer and not self.stopped:
-                self.rate = self.timer.stop(sum(loader.sizes))
-
-    def record(self, loss: torch.Tensor, predictions=None, labels=None) -> None:
-        self.losses.append(loss.detach())
-        if predictions is not None:
-            self.predictions.append(predictions)
-            self.labels.append(labels)
-        self._check()
+    def __call__(self, losses: list, *more: list) -> None:
+        self.lists = (losses, *more)
+        self._check(final=False)
         if self.live is not None and self.live.due():
-            self.live.update(lambda: self.live_history(self))
+            self.live.update(lambda: self.live_history(*self.lists))
 
-    def finite(self) -> bool:
-        """Are all the losses recorded so far numbers? One look at the device, for a loop that
-        is about to read a loss anyway (a log line)."""
+    def end(self) -> None:
+        """After the loop: look at the steps since the last look (machinery.Halt, the lists
+        cut, if one of them is not a number)."""
         self._check(final=True)
-        return self.stopped is None
 
-    def check_test(self, test_loss: float) -> machinery.Stop | None:
-        """A test loss that is not a number stops the run too."""
-        if not math.isfinite(test_loss):
-            self.stopped = machinery.Stop(self.number, None, test_loss, self.lr, self.what,
-                                          self.label)
-        return self.stopped
+    def check_test(self, value: float) -> None:
+        """A test loss that is not a number stops the run too (machinery.Halt)."""
+        if not math.isfinite(value):
+            raise machinery.Halt(machinery.Stop(self.epoch, None, value, self.lr, self.what,
+                                                self.label))
 
-    def _check(self, final: bool = False) -> None:
-        bad = None if self.stopped else self.guard.check(self.losses, final)
-        if bad is not None:
-            self.stopped = machinery.Stop(self.number, bad + 1, self.losses[bad].item(),
-                                          self.lr, self.what, self.label)
-            del self.losses[bad:], self.predictions[bad:], self.labels[bad:]
-
-
-def until_stopped(train, *args, **kwargs) -> machinery.Stop | None:
-    """``train(*args, **kwargs)``, which fills its history as it goes and returns None, or the
-    Stop of a run whose loss diverged; Ctrl-C and SIGTERM end it early too, as a Stop. Either
-    way the history so far is kept, for common.finish to save."""
-    try:
-        return train(*args, **kwargs)
-    except KeyboardInterrupt as err:
-        return machinery.Stop.interrupted(err, Epoch.current)
+    def _check(self, final: bool) -> None:
+        losses = self.lists[0] if self.lists else []
+        bad = self.guard.check(losses, final)
+        if bad is None:
+            return
+        stop = machinery.Stop(self.epoch, bad + 1, losses[bad].item(), self.lr, self.what,
+                              self.label)
+        for kept in self.lists:
+            del kept[bad:]
+        raise machinery.Halt(stop)
 
 
-@torch.inference_mode()
-def evaluate(model, loader, batch_loss) -> tuple[float, float]:
-    """Mean loss and accuracy of ``model`` over ``loader``, in eval mode; ``batch_loss(logits,
-    y)`` gives a batch's summed loss (e.g. ``F.cross_entropy(..., reduction="sum")``)."""
-    training = getattr(model, "training", False)
-    if training:
-        model.eval()
-    loss_sum, correct, seen = 0.0, 0, 0
-    with speed.cnn_kernels(model, loader.device, loader.batch_size):
-        for x, y in loader:
-            logits = model(x)
-            loss_sum += float(batch_loss(logits, y))
-            correct += (logits.argmax(1) == y).sum().item()
-            seen += len(y)
-    if training:
-        model.train()  # as it found it
-    return loss_sum / seen, correct / seen
+def interrupted(err: KeyboardInterrupt, history: dict) -> machinery.Stop:
+    """Ctrl-C or SIGTERM during a run whose ``history`` lists its finished epochs: the Stop
+    that saves the run so far (common.finish), in the epoch it interrupted."""
+    return machinery.Stop.interrupted(err, len(history.get("epoch", [])) + 1)
 
 
 # --------------------------------------------------------------------------- results, figures

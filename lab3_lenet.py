@@ -212,14 +212,16 @@ def d2l_layer_shapes() -> dict:
 # %% [markdown]
 # ## Training and evaluation
 #
-# `train_step` is the step of the write-up's loop: forward, loss, zero_grad, backward, update.
-# One epoch runs it on every batch and keeps each step's loss and prediction on the device
-# (`common.Epoch`, which also times the epoch and watches for a loss that is no longer a
-# number); they are read once, at the end, into the d2l Animator's running means. `fit` prints
-# one line per epoch.
+# The lesson, in plain PyTorch. `train_step` is the write-up's step: forward, loss, zero_grad,
+# backward, update. `train_epoch` runs it on every batch of any iterable of `(x, y)` (a torch
+# `DataLoader` too) and returns the mean loss and accuracy, counted on the fly in train mode as
+# d2l counts them; each step's loss stays on the device until the end of the epoch, so the loop
+# never waits for a GPU. `evaluate` does the same on test data in eval mode. They use nothing
+# but torch: copy them into a notebook beside your own `DataLoader` (docs/coursework.md).
 
 # %%
 def train_step(model, x, y, optimizer):
+    """One SGD step on the batch ``(x, y)``; returns the loss and the logits."""
     logits = model(x)
     loss = F.cross_entropy(logits, y)
     optimizer.zero_grad(set_to_none=True)
@@ -228,74 +230,104 @@ def train_step(model, x, y, optimizer):
     return loss, logits
 
 
-def train_one_epoch(model, forward, loader, optimizer, run: common.Epoch,
-                    step=train_step) -> dict:
-    """One pass over ``loader`` in train mode (``forward`` is the model or its compiled form,
-    ``step`` train_step or its CUDA graph); returns epoch_summary's values."""
+def train_epoch(model, loader, optimizer, step=train_step, on_step=None):
+    """One pass over ``loader`` in train mode; returns the mean training loss and accuracy.
+    ``step`` is train_step or a faster form of it (compiled, a CUDA graph); ``on_step(losses,
+    hits, sizes)``, when given, sees the per-step lists after each step (a progress report,
+    live curves, a divergence check). Leave both out and it trains the same."""
     model.train()
-    for x, y in run.batches(loader):
-        loss, logits = step(forward, x, y, optimizer)
-        run.record(loss, logits.argmax(1), y)
-    return epoch_summary(run.losses, run.predictions, run.labels, loader.sizes)
+    losses, hits, sizes = [], [], []
+    for x, y in loader:
+        loss, logits = step(model, x, y, optimizer)
+        losses.append(loss.detach())
+        hits.append((logits.argmax(1) == y).sum())
+        sizes.append(len(y))
+        if on_step is not None:
+            on_step(losses, hits, sizes)
+    n = torch.tensor(sizes, dtype=torch.float64)
+    loss_sum = (torch.stack(losses).cpu().double() * n).sum()  # float64, on the host
+    return (loss_sum / n.sum()).item(), torch.stack(hits).sum().item() / n.sum().item()
 
 
-def epoch_summary(losses, predictions, labels, sizes: list[int]) -> dict:
-    """Mean train loss and accuracy over the steps given (counted on the fly, in train mode, as
-    d2l does), and their running values at CURVE_POINTS places in an epoch of ``len(sizes)``
-    steps, where the d2l Animator draws them. Everything is read from the device here, once."""
+@torch.no_grad()
+def evaluate(model, loader):
+    """Mean cross-entropy loss and accuracy of ``model`` over ``loader``, in eval mode."""
+    model.eval()
+    loss_sum, correct, seen = 0.0, 0, 0
+    for x, y in loader:
+        logits = model(x)
+        loss_sum += F.cross_entropy(logits, y, reduction="sum").item()
+        correct += (logits.argmax(1) == y).sum().item()
+        seen += len(y)
+    return loss_sum / seen, correct / seen
+
+
+# %% [markdown]
+# ## Around the lesson
+#
+# `fit` is this script's driver: per epoch, `train_epoch` under the CPU kernel plan
+# (speed.py), timed, with a progress bar and a `common.Watch` (a loss that stops being a number
+# ends the run; live curves in a notebook), then `evaluate` and one table line. The d2l
+# Animator's curve points come from the watched per-step lists.
+
+# %%
+def epoch_curve(losses, hits, sizes, steps: int) -> dict:
+    """Running mean train loss and accuracy at CURVE_POINTS places in an epoch of ``steps``
+    steps (where the d2l Animator draws them), from the per-step lists of the steps done."""
     if not losses:
-        return {"curve_x": [], "curve_loss": [], "curve_acc": []}
-    steps, sizes = len(sizes), torch.tensor(sizes[:len(losses)], dtype=torch.float64)
-    seen = sizes.cumsum(0)
-    loss_sums = (torch.stack(losses).cpu().double() * sizes).cumsum(0)  # float64 on the host
-    hits = (torch.cat(predictions) == torch.cat(labels)).cpu().cumsum(0)[seen.long() - 1]
+        return {"x": [], "loss": [], "acc": []}
+    n = torch.tensor(sizes, dtype=torch.float64)
+    seen = n.cumsum(0)
+    loss_sums = (torch.stack(losses).cpu().double() * n).cumsum(0)  # float64, on the host
+    hit_sums = torch.stack(hits).cpu().cumsum(0)
     every = max(1, steps // CURVE_POINTS)
     marks = [i for i in range(len(losses)) if (i + 1) % every == 0 or i == steps - 1]
-    return {"train_loss": (loss_sums[-1] / seen[-1]).item(),
-            "train_acc": (hits[-1] / seen[-1]).item(),
-            "curve_x": [(i + 1) / steps for i in marks],
-            "curve_loss": [(loss_sums[i] / seen[i]).item() for i in marks],
-            "curve_acc": [(hits[i] / seen[i]).item() for i in marks]}
+    return {"x": [(i + 1) / steps for i in marks],
+            "loss": [(loss_sums[i] / seen[i]).item() for i in marks],
+            "acc": [(hit_sums[i] / seen[i]).item() for i in marks]}
 
 
-def with_curve(history: dict, epoch: int, summary: dict) -> dict:
-    """``history`` with epoch ``epoch``'s curve points (from epoch_summary) appended."""
+def with_curve(history: dict, epoch: int, curve: dict) -> dict:
+    """``history`` with epoch ``epoch``'s curve points (epoch_curve) appended."""
     return {**history,
-            "curve_epoch": history["curve_epoch"] + [epoch - 1 + x for x in summary["curve_x"]],
-            "curve_train_loss": history["curve_train_loss"] + summary["curve_loss"],
-            "curve_train_acc": history["curve_train_acc"] + summary["curve_acc"]}
+            "curve_epoch": history["curve_epoch"] + [epoch - 1 + x for x in curve["x"]],
+            "curve_train_loss": history["curve_train_loss"] + curve["loss"],
+            "curve_train_acc": history["curve_train_acc"] + curve["acc"]}
 
 
-def fit(model, forward, train_loader, test_loader, optimizer, epochs: int, history: dict,
-        timer: common.Throughput, live: machinery.LivePlot | None = None, step=train_step):
-    """Train for ``epochs``, adding each epoch to ``history``; returns None, or the Stop of a
-    run whose loss diverged (its history then ends with the steps before that). ``live``
-    redraws the curves in a notebook, mid-epoch too."""
+def fit(model, train_loader, test_loader, optimizer, epochs: int, history: dict, device,
+        step=train_step, live: machinery.LivePlot | None = None) -> float:
+    """Train for ``epochs``, adding each epoch to ``history`` as it ends (the curve of an epoch
+    that a stop cut short too); returns the training examples/sec. A loss that stops being a
+    number raises machinery.Halt; ``live`` redraws the curves in a notebook, mid-epoch too."""
     print(f"{'epoch':>5} {'train loss':>10} {'train acc':>9} {'test loss':>9} {'test acc':>8} "
           f"{'examples/s':>10}")
+    timer, steps = common.Throughput(device), len(train_loader)
     for epoch in range(1, epochs + 1):
-        run = common.Epoch(epoch, optimizer.param_groups[0]["lr"], model=model, timer=timer,
-                           desc="train", live=live, live_history=lambda run: with_curve(
-                               history, epoch, epoch_summary(run.losses, run.predictions,
-                                                             run.labels, train_loader.sizes)))
-        train = train_one_epoch(model, forward, train_loader, optimizer, run, step)
-        history.update(with_curve(history, epoch, train))
-        if run.stopped:
-            return run.stopped
-        test_loss, test_acc = common.evaluate(model, test_loader, summed_cross_entropy)
-        row = {"epoch": epoch, "train_loss": train["train_loss"], "train_acc": train["train_acc"],
-               "test_loss": test_loss, "test_acc": test_acc, "examples_per_sec": run.rate}
+        watch = common.Watch(epoch, optimizer.param_groups[0]["lr"], live=live,
+                             live_history=lambda *lists: with_curve(
+                                 history, epoch, epoch_curve(*lists, steps)))
+        with speed.cnn_kernels(model, device, train_loader.batch_size):
+            timer.start()
+            try:
+                train_loss, train_acc = train_epoch(
+                    model, machinery.progress(train_loader, desc="train"), optimizer, step, watch)
+                watch.end()
+            finally:  # the steps trained are drawn, even when a stop cut the epoch short
+                if watch.lists:
+                    history.update(with_curve(history, epoch, epoch_curve(*watch.lists, steps)))
+            rate = timer.stop(train_loader.num_examples)
+        with speed.cnn_kernels(model, device, test_loader.batch_size):
+            test_loss, test_acc = evaluate(model, test_loader)
+        row = {"epoch": epoch, "train_loss": train_loss, "train_acc": train_acc,
+               "test_loss": test_loss, "test_acc": test_acc, "examples_per_sec": rate}
         for key, value in row.items():
             history[key].append(value)
         if live:
             live.update(history)
-        print(f"{epoch:>5} {row['train_loss']:>10.4f} {row['train_acc']:>9.4f} {test_loss:>9.4f} "
-              f"{test_acc:>8.4f} {run.rate:>10.1f}", flush=True)
-    return None
-
-
-def summed_cross_entropy(logits, y):
-    return F.cross_entropy(logits, y, reduction="sum")
+        print(f"{epoch:>5} {train_loss:>10.4f} {train_acc:>9.4f} {test_loss:>9.4f} "
+              f"{test_acc:>8.4f} {rate:>10.1f}", flush=True)
+    return timer.rate
 
 
 def empty_history() -> dict:
@@ -373,21 +405,28 @@ def main(argv=None) -> dict:
     # foreach: one kernel per step for all parameters instead of one per tensor.
     optimizer = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=settings["momentum"],
                                 foreach=True)
-    forward = speed.maybe_compile(model, args.compile, args.batch_size, device)
-    step = speed.maybe_graphed(train_step, args.cuda_graph, args.batch_size, device)
+    step = train_step
+    if args.compile:
+        step = speed.CompiledStep(train_step, model, args.batch_size, device)
+    if args.cuda_graph:
+        step = speed.GraphedStep(step, args.batch_size, device)
     epochs = 1 if args.smoke else args.epochs
     say(f"Training on {settings['data'].name}: {epochs} epochs, batch {args.batch_size}, "
         f"lr {args.lr}, {len(train_loader)} steps/epoch")
     title = f"{TITLES[args.model]}, batch {args.batch_size}"
     live = machinery.LivePlot(lambda h: history_figure(h, title))
-    history, timer = empty_history(), common.Throughput(device)
-    stopped = common.until_stopped(fit, model, forward, train_loader, test_loader, optimizer,
-                                   epochs, history, timer, live, step)
-    if not stopped:
+    history, stopped = empty_history(), None
+    try:
+        rate = fit(model, train_loader, test_loader, optimizer, epochs, history, device, step,
+                   live)
         metrics.update({key: history[key][-1] for key in ("train_loss", "train_acc",
                                                           "test_loss", "test_acc")},
-                       examples_per_sec=timer.rate)
-        print(f"\ntest acc {metrics['test_acc']:.4f}, {timer.rate:.1f} examples/sec on {device}")
+                       examples_per_sec=rate)
+        print(f"\ntest acc {metrics['test_acc']:.4f}, {rate:.1f} examples/sec on {device}")
+    except machinery.Halt as halt:  # the loss stopped being a number: keep the epochs so far
+        stopped = halt.args[0]
+    except KeyboardInterrupt as err:  # Ctrl-C or SIGTERM: the same
+        stopped = common.interrupted(err, history)
     figure = common.save_figure(history_figure(history, title), args.out_dir / f"{name}.png",
                                 live=live)
     return common.finish(args, name, metrics=metrics, history=history, figures=[figure],

@@ -63,6 +63,11 @@ class NotWhole(LabError):
     mends it (fetch_all does)."""
 
 
+class Halt(Exception):
+    """Raised inside a training loop by a bookkeeping add-on (common.Watch) to end the loop
+    early, its one argument the Stop that says why: the loop needs no code for it."""
+
+
 class Terminated(KeyboardInterrupt):
     """SIGTERM (a laptop going to sleep, a job scheduler) handled as Ctrl-C is: every write in
     progress is abandoned whole, and the run ends with one line."""

@@ -69,6 +69,17 @@ class CompiledModel:
         return out
 
 
+class CompiledStep:
+    """--compile: a lab's own ``train_step(model, x, y, optimizer)`` with the model's forward
+    pass compiled (CompiledModel); same call, same results up to float rounding."""
+
+    def __init__(self, step, model, batch_size: int, device):
+        self.step, self.forward = step, CompiledModel(model, batch_size, device)
+
+    def __call__(self, model, x, y, optimizer):
+        return self.step(self.forward, x, y, optimizer)
+
+
 def maybe_compile(model, enabled: bool, batch_size: int, device):
     """The callable to train with: the model itself, or its compiled form with --compile."""
     return CompiledModel(model, batch_size, device) if enabled else model
@@ -81,7 +92,7 @@ class GraphedStep:
     is one launch. The first WARMUP full batches run eagerly on a side stream (cuBLAS, cuDNN and
     the optimizer make their state there, outside the capture), the next is captured and then
     replayed, and a partial batch runs eagerly. The graph runs the same kernels in the same
-    order, so a run computes what the eager step computes. ``step(forward, x, y, optimizer)``
+    order, so a run computes what the eager step computes. ``step(model, x, y, optimizer)``
     is the lab's own training step; its outputs are returned as copies (a replay overwrites the
     graph's own)."""
 
@@ -94,19 +105,19 @@ class GraphedStep:
         self.step, self.batch_size, self.warm = step, batch_size, 0
         self.graph = self.side = self.inputs = self.outputs = None
 
-    def __call__(self, forward, x, y, optimizer):
+    def __call__(self, model, x, y, optimizer):
         import torch  # noqa: PLC0415
         from torch.utils._pytree import tree_map  # noqa: PLC0415
 
         if len(x) != self.batch_size:
-            return self.step(forward, x, y, optimizer)
+            return self.step(model, x, y, optimizer)
         if self.graph is None and self.warm < self.WARMUP:
             self.warm += 1
             if self.side is None:
                 self.side = torch.cuda.Stream()
             self.side.wait_stream(torch.cuda.current_stream())
             with torch.cuda.stream(self.side):
-                out = self.step(forward, x, y, optimizer)
+                out = self.step(model, x, y, optimizer)
             torch.cuda.current_stream().wait_stream(self.side)
             return out
         if self.graph is None:
@@ -115,7 +126,7 @@ class GraphedStep:
             optimizer.zero_grad(set_to_none=True)  # the gradients are then made in the graph
             self.graph = torch.cuda.CUDAGraph()
             with torch.cuda.graph(self.graph):
-                self.outputs = self.step(forward, *self.inputs, optimizer)
+                self.outputs = self.step(model, *self.inputs, optimizer)
             print(f"captured the training step for batch {self.batch_size} in a CUDA graph "
                   f"({time.perf_counter() - start:.2f} s)", flush=True)
         else:

@@ -145,15 +145,15 @@ def one_line_error(proc) -> bool:
 
 
 def interrupt_in_epoch(monkeypatch, lab, epoch: int) -> None:
-    """Ctrl-C as ``lab``'s epoch ``epoch`` starts: its train_one_epoch (which is handed the
-    epoch's common.Epoch) raises KeyboardInterrupt there, as a terminal's Ctrl-C would."""
-    real = lab.train_one_epoch
+    """Ctrl-C as ``lab``'s epoch ``epoch`` starts: its train_epoch (which is handed the
+    epoch's common.Watch) raises KeyboardInterrupt there, as a terminal's Ctrl-C would."""
+    real = lab.train_epoch
 
-    def interrupted(*args):
-        if any(getattr(arg, "number", None) == epoch for arg in args):
+    def interrupted(*args, **kwargs):
+        if any(getattr(arg, "epoch", None) == epoch for arg in (*args, *kwargs.values())):
             raise KeyboardInterrupt
-        return real(*args)
-    monkeypatch.setattr(lab, "train_one_epoch", interrupted)
+        return real(*args, **kwargs)
+    monkeypatch.setattr(lab, "train_epoch", interrupted)
 
 
 @dataclass(frozen=True)

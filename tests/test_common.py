@@ -429,39 +429,47 @@ def test_live_curves_cost_under_two_percent_of_the_time(monkeypatch):
     assert not machinery.LivePlot(lambda history: SlowFigure()).active  # a terminal draws nothing
 
 
-def test_the_epoch_seam_reads_the_device_only_when_a_check_is_due(monkeypatch):
-    """Between checks common.Epoch only counts; a due check looks at all the new losses at
-    once, and the first bad one ends the epoch after that step: the steps before it are kept,
-    and the Stop's one line names the run, the epoch, the step and a smaller --lr. The end of
-    an epoch always checks; the test loss has its own check."""
+def test_the_watch_reads_the_device_only_when_a_check_is_due(monkeypatch):
+    """Between checks common.Watch only counts; a due check looks at all the new losses at
+    once, and the first bad one ends the loop after that step: the lists are cut to the steps
+    before it, and the Stop's one line names the run, the epoch, the step and a smaller --lr.
+    The end of an epoch always checks; the test loss has its own check."""
     stacked, real_stack = [], torch.stack
     monkeypatch.setattr(torch, "stack", lambda t: stacked.append(len(t)) or real_stack(t))
-    run = common.Epoch(2, 0.1, what="softmax regression (nn)")
-    run.guard.every = 4
+    watch = common.Watch(2, 0.1, what="softmax regression (nn)")
+    watch.guard.every = 4
     values = [0.5, 0.4, 0.3, 0.2, float("nan"), float("inf"), 1.0, 1.0, 1.0, 1.0]
-    seen = 0
-    for value in run.batches(values):
-        seen += 1
-        run.record(torch.tensor(value))
-        if seen == 3:
-            assert stacked == []                     # 3 new losses < every: nothing read
-    assert seen == 8 and stacked == [4, 4]           # two looks; the epoch ended after step 8
-    assert len(run.losses) == 4                      # the steps before the bad one
-    assert str(run.stopped.error()) == ("softmax regression (nn) diverged: the loss became nan "
-                                        "at epoch 2, step 5; try a smaller --lr (now 0.1; try "
-                                        "0.01)")
-    assert run.stopped.record() == {"diverged": {"epoch": 2, "step": 5, "loss": "nan"}}
-    assert run.stopped.error().code == 3
+    losses, sizes, seen = [], [], 0
+    with pytest.raises(machinery.Halt) as halt:
+        for value in values:  # a loop as a lab's train_epoch writes it
+            seen += 1
+            losses.append(torch.tensor(value))
+            sizes.append(4)
+            watch(losses, sizes)
+            if seen == 3:
+                assert stacked == []                 # 3 new losses < every: nothing read
+    stop = halt.value.args[0]
+    assert seen == 8 and stacked == [4, 4]           # two looks; the loop ended after step 8
+    assert len(losses) == len(sizes) == 4            # every list cut to the steps before it
+    assert str(stop.error()) == ("softmax regression (nn) diverged: the loss became nan "
+                                 "at epoch 2, step 5; try a smaller --lr (now 0.1; try 0.01)")
+    assert stop.record() == {"diverged": {"epoch": 2, "step": 5, "loss": "nan"}}
+    assert stop.error().code == 3
 
-    fine = common.Epoch(1, 0.5)
-    for value in fine.batches([0.5, 0.4, 0.3]):
-        fine.record(torch.tensor(value))
-    assert stacked == [4, 4, 3] and fine.stopped is None  # the end of an epoch: always read
-    assert fine.finite() and stacked == [4, 4, 3]         # nothing new: nothing read again
-    assert fine.check_test(0.7) is None
-    stop = fine.check_test(float("inf"))
-    assert str(stop.error()).startswith("training diverged: the loss became inf at epoch 1 "
-                                        "(test loss)")
+    fine, kept = common.Watch(1, 0.5), []
+    for value in [0.5, 0.4, 0.3]:
+        kept.append(torch.tensor(value))
+        fine(kept)
+    assert stacked == [4, 4]
+    fine.end()                                            # the end of an epoch: always read
+    assert stacked == [4, 4, 3]
+    fine.end()
+    assert stacked == [4, 4, 3]                           # nothing new: nothing read again
+    fine.check_test(0.7)
+    with pytest.raises(machinery.Halt) as halt:
+        fine.check_test(float("inf"))
+    assert str(halt.value.args[0].error()).startswith(
+        "training diverged: the loss became inf at epoch 1 (test loss)")
 
 
 def test_lab2_logistic_divergence_names_its_run_and_saves_the_runs_so_far(tmp_path):

@@ -143,12 +143,23 @@ def sums_loop(model, loader, optimizer, loss_fn) -> int:
     return seen
 
 
+def lab_epoch(model, loader, optimizer, step=lab3_lenet.train_step) -> tuple[float, int]:
+    """lab3's training loop over ``loader`` as lab3's fit runs it (lab3_lenet.train_epoch
+    under the CPU kernel plan, watched), timed as the lab times it: (seconds, examples)."""
+    device = next(model.parameters()).device
+    timer = common.Throughput(device)
+    with speed.cnn_kernels(model, device, loader.batch_size):
+        timer.start()
+        watch = common.Watch(1, optimizer.param_groups[0]["lr"])
+        lab3_lenet.train_epoch(model, loader, optimizer, step, watch)
+        watch.end()
+        timer.stop(loader.num_examples)
+    return timer.seconds, timer.examples
+
+
 def lab_loop(model, loader, optimizer, loss_fn) -> int:
-    """The lab's training loop (lab3_lenet.train_one_epoch), timed as the lab times it."""
-    timer = common.Throughput(next(model.parameters()).device)
-    run = common.Epoch(1, optimizer.param_groups[0]["lr"], model=model, timer=timer)
-    lab3_lenet.train_one_epoch(model, model, loader, optimizer, run)
-    return timer.examples
+    """The lab's training loop (lab3_lenet.train_epoch), timed as the lab times it."""
+    return lab_epoch(model, loader, optimizer)[1]
 
 
 def timed(fn, *args, device) -> tuple[float, int]:
@@ -277,11 +288,12 @@ def compile_run(device, data_dir, seed: int, epochs: int) -> dict:
                                    ("conv plan, --compile", plan, True)):
         train, test = loaders(case, "tensor", device, data_dir, seed)
         model, optimizer = fresh(case, seed, chosen, device)
-        forward = speed.maybe_compile(model, compiled, case.batch_size, device)
-        history, timer = lab3_lenet.empty_history(), common.Throughput(device)
+        step = speed.CompiledStep(lab3_lenet.train_step, model, case.batch_size, device) \
+            if compiled else lab3_lenet.train_step
+        history = lab3_lenet.empty_history()
         start = time.perf_counter()
         with contextlib.redirect_stdout(io.StringIO()), speed.forced_plan(chosen):
-            lab3_lenet.fit(model, forward, train, test, optimizer, epochs, history, timer)
+            lab3_lenet.fit(model, train, test, optimizer, epochs, history, device, step)
         seconds = time.perf_counter() - start
         out[name] = {"seconds": seconds, "test_acc": history["test_acc"][-1],
                      "first_epoch_seconds": len(train.sizes) * case.batch_size /
@@ -340,7 +352,7 @@ def mnist_full(device, data_dir, epochs: int) -> dict:
 def accelerator(device, data_dir, seed: int, rounds: int, examples: int,
                 profile_out: Path | None = None, batch_sizes=(4, 256),
                 variants=("cpu", "eager", "cuda graph", "cuda graph + compile")) -> dict:
-    """The d2l LeNet's training loop (lab3_lenet.train_one_epoch) at batch 4 and 256 on this
+    """The d2l LeNet's training loop (lab3_lenet.train_epoch) at batch 4 and 256 on this
     machine's CPU (the conv plan) against ``device``: eager, as one CUDA graph per step
     (--cuda-graph), and with --compile inside the graph. Each variant first runs a warm pass
     (it captures and compiles: its time is reported), then examples/sec over ``examples``
@@ -389,25 +401,24 @@ def warm_variant(case: Case, device, graphed: bool, compiled: bool, steps: int, 
     function that trains over ``steps`` batches and returns (seconds, examples)."""
     plan = speed.conv_plan(device, case.batch_size)
     model, optimizer = fresh(case, seed, plan, device)
-    forward = speed.maybe_compile(model, compiled, case.batch_size, device)
-    step = speed.maybe_graphed(lab3_lenet.train_step, graphed, case.batch_size, device)
+    step = lab3_lenet.train_step
+    if compiled:
+        step = speed.CompiledStep(step, model, case.batch_size, device)
+    if graphed:
+        step = speed.GraphedStep(step, case.batch_size, device)
     warm, _ = loaders(case, "tensor", device, data_dir, seed, max_batches=10)
     train, _ = loaders(case, "tensor", device, data_dir, seed, max_batches=steps)
 
     def run(loader):
-        timer = common.Throughput(device)
-        epoch = common.Epoch(1, case.lr, model=model, timer=timer)
         with contextlib.redirect_stdout(io.StringIO()):
-            lab3_lenet.train_one_epoch(model, forward, loader, optimizer, epoch, step)
-        return timer.seconds, timer.examples
+            return lab_epoch(model, loader, optimizer, step)
 
     name = "cpu" if device.type == "cpu" else "eager"
     name = {(True, False): "cuda graph", (True, True): "cuda graph + compile"}.get(
         (graphed, compiled), name)
     row["warm_seconds"][name] = run(warm)[0]
     go = (lambda: run(train))
-    go.step, go.model, go.forward, go.optimizer, go.device = step, model, forward, optimizer, \
-        device
+    go.step, go.model, go.optimizer, go.device = step, model, optimizer, device
     go.loader = train
     return go
 
@@ -426,7 +437,7 @@ def profile(name: str, run) -> tuple[str, dict]:
     with torch_profile(activities=activities) as prof, \
             speed.cnn_kernels(run.model, run.device, len(batches[0][1])):
         for x, y in batches:
-            run.step(run.forward, x, y, run.optimizer)
+            run.step(run.model, x, y, run.optimizer)
         common.sync(run.device)
     events = prof.key_averages()
 

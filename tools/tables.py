@@ -158,7 +158,7 @@ ACCELERATOR = {
     "en": {"head": "Measured by `bash tools/gpu_check.sh` (`python -m tools.benchmark --sections "
                    "accelerator`) on one {device} (torch {torch}) against the CPU of the same "
                    "machine ({cpu}; one thread up to batch 8, as speed.conv_plan runs it, "
-                   "{threads} above): the d2l LeNet's training loop (lab3_lenet.train_one_epoch), "
+                   "{threads} above): the d2l LeNet's training loop (lab3_lenet.train_epoch), "
                    "examples/sec, medians of interleaved rounds after a warm pass.",
            "cols": "| batch | CPU | CUDA eager | CUDA graph (`--cuda-graph`) | graph + "
                    "`--compile` | eager / CPU | graph / CPU | graph / published |",
@@ -175,7 +175,7 @@ ACCELERATOR = {
     "zh": {"head": "由 `bash tools/gpu_check.sh`（`python -m tools.benchmark --sections accelerator`）"
                    "在一块 {device}（torch {torch}）上测得，对比同一台机器的 CPU（{cpu}；批量大小 8 "
                    "以内按 speed.conv_plan 用单线程，更大时用 {threads} 个线程）：d2l LeNet 的训练"
-                   "循环（lab3_lenet.train_one_epoch），单位为每秒样本数，预热一遍后取交替多轮的中位数。",
+                   "循环（lab3_lenet.train_epoch），单位为每秒样本数，预热一遍后取交替多轮的中位数。",
            "cols": "| 批量大小 | CPU | CUDA eager | CUDA 图（`--cuda-graph`） | CUDA 图 + "
                    "`--compile` | eager / CPU | CUDA 图 / CPU | CUDA 图 / 参考值 |",
            "published": {4: "实验报告在其 GPU 上的 1,095.7", 256: "d2l 教材的 55,297"},
