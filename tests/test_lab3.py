@@ -1,4 +1,5 @@
 import json
+import math
 import re
 
 import pytest
@@ -6,6 +7,7 @@ import pytest
 import torch
 
 import lab3_lenet as lab3
+import lift
 from conftest import interrupt_in_epoch, run_script
 
 
@@ -115,3 +117,39 @@ def test_ctrl_c_saves_the_whole_epochs_done(tmp_path, synthetic_data, monkeypatc
     assert record["metrics"]["interrupted"] == {"epoch": 2}
     assert record["history"]["epoch"] == [1] and len(record["history"]["curve_epoch"]) == 6
     assert record["figures"] == ["lab3_d2l_bs16_epochs3.png"]
+
+
+LESSON = ["d2l_lenet", "xavier_init", "train_step", "train_epoch", "evaluate"]
+
+
+def test_the_lesson_lifts_out_into_a_plain_notebook():
+    """lab3's model, step, epoch loop and evaluation, pasted into a namespace holding only
+    torch, train one epoch on a plain DataLoader: the weights move, the numbers are sane."""
+    source = lift.lesson_source("lab3_lenet.py", LESSON)
+    assert lift.helpers_named(source) == set()
+    lesson = lift.paste(source)
+    torch.manual_seed(0)
+    x, y = torch.rand(64, 1, 28, 28), torch.randint(0, 10, (64,))
+    model = lesson["d2l_lenet"]()
+    lesson["xavier_init"](model)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.9)
+    before = lift.weights(model)
+    loss, acc = lesson["train_epoch"](model, lift.plain_loader(x, y, 4), optimizer)
+    assert lift.changed(before, model)
+    assert math.isfinite(loss) and 0 <= acc <= 1
+    test_loss, test_acc = lesson["evaluate"](model, lift.plain_loader(x, y, 16, shuffle=False))
+    assert math.isfinite(test_loss) and 0 <= test_acc <= 1 and not model.training
+
+
+def test_a_lesson_that_calls_into_common_does_not_lift():
+    """The lift test's own check: a train_epoch that leans on common fails pasted, both by the
+    name check and when it runs."""
+    source = lift.lesson_source("lab3_lenet.py", LESSON).replace(
+        "    model.train()\n", "    model.train()\n    common.sync(torch.device('cpu'))\n", 1)
+    assert lift.helpers_named(source) == {"common"}
+    lesson = lift.paste(source)
+    model = lesson["d2l_lenet"]()
+    x, y = torch.rand(8, 1, 28, 28), torch.randint(0, 10, (8,))
+    with pytest.raises(NameError, match="common"):
+        lesson["train_epoch"](model, lift.plain_loader(x, y, 4),
+                              torch.optim.SGD(model.parameters(), lr=0.1))
