@@ -166,6 +166,40 @@ def download_urls(rel: str) -> list[str]:
 
 MIRROR_ENV = "LABS_DATA_MIRROR"  # a course server or a classmate's folder, tried first
 
+# How long a server may stay silent: to connect, to start answering, and between two reads of
+# a transfer (never the whole transfer: a slow download that keeps flowing goes on). A host
+# behind a firewall that drops packets costs this long once; then it is left behind.
+NO_ANSWER_S = 10
+# Hosts that could not be reached in this run (host -> why): each is tried once, then skipped.
+# fetch_all starts a run afresh; for a lab the run is the process.
+unreached: dict[str, str] = {}
+
+
+def unreached_line() -> str:
+    """One line naming the hosts this run could not reach, or "" when it reached them all."""
+    if not unreached:
+        return ""
+    return "could not be reached: " + ", ".join(f"{host} ({why})"
+                                                for host, why in unreached.items())
+
+
+def _left_behind(host: str, err: BaseException) -> str | None:
+    """When ``host`` could not be reached at all (silent, refused, an unknown name, a failed TLS
+    handshake): note it in ``unreached`` and return the line to show. None when it answered
+    and the trouble was the file (404, a cut transfer): the host is tried again."""
+    import urllib.error  # noqa: PLC0415
+
+    if isinstance(err, urllib.error.HTTPError):
+        return None
+    reason = err.reason if isinstance(err, urllib.error.URLError) else err
+    if isinstance(reason, TimeoutError):
+        unreached[host] = f"no answer in {NO_ANSWER_S:g} s"
+        return f"no answer from {host} in {NO_ANSWER_S:g} s"
+    if isinstance(err, urllib.error.URLError) and isinstance(reason, OSError):
+        unreached[host] = f"cannot connect: {reason.strerror or reason}"
+        return f"cannot connect to {host} ({reason.strerror or reason})"
+    return None
+
 
 def sources(rel: str, mirror: str | None = None) -> list[str]:
     """Where the official file ``rel`` can come from, in order: the mirror (``mirror``, else
@@ -225,7 +259,7 @@ def _download(url: str, part: Path, name: str) -> None:
     have = part.stat().st_size if part.exists() else 0
     request = urllib.request.Request(url, headers={"Range": f"bytes={have}-"} if have else {})
     try:
-        response = urllib.request.urlopen(request, timeout=60)
+        response = urllib.request.urlopen(request, timeout=NO_ANSWER_S)  # per read, not total
     except urllib.error.HTTPError as err:
         if err.code == 416 and have:  # nothing after what we have: start over
             part.unlink()
@@ -272,14 +306,20 @@ def fetch_official(data_dir: Path, rel: str, mirror: str | None = None) -> Path:
     except OSError as err:
         raise LabError(f"cannot create {folder} ({err.strerror}): point --data-dir or "
                        f"${DATA_ENV} at a folder you can write") from None
-    tried = []
-    for source in sources(rel, mirror):
+    import urllib.parse  # noqa: PLC0415
+
+    tried, candidates = [], sources(rel, mirror)
+    for i, source in enumerate(candidates):
         gz = source.endswith(".gz")
         dest = folder / (Path(rel).name + (".gz" if gz else ""))
         part = folder / f".{dest.name}.part"
         local = not source.startswith(("http://", "https://"))
+        host = None if local else urllib.parse.urlsplit(source).netloc
         if local and not Path(source).is_file():
             tried.append(f"{source}: not there")
+            continue
+        if host in unreached:  # silent or unreachable earlier in this run: not waited for again
+            tried.append(f"{host}: {unreached[host]}")
             continue
         print(f"{'copying' if local else 'downloading'} {source} -> {dest}", flush=True)
         try:
@@ -289,6 +329,12 @@ def fetch_official(data_dir: Path, rel: str, mirror: str | None = None) -> Path:
                 _download(source, part, dest.name)
             content = _official_content(part.read_bytes(), gz)
         except (OSError, EOFError, zlib.error, ValueError) as err:
+            shown = None if local else _left_behind(host, err)
+            if shown:
+                tried.append(f"{host}: {unreached[host]}")
+                more = ": trying the next source" if i + 1 < len(candidates) else ""
+                print(f"  {shown}{more}", flush=True)
+                continue
             tried.append(f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}")
             continue
         if hashlib.sha256(content).hexdigest() != sha:
@@ -302,8 +348,9 @@ def fetch_official(data_dir: Path, rel: str, mirror: str | None = None) -> Path:
         fsync_dir(folder)
         _remember(_file_key(dest), {"sha256": sha, "size": len(content)})
         return dest
+    why = dict.fromkeys([t for t in tried if t.split(": ")[0] in unreached] + [tried[-1]])
     raise LabError(f"{folder / Path(rel).name} is missing and the download failed "
-                   f"({tried[-1]}): put the file there yourself ({FETCH_BY_HAND}), set "
+                   f"({'; '.join(why)}): put the file there yourself ({FETCH_BY_HAND}), set "
                    f"{MIRROR_ENV} to a mirror, or point --data-dir or ${DATA_ENV} at a folder "
                    f"that has {rel}")
 
@@ -325,7 +372,9 @@ def data_file(data_dir: Path, rel: str, mirror: str | None = None) -> tuple[Path
 def fetch_all(data_dir: Path, mirror: str | None = None) -> list[tuple[str, str, str]]:
     """Every official file into ``data_dir``, up front: each one there is checked against its
     checksum, a missing, damaged or misplaced one fetched. Returns (file, verdict, detail) for
-    each: verdict "ok", "own data" (kept: not an official file) or "problem"."""
+    each: verdict "ok", "own data" (kept: not an official file) or "problem". A host that
+    could not be reached is tried once in the whole run (unreached_line names them)."""
+    unreached.clear()  # a run of its own: every host gets its one try
     done = []
     for rel in OFFICIAL:
         try:

@@ -1,9 +1,11 @@
 """A file server on 127.0.0.1 for the download tests, with the ways real servers misbehave:
 slow (``throttle`` bytes per second), cut off mid-transfer (``cut_after`` bytes, once per
 file), with or without range requests (``ranges``), or sending the wrong bytes (``wrong``).
-Every request is logged in ``requests`` as (path, Range header)."""
+Every request is logged in ``requests`` as (path, Range header). SilentServer is a host behind
+a firewall that drops packets: it takes every connection and never says a word."""
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -62,3 +64,37 @@ class FileServer:
     def __exit__(self, *exc):
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+class SilentServer:
+    """Accepts connections on 127.0.0.1 and holds them open without sending a byte, as a
+    campus firewall that drops packets looks to a client. ``connections`` counts them. It
+    stops by itself after ``lifetime`` seconds, or when the ``with`` block ends."""
+
+    def __init__(self, lifetime: float = 30.0):
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.sock.settimeout(0.05)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/"
+        self.connections, self.held = 0, []
+        self.stop, self.deadline = threading.Event(), time.monotonic() + lifetime
+        self.thread = threading.Thread(target=self._hold, daemon=True)
+        self.thread.start()
+
+    def _hold(self):
+        while not self.stop.is_set() and time.monotonic() < self.deadline:
+            try:
+                conn, _ = self.sock.accept()
+            except TimeoutError:
+                continue
+            self.connections += 1
+            self.held.append(conn)  # never read from, never written to
+        for conn in self.held:
+            conn.close()
+        self.sock.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join()

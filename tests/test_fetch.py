@@ -1,6 +1,7 @@
 """Downloads as a student's network delivers them, from a file server on 127.0.0.1
 (tests/file_server.py): slow, cut off mid-transfer with and without range requests, sending the
-wrong bytes; and mirrors (a course server, a classmate's folder). What arrives is checked
+wrong bytes, silent (a host behind a firewall that drops packets: waited for once per run, half
+a second here); and mirrors (a course server, a classmate's folder). What arrives is checked
 against the official checksum before it is kept; what the student sees is a progress bar, or a
 plain line per 10% in a log. The official checksums are swapped for those of synthetic files
 here, so no test needs the real data except the last, which fetches the real files."""
@@ -12,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -19,7 +21,7 @@ import pytest
 import datafiles
 import machinery
 from conftest import ROOT, real_data_dir, requires_real_data, write_uci_like
-from file_server import FileServer
+from file_server import FileServer, SilentServer
 
 LABELS = "MNIST/raw/t10k-labels-idx1-ubyte"
 WINE = "wine/winequality-red.csv"
@@ -37,6 +39,8 @@ def official(monkeypatch, tmp_path):
     monkeypatch.setenv("LABS_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.delenv(datafiles.MIRROR_ENV, raising=False)
     monkeypatch.setenv("LABS_PROGRESS", "1")
+    monkeypatch.setattr(datafiles, "unreached", {})  # each test is a run of its own
+    monkeypatch.setattr(datafiles, "NO_ANSWER_S", 0.5)  # a silent host costs half a second
     files = {"t10k-labels-idx1-ubyte.gz": gzip.compress(labels, mtime=0),
              "winequality-red.csv": wine}
     return labels, wine, files
@@ -55,7 +59,10 @@ def test_a_slow_download_shows_a_line_per_tenth_and_keeps_the_checked_gz(officia
     labels, _, files = official
     with FileServer(files, throttle=400_000) as server:
         serve(monkeypatch, server)
+        start = time.perf_counter()
         path = datafiles.fetch_official(tmp_path / "data", LABELS)
+    # the transfer outlasts NO_ANSWER_S but keeps flowing: the wait is per read, it is not cut
+    assert time.perf_counter() - start > 2 * datafiles.NO_ANSWER_S
     printed = capsys.readouterr().out
     assert path == tmp_path / "data" / "MNIST" / "raw" / "t10k-labels-idx1-ubyte.gz"
     assert gzip.decompress(path.read_bytes()) == labels  # kept as served
@@ -160,6 +167,65 @@ def test_fetch_all_reports_each_file(official, monkeypatch, tmp_path):
     assert [(rel, verdict) for rel, verdict, _ in done] == [(LABELS, "ok"), (WINE, "ok")]
     assert gzip.decompress(cut.read_bytes()) == labels  # cut short: fetched again
     assert (data / "wine" / "winequality-red.csv").read_bytes() == official[1]  # damaged: fetched
+
+
+def test_a_mirror_that_never_answers_costs_one_short_wait_per_run(official, monkeypatch,
+                                                                  tmp_path, capsys):
+    import fetch_data
+    _, wine, files = official
+    with SilentServer() as mirror, FileServer(files) as official_site:
+        serve(monkeypatch, official_site)
+        start = time.perf_counter()
+        code = fetch_data.main(["--data-dir", str(tmp_path / "data"), "--mirror", mirror.url])
+        took = time.perf_counter() - start
+    host = mirror.url.split("/")[2]
+    lines = capsys.readouterr().out.splitlines()
+    assert code == 0 and took < 5
+    # three names on the mirror over two files: one connection, one wait, shown
+    assert mirror.connections == 1
+    assert lines.count(f"  no answer from {host} in 0.5 s: trying the next source") == 1
+    assert official_site.requests == [("t10k-labels-idx1-ubyte.gz", None),
+                                      ("winequality-red.csv", None)]
+    assert (tmp_path / "data" / WINE).read_bytes() == wine
+    assert lines[-1] == f"could not be reached: {host} (no answer in 0.5 s)"
+
+
+def test_a_lab_leaves_a_silent_mirror_behind_for_the_rest_of_its_run(official, monkeypatch,
+                                                                    tmp_path, capsys):
+    import lab4_wine_mlp
+    labels, _, files = official
+    with SilentServer() as mirror, FileServer(files) as official_site:
+        serve(monkeypatch, official_site)
+        monkeypatch.setenv(datafiles.MIRROR_ENV, mirror.url)
+        content = datafiles.data_file(tmp_path / "data", LABELS)[1]
+        out = lab4_wine_mlp.main(["--epochs", "1", "--data-dir", str(tmp_path / "data"),
+                                  "--out-dir", str(tmp_path / "out")])
+    assert content == labels and out["metrics"]["n_train"] == 96
+    assert mirror.connections == 1
+    assert capsys.readouterr().out.count("no answer from 127.0.0.1:") == 1
+
+
+def test_when_no_source_answers_the_error_names_the_silent_host(official, monkeypatch,
+                                                               tmp_path, capsys):
+    with SilentServer() as site:
+        serve(monkeypatch, site)
+        start = time.perf_counter()
+        for rel in (LABELS, WINE):
+            with pytest.raises(machinery.LabError) as caught:
+                datafiles.fetch_official(tmp_path / "data", rel)
+            took = time.perf_counter() - start
+    host = site.url.split("/")[2]
+    assert site.connections == 1 and took < 5
+    assert f"download failed ({host}: no answer in 0.5 s)" in str(caught.value)
+    printed = capsys.readouterr().out
+    assert printed.count(f"no answer from {host} in 0.5 s\n") == 1  # the last source: no "next"
+
+
+def test_the_docs_give_the_wait_the_code_uses():
+    wait = datafiles.NO_ANSWER_S
+    assert f"waited for {wait} s" in (ROOT / "docs" / "data.md").read_text(encoding="utf-8")
+    assert f"最多等 {wait} 秒" in (ROOT / "docs" / "zh-CN" / "data.md").read_text(encoding="utf-8")
+    assert f"waited for {wait} s once" in " ".join((ROOT / "fetch_data.py").read_text().split())
 
 
 @requires_real_data
