@@ -29,6 +29,8 @@ import datafiles
 import machinery
 
 ROOT = Path(__file__).resolve().parent
+PLATFORMS_FILE = ROOT / "results" / "platforms.json"  # which Python has torch where (resolved)
+INTERNET_SETTINGS = r"Software\Microsoft\Windows\CurrentVersion\Internet Settings"
 PACKAGES = ("torch", "torchvision", "numpy", "pandas", "matplotlib", "tqdm")
 KERNEL = 'python -m ipykernel install --user --name pytorch-labs --display-name "Python (pytorch-labs)"'
 VC_REDIST = "https://aka.ms/vs/17/release/vc_redist.x64.exe"
@@ -52,6 +54,11 @@ class Machine:
     out_dir: Path = ROOT / "runs"
     find_library: object = None      # ctypes.util.find_library, or a stand-in
     loaded_libraries: object = None  # the shared libraries this process has loaded, or None
+    python_version: tuple = sys.version_info[:2]
+    arch: str = platform.machine()
+    macos_version: str = platform.mac_ver()[0]
+    platforms_file: Path = PLATFORMS_FILE
+    system_proxy: object = None      # () -> (enabled, server) from the registry, or a stand-in
 
 
 def version(name: str) -> str | None:
@@ -71,10 +78,7 @@ def check_python(m: Machine) -> list[Finding]:
         "not a virtual environment"
     found = [Finding("ok", f"Python {platform.python_version()} ({platform.system()} "
                            f"{platform.machine()}) at {m.python}, {where} ({sys.prefix})")]
-    if not (3, 10) <= sys.version_info[:2] <= (3, 13):
-        found.append(Finding("problem", f"the labs support Python 3.10 to 3.13, not "
-                                        f"{platform.python_version()}",
-                             "install Python 3.12 from python.org and make a new venv"))
+    found += python_has_torch(m)
     if m.windows and "WindowsApps" in m.python:
         found.append(Finding("problem", "this is the Microsoft Store's Python: it keeps packages "
                                         "in a long hidden path and other programs do not see it",
@@ -89,6 +93,56 @@ def check_python(m: Machine) -> list[Finding]:
                                      "PyTorch conda channel is no longer updated), not with "
                                      "conda install", "pip install -r requirements.txt"))
     return found
+
+
+def platform_name(m: Machine) -> str | None:
+    """This machine as results/platforms.json names it, or None where torch ships no wheel."""
+    arch = m.arch.lower()
+    if m.windows:
+        return "Windows x86-64" if arch in ("amd64", "x86_64") else None
+    if m.macos:
+        if arch == "x86_64":
+            return "macOS x86-64"
+        major = int(m.macos_version.split(".")[0] or 0) if m.macos_version else 0
+        return "macOS 14+ arm64" if major >= 14 else "macOS 12-13 arm64"
+    if sys.platform.startswith("linux") or not (m.windows or m.macos):
+        return {"x86_64": "Linux x86-64", "aarch64": "Linux aarch64",
+                "arm64": "Linux aarch64"}.get(arch)
+    return None
+
+
+def python_has_torch(m: Machine) -> list[Finding]:
+    """Does torch ship a wheel for this Python on this platform? From the resolution of
+    requirements.txt for every platform and Python (tools/platforms.py), committed in
+    results/platforms.json: said before pip install fails, with the Python to install."""
+    import json  # noqa: PLC0415
+    mine = "%d.%d" % m.python_version
+    name = platform_name(m)
+    try:
+        rows = json.loads(m.platforms_file.read_text(encoding="utf-8"))["rows"]
+    except (OSError, ValueError, KeyError) as err:
+        return [Finding("unknown", f"cannot read {m.platforms_file.name} to check this Python "
+                                   f"({err})")]
+    if name is None:
+        return [Finding("note", f"torch ships no wheels for this platform ({m.arch}); pip "
+                                f"will not find one", "docs/install.md lists the platforms")]
+    have = {row["python"]: row["torch"] for row in rows if row["platform"] == name}
+    with_torch = sorted((v for v, torch in have.items() if torch), key=machinery.release)
+    if not with_torch:
+        return [Finding("unknown", f"{m.platforms_file.name} has no row for {name}")]
+    newest, oldest = with_torch[-1], with_torch[0]
+    install = f"install Python {newest} from python.org, then make the venv with it " \
+              f"({'py -' + newest if m.windows else 'python' + newest} -m venv .venv)"
+    if machinery.release(mine) < machinery.release(oldest):
+        return [Finding("problem", f"the labs need Python {oldest} or newer, not {mine}", install)]
+    if mine in have and not have[mine]:
+        return [Finding("problem", f"this Python ({mine}) has no PyTorch for your platform "
+                                   f"({name}) yet: install {newest}", install)]
+    if mine not in have:
+        return [Finding("note", f"Python {mine} is newer than any checked for {name} (up to "
+                                f"{newest}): if pip finds no torch, install {newest}", install)]
+    return [Finding("ok", f"torch ships wheels for Python {mine} on {name} (torch "
+                          f"{have[mine]} when resolved)")]
 
 
 def check_paths(m: Machine) -> list[Finding]:
@@ -195,7 +249,7 @@ def check_runtimes(m: Machine) -> list[Finding]:
         gone = [dll for dll in ("vcruntime140", "vcruntime140_1", "msvcp140") if not finder(dll)]
         found.append(Finding("problem", f"the Visual C++ runtime torch needs is missing "
                                         f"({', '.join(d + '.dll' for d in gone)}): import torch "
-                                        f"fails with [WinError 126]",
+                                        f"fails with [WinError 126] or [WinError 1114]",
                              f"install the Visual C++ Redistributable (x64), {VC_REDIST}")
                      if gone else Finding("ok", "the Visual C++ runtime DLLs are there"))
     libraries = m.loaded_libraries
@@ -226,24 +280,36 @@ def check_runtimes(m: Machine) -> list[Finding]:
 
 def check_data(m: Machine) -> list[Finding]:
     data_dir = m.data_dir or datafiles.resolve_data_dir(None)
-    found = []
+    found, missing, official = [], [], 0
     for rel in datafiles.OFFICIAL:
         path = datafiles.local_file(data_dir, rel)
         if path is None:
-            found.append(Finding("note", f"{rel}: not in {data_dir} (a lab downloads it)",
-                                 "python fetch_data.py fetches every file up front"))
+            missing.append(rel)
             continue
         try:
             verdict, detail = datafiles.file_verdict(path, rel, datafiles.read_data_file(path))
         except machinery.LabError as err:
             verdict, detail = "damaged", str(err)
-        found.append({"official": Finding("ok", f"{path}: the official file"),
-                      "own": Finding("note", f"{path}: not the official file (used as your own "
+        if verdict == "official":
+            official += 1
+            continue
+        found.append({"own": Finding("note", f"{path}: not the official file (used as your own "
                                              f"data)"),
                       "misplaced": Finding("problem", f"{path}: the official {detail}, in the "
                                                       f"wrong place", f"move it to {detail}"),
                       "damaged": Finding("problem", f"{path}: damaged ({detail[:80]})",
                                          f"delete {path}, then python fetch_data.py")}[verdict])
+    total = len(datafiles.OFFICIAL)
+    # One line each for the files that are there and those that are not, whatever their number.
+    if official:
+        found.insert(0, Finding("ok", f"{official} of {total} data files in {data_dir} are the "
+                                      f"official ones"))
+    if missing:
+        shown = ", ".join(missing[:2]) + (f" and {len(missing) - 2} more" if len(missing) > 2
+                                          else "")
+        found.append(Finding("note", f"{len(missing)} of {total} data files are not in "
+                                     f"{data_dir} yet ({shown}): a lab downloads what it needs",
+                             "python fetch_data.py fetches them all up front"))
     return found
 
 
@@ -263,12 +329,67 @@ def check_writable(m: Machine) -> list[Finding]:
     return found
 
 
+def windows_proxy() -> tuple[bool, str]:
+    """The Windows system proxy (Settings > Network & Internet > Proxy), as a VPN client leaves
+    it: pip and Python's downloads use it when no proxy variable is set."""
+    import winreg  # noqa: PLC0415 -- Windows only
+    with winreg.OpenKey(winreg.HKEY_CURRENT_USER, INTERNET_SETTINGS) as key:
+        def value(name, default):
+            try:
+                return winreg.QueryValueEx(key, name)[0]
+            except OSError:
+                return default
+        return bool(value("ProxyEnable", 0)), str(value("ProxyServer", ""))
+
+
+def proxy_address(server: str) -> tuple[str, int] | None:
+    """(host, port) pip would use from a ProxyServer value: '127.0.0.1:7890', or per scheme
+    'http=127.0.0.1:7890;https=127.0.0.1:7890'."""
+    parts = dict(p.split("=", 1) if "=" in p else ("", p) for p in server.split(";") if p)
+    chosen = parts.get("https") or parts.get("http") or parts.get("")
+    if not chosen:
+        return None
+    host, _, port = chosen.split("://")[-1].rstrip("/").rpartition(":")
+    return (host, int(port)) if host and port.isdigit() else None
+
+
+def proxy_answers(host: str, port: int) -> bool:
+    import socket  # noqa: PLC0415
+    try:
+        with socket.create_connection((host, port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def check_system_proxy(m: Machine) -> list[Finding]:
+    if not m.windows:
+        return []
+    try:
+        enabled, server = (m.system_proxy or windows_proxy)()
+    except OSError as err:
+        return [Finding("unknown", f"cannot read the Windows proxy setting ({err})")]
+    if not enabled or not server:
+        return [Finding("ok", "no Windows system proxy")]
+    off = ("turn it off: Settings > Network & Internet > Proxy > 'Use a proxy server' off (or "
+           "the VPN client's 'system proxy' switch); netsh winhttp show proxy shows the other "
+           "one (docs/troubleshooting.md)")
+    address = proxy_address(server)
+    if address and not proxy_answers(*address):
+        return [Finding("problem", f"the Windows system proxy is on ({server}) but nothing "
+                                   f"answers there, so pip and downloads fail (ProxyError): a "
+                                   f"VPN client that was closed left it on", off)]
+    return [Finding("note", f"the Windows system proxy is on ({server}): pip and downloads go "
+                            f"through it; if they fail, a VPN client may have left it on", off)]
+
+
 def check_network(m: Machine) -> list[Finding]:
     found = []
     proxies = {k: v for k, v in os.environ.items() if k.lower() in (
         "http_proxy", "https_proxy", "all_proxy", "no_proxy")}
     if proxies:
         found.append(Finding("note", f"proxy settings: {proxies}"))
+    found += check_system_proxy(m)
     mirror = os.environ.get(datafiles.MIRROR_ENV)
     if mirror:
         found.append(Finding("note", f"datasets come from the mirror {mirror} first"))

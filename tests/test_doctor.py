@@ -84,7 +84,14 @@ def test_a_damaged_data_file_and_a_missing_one(machine, monkeypatch, tmp_path):
     damaged = [f for f in found if "winequality" in f.what]
     assert damaged[0].status == "problem" and "damaged" in damaged[0].what
     assert "fetch_data.py" in damaged[0].fix
-    assert sum("not in" in f.what and f.status == "note" for f in found) == 8
+    [missing] = [f for f in found if "not in" in f.what]
+    assert missing.status == "note" and "8 of 9 data files" in missing.what
+    assert missing.fix == "python fetch_data.py fetches them all up front"
+
+
+def test_nine_missing_data_files_are_one_line_with_the_fix(machine):
+    assert [(f.status, f.fix) for f in doctor.check_data(machine)] == [
+        ("note", "python fetch_data.py fetches them all up front")]
 
 
 def test_torch_that_cannot_be_imported_is_reported_not_raised(machine, monkeypatch):
@@ -101,6 +108,21 @@ def test_torch_that_cannot_be_imported_is_reported_not_raised(machine, monkeypat
     assert torch_problem[0] == "problem" and "fbgemm.dll" in torch_problem[1]
     assert doctor.VC_REDIST in torch_problem[2]
     assert set(report) == set(doctor.SECTIONS)
+
+
+def test_winerror_1114_on_c10_dll_gets_the_visual_cpp_runtime(machine, monkeypatch):
+    real = builtins.__import__
+
+    def broken(name, *args, **kwargs):
+        if name == "torch":
+            raise OSError('[WinError 1114] 动态链接库(DLL)初始化例程失败。 Error loading '
+                          '"C:\\labs\\.venv\\Lib\\site-packages\\torch\\lib\\c10.dll" or one '
+                          'of its dependencies.')
+        return real(name, *args, **kwargs)
+    monkeypatch.setattr(builtins, "__import__", broken)
+    [found] = doctor.check_torch(machine)
+    assert found.status == "problem" and "WinError 1114" in found.what
+    assert doctor.VC_REDIST in found.fix
 
 
 def test_old_torch_with_numpy_2_and_a_missing_package(machine, monkeypatch):
@@ -137,3 +159,46 @@ def test_a_check_that_breaks_does_not_stop_the_report(machine, monkeypatch):
     assert findings(report, "Network") == [("unknown", "could not check (RuntimeError: "
                                                        "something unexpected)", "")]
     assert "== Network" in doctor.render(report)
+
+
+@pytest.mark.parametrize("windows, macos, arch, mac, python, status, says", [
+    (False, True, "arm64", "13.6", (3, 15), "problem",
+     "this Python (3.15) has no PyTorch for your platform (macOS 12-13 arm64) yet: install 3.14"),
+    (False, True, "arm64", "13.6", (3, 14), "ok", "Python 3.14 on macOS 12-13 arm64"),
+    (False, True, "arm64", "14.5", (3, 15), "ok", "Python 3.15 on macOS 14+ arm64"),
+    (False, True, "x86_64", "13.6", (3, 13), "problem",
+     "this Python (3.13) has no PyTorch for your platform (macOS x86-64) yet: install 3.12"),
+    (True, False, "AMD64", "", (3, 15), "ok", "Python 3.15 on Windows x86-64"),
+    (True, False, "AMD64", "", (3, 16), "note", "if pip finds no torch, install 3.15"),
+    (False, False, "x86_64", "", (3, 9), "problem", "need Python 3.10 or newer"),
+])
+def test_a_python_torch_has_no_wheel_for_is_named_with_the_one_to_install(
+        machine, windows, macos, arch, mac, python, status, says):
+    """From results/platforms.json, the resolution of every platform and Python: a newer
+    Python is a problem only where torch has no wheel for it there."""
+    machine.windows, machine.macos, machine.arch = windows, macos, arch
+    machine.macos_version, machine.python_version = mac, python
+    [found] = doctor.python_has_torch(machine)
+    assert (found.status, says in found.what) == (status, True), found
+    if status == "problem":
+        assert ("py -3." if windows else "python3.") in found.fix
+
+
+def test_a_windows_system_proxy_left_on_by_a_vpn_client(machine):
+    import socket
+    machine.windows = True
+    with socket.socket() as listening:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen()
+        port = listening.getsockname()[1]
+        machine.system_proxy = lambda: (True, f"http=127.0.0.1:{port};https=127.0.0.1:{port}")
+        [on] = doctor.check_system_proxy(machine)
+    assert on.status == "note" and f"127.0.0.1:{port}" in on.what and "Proxy" in on.fix
+    machine.system_proxy = lambda: (True, f"127.0.0.1:{port}")  # closed now: nothing answers
+    [dead] = doctor.check_system_proxy(machine)
+    assert dead.status == "problem" and "nothing answers" in dead.what
+    assert any(f.what == dead.what for f in doctor.diagnose(machine)["Network"])
+    machine.system_proxy = lambda: (False, f"127.0.0.1:{port}")
+    assert doctor.check_system_proxy(machine)[0].status == "ok"
+    machine.windows = False
+    assert doctor.check_system_proxy(machine) == []

@@ -91,3 +91,45 @@ def test_each_bad_pair_is_found_at_its_boundary(platform, change, found):
     bad = [why for why, test in platforms.BAD_PAIRS if test(pins, platform)]
     assert bad == ([] if found is None else [next(w for w, _ in platforms.BAD_PAIRS
                                                     if found in w)])
+
+
+def test_the_committed_resolution_covers_every_platform_and_python_and_holds_the_gaps():
+    """results/platforms.json is the evidence doctor.py and the docs use: every platform x
+    Python resolved, torch exactly where NEWEST says, and the CI workflow runs the newest
+    Python on Windows and Linux."""
+    import json
+    import re
+
+    import doctor
+    from tools import platforms
+    rows = json.loads((ROOT / "results" / "platforms.json").read_text(encoding="utf-8"))["rows"]
+    assert {(r["platform"], r["python"]) for r in rows} == {
+        (p, v) for p in platforms.PLATFORMS for v in platforms.PYTHONS}
+    for r in rows:
+        has_torch = r["torch"] is not None
+        assert has_torch is (platforms.gap(r["platform"], r["python"]) is None), r
+        assert r["ok"], r
+    newest = max((platforms.NEWEST[p] for p in ("Windows x86-64", "Linux x86-64")),
+                 key=machinery.release)
+    workflow = (ROOT / ".github" / "workflows" / "tests.yml").read_text(encoding="utf-8")
+    assert re.search(rf'python: \[[^\]]*"{re.escape(newest)}"', workflow)
+    assert f'"{platforms.PYTHONS[0]}"' in workflow
+    # doctor.py names this machine as the table does, for each platform torch has wheels for
+    seen = set()
+    for windows, macos, arch, mac in ((True, False, "AMD64", ""), (False, True, "arm64", "13.6"),
+                                      (False, True, "arm64", "15.1"),
+                                      (False, True, "x86_64", "13.6"),
+                                      (False, False, "x86_64", ""), (False, False, "aarch64", "")):
+        seen.add(doctor.platform_name(doctor.Machine(windows=windows, macos=macos, arch=arch,
+                                                     macos_version=mac)))
+    assert seen == set(platforms.PLATFORMS)
+
+
+def test_a_python_past_the_newest_that_resolves_is_flagged():
+    from tools import platforms
+    pins = {"torch": "2.15.0", "torchvision": "0.29.2", "numpy": "2.5.5", "pandas": "3.1.1",
+            "matplotlib": "3.11.2"}
+    assert platforms.verdict("macOS 12-13 arm64", "3.14", {"pins": pins, "error": None})[0]
+    ok, why = platforms.verdict("macOS 12-13 arm64", "3.15", {"pins": pins, "error": None})
+    assert not ok and "update NEWEST" in why
+    assert platforms.verdict("macOS 12-13 arm64", "3.15", {"pins": None, "error": "x"})[0]

@@ -34,9 +34,29 @@ PLATFORMS = {  # name -> (uv's --python-platform, the oldest macOS it stands for
     "Linux x86-64": ("x86_64-manylinux_2_28", None),
     "Linux aarch64": ("aarch64-manylinux_2_28", None),
 }
-PYTHONS = ("3.10", "3.11", "3.12", "3.13")
-# Sets we do not support, with the reason: they are expected to fail to resolve.
-UNSUPPORTED = {("macOS x86-64", "3.13"): "torch has no Intel-Mac wheel for Python 3.13"}
+PYTHONS = ("3.10", "3.11", "3.12", "3.13", "3.14", "3.15")  # the oldest we support, then
+                                                             # every Python python.org offers
+# Where torch stops: the newest Python each platform has a torch wheel for (resolved, not
+# assumed: `resolve` fails when a Python past it resolves, or one up to it does not). doctor.py
+# reads the same evidence from results/platforms.json.
+NEWEST = {"Windows x86-64": "3.15", "macOS 12-13 arm64": "3.14", "macOS 14+ arm64": "3.15",
+          "macOS x86-64": "3.12", "Linux x86-64": "3.15", "Linux aarch64": "3.15"}
+GAP_REASON = {  # why a platform stops where it does, (English, Chinese)
+    "macOS 12-13 arm64": ("torch >= 2.12 needs macOS 14, and torch 2.11 has no wheel for "
+                          "Python {v}",
+                          "torch 2.12 起需要 macOS 14，而 torch 2.11 没有 Python {v} 的安装包"),
+    "macOS x86-64": ("torch stopped at 2.2.2 on Intel Macs, which has no wheel for Python {v}",
+                     "Intel Mac 上的 torch 停在 2.2.2，它没有 Python {v} 的安装包"),
+}
+
+
+def gap(platform: str, python: str, lang: str = "en") -> str | None:
+    """Why this platform has no torch for this Python, or None where it has one."""
+    if machinery.release(python) <= machinery.release(NEWEST[platform]):
+        return None
+    en, zh = GAP_REASON.get(platform, ("torch has no wheel for Python {v} here",
+                                       "torch 没有这里的 Python {v} 安装包"))
+    return (zh if lang == "zh" else en).format(v=python)
 FLOOR_PLATFORM = "macOS x86-64"  # its set is the oldest: torch 2.2.2, numpy 1.x
 
 
@@ -73,8 +93,10 @@ def uv() -> list[str]:
 def resolve_one(platform: str, python: str) -> dict:
     """Pins for one platform and Python, or the resolver's reason it has none."""
     target, macos = PLATFORMS[platform]
+    # Wheels only: a student has no compiler, so a set that needs one building does not count.
     cmd = uv() + ["pip", "compile", str(ROOT / "requirements.txt"), "--python-platform", target,
-                  "--python-version", python, "--no-header", "--no-annotate", "--quiet"]
+                  "--python-version", python, "--only-binary", ":all:", "--no-header",
+                  "--no-annotate", "--quiet"]
     env = {**os.environ, **({"MACOSX_DEPLOYMENT_TARGET": macos} if macos else {})}
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if proc.returncode:
@@ -90,12 +112,13 @@ def resolve_one(platform: str, python: str) -> dict:
 
 
 def verdict(platform: str, python: str, result: dict) -> tuple[bool, str]:
-    expected_gap = UNSUPPORTED.get((platform, python))
+    expected_gap = gap(platform, python)
     if result["pins"] is None:
         return (True, f"no set, as expected: {expected_gap}") if expected_gap else \
             (False, f"does not resolve: {result['error']}")
     if expected_gap:
-        return False, f"resolves, but we say it cannot ({expected_gap}): update docs/install.md"
+        return False, (f"resolves, but we say it cannot ({expected_gap}): update NEWEST, then "
+                       f"the docs")
     bad = [why for why, test in BAD_PAIRS if test(result["pins"], platform)]
     return (not bad), ("; ".join(bad) if bad else "ok")
 
@@ -111,7 +134,9 @@ def resolve_all() -> list[dict]:
                          **{k: pins.get(k) for k in ("torch", "torchvision", "numpy", "pandas",
                                                      "matplotlib")},
                          "cuda_libraries": any(k.startswith("nvidia-") for k in pins)
-                         if pins else None})
+                         if pins else None,
+                         "no_torch": {lang: gap(platform, python, lang) for lang in ("en", "zh")}
+                         if gap(platform, python) else None})
     return rows
 
 
