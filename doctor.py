@@ -307,8 +307,10 @@ def check_data(m: Machine) -> list[Finding]:
     if missing:
         shown = ", ".join(missing[:2]) + (f" and {len(missing) - 2} more" if len(missing) > 2
                                           else "")
-        found.append(Finding("note", f"{len(missing)} of {total} data files are not in "
-                                     f"{data_dir} yet ({shown}): a lab downloads what it needs",
+        which = f"none of the {total} data files is" if len(missing) == total else \
+            f"{len(missing)} of {total} data files are not"
+        found.append(Finding("note", f"{which} in {data_dir} yet ({shown}): a lab downloads "
+                                     f"what it needs",
                              "python fetch_data.py fetches them all up front"))
     return found
 

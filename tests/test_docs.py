@@ -88,7 +88,7 @@ def plan(command: str) -> tuple[str, list[str]]:
     if not words:
         return "skip", ["only sets a variable"]
     head = words[0]
-    if head in ("python", "python3", "py") and words[1:3] == ["-m", "venv"] or \
+    if re.fullmatch(r"python(3(\.\d+)?)?|py", head) and words[1:3] == ["-m", "venv"] or \
             head in (".", "source"):
         return "skip", ["makes or enters the virtual environment this test runs in"]
     if head == "pip" or words[1:3] in (["-m", "pip"], ["-m", "ipykernel"]):
@@ -197,6 +197,6 @@ def test_the_plan_refuses_what_a_fresh_clone_cannot_do():
     assert plan("bash run_all.sh")[0] == plan("python run_all.py --smoke")[0] == "skip"
     assert plan("bash run_all.sh --update-reference")[0] == "help"
     assert plan("python fetch_data.py --mirror D:\\datasets")[0] == "help"
-    assert plan("python -m venv .venv")[0] == "skip"
+    assert plan("python -m venv .venv")[0] == plan("python3.13 -m venv .venv")[0] == "skip"
     with pytest.raises(AssertionError, match="no rule"):
         plan("set LABS_DATA_DIR=D:\\datasets")
