@@ -20,6 +20,7 @@ epochs + resume to 8 gives bit-identical weights and history to 8 epochs in one 
 from __future__ import annotations
 
 import io
+import os
 import pickle
 import random
 import time
@@ -36,14 +37,16 @@ import machinery
 import speed
 
 # %% [markdown]
-# ## The tutorial's network
+# ## The tutorial's settings and network
 #
 # Two 5x5 convolutions with max-pooling and ReLU, dropout, two fully connected layers and a
-# log-softmax output for the NLL loss, at the tutorial's settings (the defaults below).
+# log-softmax output for the NLL loss, trained at the tutorial's settings.
 
 # %%
-FORMAT = "labs-mnist-checkpoint-v1"
-DATA = common.ImageData("mnist", 0.1307, 0.3081)
+# The tutorial's settings: the argparse defaults come from here, so --help shows these values.
+SETTINGS = {"epochs": 3, "batch_size": 64, "test_batch_size": 1000, "lr": 0.01,
+            "momentum": 0.5, "seed": 1, "log_interval": 10}
+DATA = common.ImageData("mnist", 0.1307, 0.3081)  # the tutorial's Normalize(mean, std)
 # Settings that must match for a resumed run to continue the same experiment.
 RESUME_MUST_MATCH = ("batch_size", "test_batch_size", "lr", "momentum", "log_interval", "loader",
                      "seed", "smoke", "deterministic")
@@ -73,12 +76,16 @@ class MnistNet(nn.Module):
 # %% [markdown]
 # ## Training and evaluation
 #
-# Every `--log-interval` batches the batch loss is logged against the number of examples seen,
-# as the tutorial does (and, in a notebook, the loss curve is redrawn); the test loss and
-# accuracy after every epoch.
+# The lesson, in plain PyTorch, as the tutorial's `train()` and `test()`. `train_step` is one
+# SGD step on the NLL loss of the network's log-probabilities; `train_epoch` runs it on every
+# batch of any iterable of `(x, y)` (a torch `DataLoader` too), keeping each step's loss on the
+# device so the loop never waits for a GPU, and returns the epoch's mean train loss; `evaluate`
+# gives the test loss and accuracy in eval mode (no dropout). They use nothing but torch: copy
+# them into a notebook beside your own `DataLoader` (docs/coursework.md).
 
 # %%
 def train_step(model, x, y, optimizer):
+    """One SGD step on the batch ``(x, y)``; returns the loss."""
     optimizer.zero_grad(set_to_none=True)
     loss = F.nll_loss(model(x), y)
     loss.backward()
@@ -86,45 +93,138 @@ def train_step(model, x, y, optimizer):
     return loss
 
 
-def train_one_epoch(model, forward, loader, optimizer, args, history: dict,
-                    run: common.Epoch) -> None:
-    """One epoch; every ``log_interval`` batches log the batch loss against examples seen."""
+def train_epoch(model, loader, optimizer, step=train_step, on_step=None):
+    """One pass over ``loader`` in train mode; returns the mean training loss. ``step`` is
+    train_step or a faster form of it (compiled); ``on_step(losses, sizes)``, when given, sees
+    the per-step lists after each step (a loss log, live curves, a divergence check). Leave
+    both out and it trains the same."""
     model.train()
-    for batch_idx, (x, y) in enumerate(run.batches(loader)):
-        loss = train_step(forward, x, y, optimizer)
-        run.record(loss)
-        if batch_idx % args.log_interval == 0 and run.finite():
-            # The tutorial's counter: batch_idx * 64 + (epoch - 1) * len(dataset).
-            history["train_counter"].append(batch_idx * args.batch_size +
-                                            (run.number - 1) * loader.num_examples)
-            history["train_loss"].append(loss.item())
+    losses, sizes = [], []
+    for x, y in loader:
+        loss = step(model, x, y, optimizer)
+        losses.append(loss.detach())
+        sizes.append(len(y))
+        if on_step is not None:
+            on_step(losses, sizes)
+    n = torch.tensor(sizes, dtype=torch.float64)
+    return ((torch.stack(losses).cpu().double() * n).sum() / n.sum()).item()  # on the host
 
 
-def summed_nll(log_probs, y):
-    return F.nll_loss(log_probs, y, reduction="sum")
+@torch.no_grad()
+def evaluate(model, loader):
+    """Mean NLL loss and accuracy of ``model`` over ``loader``, in eval mode."""
+    model.eval()
+    loss_sum, correct, seen = 0.0, 0, 0
+    for x, y in loader:
+        log_probs = model(x)
+        loss_sum += F.nll_loss(log_probs, y, reduction="sum").item()
+        correct += (log_probs.argmax(1) == y).sum().item()
+        seen += len(y)
+    return loss_sum / seen, correct / seen
 
 
 # %% [markdown]
-# ## Checkpoints that survive a crash
+# ## A checkpoint: what it holds, and how it is written safely
 #
-# Everything a run needs to continue exactly: model, optimizer, epoch, history, every random
-# generator and the settings. Written whole or not at all, loaded with `weights_only=True`,
-# and checked before use; resuming builds a fresh network and optimizer from the file.
+# Everything a run needs to continue exactly where it stopped: the weights, the optimizer's
+# state (SGD's momentum buffers), the epoch, the history so far, the settings, and every random
+# generator (python, numpy, torch on the CPU and on each GPU, and the one your batch order is
+# drawn from, if it has its own), so that the dropout masks and the batch order continue as if
+# the run had never stopped.
+#
+# Written whole or not at all: into a temporary file in the same folder, flushed to the disk
+# (`os.fsync`), then renamed over the previous checkpoint (`os.replace`, which a crash cannot
+# leave half done). A crash, Ctrl-C or a full disk at any moment leaves the previous checkpoint
+# as it was. Plain torch and os: copy these beside your own training loop.
 
 # %%
-def rng_states(batch_order: torch.Generator) -> dict:
+def rng_states(batch_order=None) -> dict:
+    """The state of every random generator. ``batch_order``: the generator your batches are
+    shuffled with, when it is not torch's global one (``DataLoader(..., generator=g)``)."""
     py_version, py_state, py_gauss = random.getstate()
     np_state = np.random.get_state(legacy=False)
     states = {"python": list(py_state) + [py_version], "python_gauss": py_gauss,
               "numpy_key": torch.from_numpy(np_state["state"]["key"].astype(np.int64)),
               "numpy_pos": np_state["state"]["pos"],
               "numpy_gauss": [np_state["has_gauss"], np_state["gauss"]],
-              "torch": torch.get_rng_state(), "batch_order": batch_order.get_state()}
+              "torch": torch.get_rng_state()}
+    if batch_order is not None:
+        states["batch_order"] = batch_order.get_state()
     if torch.cuda.is_available():
         states["cuda"] = torch.cuda.get_rng_state_all()  # one per GPU
-    if "mps" in common.available_devices():
+    if torch.backends.mps.is_available():
         states["mps"] = torch.mps.get_rng_state()
     return states
+
+
+def checkpoint_state(model, optimizer, epoch, history, config, batch_order=None) -> dict:
+    """What a checkpoint holds: tensors and plain containers only, so it loads with
+    ``weights_only=True``."""
+    return {"format": "labs-mnist-checkpoint-v1",  # tells this lab's files from others
+            "model": model.state_dict(), "optimizer": optimizer.state_dict(), "epoch": epoch,
+            "history": history, "rng": rng_states(batch_order), "config": config,
+            "device_type": next(model.parameters()).device.type}
+
+
+def save_checkpoint(path, state) -> None:
+    """Write ``state`` to ``path`` whole or not at all."""
+    buffer = io.BytesIO()
+    torch.save(state, buffer)  # serialised first: the file then gets one plain write
+    # In the same folder, so on the same disk: the rename below is then atomic.
+    tmp = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(buffer.getbuffer())
+            f.flush()             # Python's buffer -> the operating system
+            os.fsync(f.fileno())  # the operating system's cache -> the disk
+        os.replace(tmp, path)     # the old file or the new one, never half of one
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)        # no half-written temporary left behind
+        raise
+
+
+# %% [markdown]
+# ## Loading a checkpoint and continuing from it
+#
+# `torch.load(..., weights_only=True)` reads tensors and plain containers only, so a file from
+# elsewhere cannot run code while it loads; `map_location="cpu"` reads a GPU's checkpoint on
+# any machine. Continuing means a *fresh* network and optimizer that take the saved state (the
+# tutorial's defect was to keep training the old objects while believing it used the reloaded
+# ones), and every generator put back where it was.
+
+# %%
+def load_checkpoint(path) -> dict:
+    """The checkpoint at ``path``, on the CPU whichever device wrote it."""
+    return torch.load(path, map_location="cpu", weights_only=True)
+
+
+def restore_checkpoint(state, model, optimizer, batch_order=None) -> list[str]:
+    """Put ``state`` into a freshly built ``model`` and ``optimizer`` and every random generator
+    back where it was; returns notes on generator states this machine cannot take back."""
+    model.load_state_dict(state["model"])          # copies onto the model's device
+    optimizer.load_state_dict(state["optimizer"])  # moves the momentum buffers there too
+    return restore_rng_states(state["rng"], batch_order)
+
+
+def restore_rng_states(states, batch_order=None) -> list[str]:
+    """rng_states, the other way round."""
+    *mt, version = states["python"]
+    random.setstate((version, tuple(mt), states["python_gauss"]))
+    has_gauss, gauss = states["numpy_gauss"]
+    np.random.set_state({"bit_generator": "MT19937", "has_gauss": has_gauss, "gauss": gauss,
+                         "state": {"key": states["numpy_key"].numpy().astype(np.uint32),
+                                   "pos": states["numpy_pos"]}})
+    torch.set_rng_state(states["torch"])
+    if batch_order is not None:
+        batch_order.set_state(states["batch_order"])
+    cuda = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    restore, notes = device_rng_plan(states, cuda, torch.backends.mps.is_available())
+    for index, state in enumerate(restore.get("cuda", [])):
+        torch.cuda.set_rng_state(state, index)
+    if "mps" in restore:
+        torch.mps.set_rng_state(restore["mps"])
+    return notes
 
 
 def device_rng_plan(states: dict, cuda_devices: int, has_mps: bool) -> tuple[dict, list[str]]:
@@ -149,49 +249,29 @@ def device_rng_plan(states: dict, cuda_devices: int, has_mps: bool) -> tuple[dic
     return restore, notes
 
 
-def restore_rng_states(states: dict, batch_order: torch.Generator) -> list[str]:
-    """Put every generator back where the checkpoint left it; returns notes on what could not
-    be restored on this machine."""
-    *mt, version = states["python"]
-    random.setstate((version, tuple(mt), states["python_gauss"]))
-    has_gauss, gauss = states["numpy_gauss"]
-    np.random.set_state({"bit_generator": "MT19937", "has_gauss": has_gauss, "gauss": gauss,
-                         "state": {"key": states["numpy_key"].numpy().astype(np.uint32),
-                                   "pos": states["numpy_pos"]}})
-    torch.set_rng_state(states["torch"])
-    batch_order.set_state(states["batch_order"])
-    cuda = torch.cuda.device_count() if torch.cuda.is_available() else 0
-    restore, notes = device_rng_plan(states, cuda, "mps" in common.available_devices())
-    for index, state in enumerate(restore.get("cuda", [])):
-        torch.cuda.set_rng_state(state, index)
-    if "mps" in restore:
-        torch.mps.set_rng_state(restore["mps"])
-    return notes
+# %% [markdown]
+# ## Around the lesson
+#
+# `fit` is this script's driver: per epoch, `train_epoch` under the CPU kernel plan (speed.py),
+# timed, with a progress bar and a `common.Watch` (a loss that stops being a number ends the
+# run; the loss curve redrawn live in a notebook), then `evaluate`, the tutorial's log and a
+# checkpoint. Around the checkpoint lesson: every expected problem with a file given to
+# `--resume` becomes one line naming it, the folder is flushed after the rename too (so the
+# rename survives a power cut), and a run that stops says where its last good checkpoint is.
+
+# %%
+FORMAT = "labs-mnist-checkpoint-v1"  # the marker checkpoint_state writes
 
 
-def save_checkpoint(path: Path, state: dict, if_it_fails: str = "") -> None:
-    """Written whole or not at all (machinery.atomic_write): a crash or Ctrl-C at any moment
-    leaves the old file or the new one; the folder is flushed too, so the rename survives a
-    power cut. A write that fails ends the run with one line, ``if_it_fails`` appended."""
-    buffer = io.BytesIO()  # serialised first: a full disk then fails in one plain write
-    torch.save(state, buffer)
-    try:
-        with machinery.atomic_write(path, "wb", durable=True) as f:
-            f.write(buffer.getbuffer())
-    except machinery.WriteFailed as err:
-        raise (machinery.with_note(err, if_it_fails) if if_it_fails else err) from None
-
-
-def load_checkpoint(path: Path, model: nn.Module) -> dict:
-    """Load and validate a checkpoint (``weights_only=True``: no arbitrary code can run), onto
-    the CPU first whichever device wrote it.
-
-    Every expected problem becomes one LabError line naming it."""
+def checked_checkpoint(path: Path, model: nn.Module) -> dict:
+    """load_checkpoint, with every expected problem (no such file, not a torch.save file, objects
+    that weights_only loading refuses, another program's file, an incomplete one, another
+    model's weights) as one LabError line naming the file."""
     path = Path(path)
     if not path.is_file():
         raise machinery.LabError(f"checkpoint {path} does not exist")
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        state = load_checkpoint(path)
     except pickle.UnpicklingError as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else ""
         raise machinery.LabError(f"{path} holds objects other than tensors and plain containers, "
@@ -220,13 +300,11 @@ def load_checkpoint(path: Path, model: nn.Module) -> dict:
     return state
 
 
-def resume(args, model, optimizer, batch_order: torch.Generator,
-           device) -> tuple[dict, int, list[str]]:
-    """Continue from ``--resume``: a fresh network and optimizer loaded from the file (the
-    tutorial's defect was to keep training the old objects while believing it used the
-    reloaded ones). Returns the history so far, the first epoch still to run and the figures
-    the earlier run drew."""
-    state = load_checkpoint(args.resume, model)
+def resume(args, model, optimizer, batch_order: torch.Generator, device) -> tuple[dict, list]:
+    """Continue from ``--resume``: the checked checkpoint, its settings compared with this
+    command line's, restored into the fresh ``model`` and ``optimizer``. Returns the history
+    so far and the figures the earlier run drew."""
+    state = checked_checkpoint(args.resume, model)
     saved = state["config"]
     clash = [f"--{k.replace('_', '-')} {saved.get(k)} (now {getattr(args, k)})"
              for k in RESUME_MUST_MATCH if saved.get(k) != getattr(args, k)]
@@ -236,9 +314,7 @@ def resume(args, model, optimizer, batch_order: torch.Generator,
     if state["epoch"] >= args.epochs:
         raise machinery.LabError(f"{args.resume} already holds {state['epoch']} epochs; ask for "
                                  f"more with --epochs N (total)")
-    model.load_state_dict(state["model"])      # copies onto the model's device
-    optimizer.load_state_dict(state["optimizer"])  # moves momentum buffers there too
-    notes = restore_rng_states(state["rng"], batch_order)
+    notes = restore_checkpoint(state, model, optimizer, batch_order)
     written_on = state.get("device_type", "cpu")
     if written_on != device.type:
         notes.append(f"it was written on {written_on} and resumes on {device.type}")
@@ -246,18 +322,114 @@ def resume(args, model, optimizer, batch_order: torch.Generator,
         print(f"note: {note}: training continues from the saved state, but not bit-identically "
               f"to an uninterrupted run")
     print(f"resumed {args.resume} after epoch {state['epoch']}")
-    return state["history"], state["epoch"] + 1, list(state.get("figures", []))
+    return state["history"], list(state.get("figures", []))
+
+
+def write_checkpoint(path: Path, state: dict, if_it_fails: str = "") -> None:
+    """save_checkpoint, then the folder flushed too (machinery.fsync_dir), so that the rename
+    survives a power cut. A write that fails ends the run with one line naming the file and
+    the cause, ``if_it_fails`` appended."""
+    try:
+        save_checkpoint(path, state)
+        machinery.fsync_dir(Path(path).parent)
+    except OSError as err:
+        failed = machinery.write_failed(Path(path), err)
+        raise (machinery.with_note(failed, if_it_fails) if if_it_fails else failed) from None
 
 
 def start_fresh(model, test_loader) -> dict:
+    """An empty history, and the test loss and accuracy before training (about 10%)."""
     history = {"train_counter": [], "train_loss": [], "test_counter": [], "test_loss": [],
                "test_acc": [], "epoch_seconds": []}
-    test_loss, test_acc = common.evaluate(model, test_loader, summed_nll)
+    with speed.cnn_kernels(model, test_loader.device, test_loader.batch_size):
+        test_loss, test_acc = evaluate(model, test_loader)
     history["test_counter"].append(0)
     history["test_loss"].append(test_loss)
     history["test_acc"].append(test_acc)
     print(f"before training: test loss {test_loss:.4f}, accuracy {test_acc:.2%}")
     return history
+
+
+def epochs_done(history: dict) -> int:
+    return len(history["test_acc"]) - 1  # the test before training, then one per epoch
+
+
+def with_train_log(history: dict, losses: list, epoch: int, args, examples: int) -> dict:
+    """``history`` with epoch ``epoch``'s train log added, as the tutorial logs it: every
+    ``--log-interval``-th step's loss, against the examples seen before that step."""
+    steps = range(0, len(losses), args.log_interval)
+    logged = torch.stack(losses[::args.log_interval]).tolist() if losses else []
+    return {**history,
+            "train_counter": history["train_counter"] + [i * args.batch_size + (epoch - 1) *
+                                                         examples for i in steps],
+            "train_loss": history["train_loss"] + logged}
+
+
+def fit(model, train_loader, test_loader, optimizer, args, history: dict, ckpt_path: Path,
+        step=train_step, live: machinery.LivePlot | None = None) -> float:
+    """The epochs after those in ``history`` up to ``args.epochs``, each added to ``history``
+    and saved in a checkpoint as it ends; returns the training examples/sec. A loss that stops
+    being a number raises machinery.Halt; ``live`` redraws the loss curve in a notebook."""
+    device, examples = train_loader.device, train_loader.num_examples
+    first, timer = epochs_done(history) + 1, common.Throughput(device)
+    for epoch in range(first, args.epochs + 1):
+        t0 = time.perf_counter()
+        watch = common.Watch(epoch, args.lr, live=live, live_history=lambda losses, _, epoch=epoch: (
+            with_train_log(history, losses, epoch, args, examples)))
+        with speed.cnn_kernels(model, device, args.batch_size):
+            timer.start()
+            try:
+                train_loss = train_epoch(model, machinery.progress(train_loader,
+                                                                   desc=f"epoch {epoch}"),
+                                         optimizer, step, watch)
+                watch.end()
+            finally:  # the steps trained are logged, even when a stop cut the epoch short
+                losses = watch.lists[0] if watch.lists else []
+                history.update(with_train_log(history, losses, epoch, args, examples))
+            timer.stop(examples)
+        with speed.cnn_kernels(model, device, args.test_batch_size):
+            test_loss, test_acc = evaluate(model, test_loader)
+        watch.check_test(test_loss)
+        row = {"test_counter": epoch * examples, "test_loss": test_loss, "test_acc": test_acc,
+               "epoch_seconds": time.perf_counter() - t0}
+        # The epoch joins the history once the checkpoint holding it is written: a stop during
+        # the write leaves the history at the last good checkpoint.
+        state = checkpoint_state(model, optimizer, epoch,
+                                 {**history, **{k: history[k] + [v] for k, v in row.items()}},
+                                 common.config_of(args), train_loader.generator)
+        write_checkpoint(ckpt_path, state, if_it_fails="last good checkpoint: " +
+                         last_good(args, ckpt_path, epoch - 1, first))
+        for key, value in row.items():
+            history[key].append(value)
+        if live:
+            live.update(history)
+        print(f"epoch {epoch}: train loss {train_loss:.4f}, test loss {test_loss:.4f}, accuracy "
+              f"{test_acc:.2%}  ({row['epoch_seconds']:.1f} s, checkpoint {ckpt_path})",
+              flush=True)
+    return timer.rate
+
+
+def last_good(args, ckpt_path: Path, done: int, first_epoch: int) -> str:
+    """The last whole checkpoint once ``done`` epochs are: what a stopped run points to."""
+    if done >= first_epoch:
+        return f"{ckpt_path} (after epoch {done})"
+    return f"{args.resume} (after epoch {done})" if args.resume else "none yet"
+
+
+def checkpoint_notes(stopped: machinery.Stop, last: str) -> machinery.Stop:
+    """What a stopped run's one line says of its checkpoints: that nothing was half-written
+    (after Ctrl-C or SIGTERM), and where the last whole one is."""
+    if stopped.interrupt is not None:
+        stopped = stopped.note(f"in epoch {stopped.epoch}, nothing half-written")
+    return stopped.note(f"last good checkpoint: {last}")
+
+
+def remember_figures(ckpt_path: Path, figures: list, done: int) -> None:
+    """The last checkpoint, written again with the figures drawn so far: a resumed run's
+    results file then lists the earlier run's figures too."""
+    drawn = list(dict.fromkeys(getattr(f, "name", f) for f in figures))
+    write_checkpoint(ckpt_path, {**load_checkpoint(ckpt_path), "figures": drawn},
+                     if_it_fails=f"the checkpoint after epoch {done} is intact")
 
 
 # %% [markdown]
@@ -309,73 +481,18 @@ def predict_digits(model, images: torch.Tensor, device) -> list[int]:
 # %%
 def parse_args(argv=None):
     parser = machinery.LabParser(__doc__, prog="mnist_checkpoint.py")
-    common.add_common_args(parser, epochs=3, batch_size=64, lr=0.01, seed=1, image_data=True)
-    parser.add_argument("--test-batch-size", type=common.positive_int, default=1000,
-                        help="evaluation batch size")
-    parser.add_argument("--momentum", type=common.unit_interval, default=0.5,
+    common.add_common_args(parser, epochs=SETTINGS["epochs"], batch_size=SETTINGS["batch_size"],
+                           lr=SETTINGS["lr"], seed=SETTINGS["seed"], image_data=True)
+    parser.add_argument("--test-batch-size", type=common.positive_int,
+                        default=SETTINGS["test_batch_size"], help="evaluation batch size")
+    parser.add_argument("--momentum", type=common.unit_interval, default=SETTINGS["momentum"],
                         help="SGD momentum")
-    parser.add_argument("--log-interval", type=common.positive_int, default=10,
+    parser.add_argument("--log-interval", type=common.positive_int,
+                        default=SETTINGS["log_interval"],
                         help="log the train loss every N batches")
     parser.add_argument("--resume", type=Path, default=None,
                         help="continue from this checkpoint up to --epochs (total, not extra)")
     return common.parse_args(parser, argv), parser
-
-
-def train_epochs(model, forward, train_loader, test_loader, optimizer, args, history: dict,
-                 first_epoch: int, ckpt_path: Path, timer: common.Throughput,
-                 live: machinery.LivePlot | None):
-    """Epochs ``first_epoch`` .. ``args.epochs``, a checkpoint after each; returns None, or the
-    Stop of a run whose loss diverged."""
-    device = timer.device
-    for epoch in range(first_epoch, args.epochs + 1):
-        t0 = time.perf_counter()
-        run = common.Epoch(epoch, args.lr, model=model, timer=timer, desc=f"epoch {epoch}",
-                           live=live, live_history=lambda run: history)
-        train_one_epoch(model, forward, train_loader, optimizer, args, history, run)
-        if run.stopped:
-            return run.stopped
-        test_loss, test_acc = common.evaluate(model, test_loader, summed_nll)
-        if run.check_test(test_loss):
-            return run.stopped
-        history["test_counter"].append(epoch * train_loader.num_examples)
-        history["test_loss"].append(test_loss)
-        history["test_acc"].append(test_acc)
-        history["epoch_seconds"].append(time.perf_counter() - t0)
-        if live:
-            live.update(history)
-        save_checkpoint(ckpt_path, {
-            "format": FORMAT, "model": model.state_dict(), "optimizer": optimizer.state_dict(),
-            "epoch": epoch, "history": history, "rng": rng_states(train_loader.generator),
-            "config": common.config_of(args), "device_type": device.type},
-            if_it_fails="last good checkpoint: "
-                        + last_good(args, ckpt_path, epoch - 1, first_epoch))
-        print(f"epoch {epoch}: test loss {test_loss:.4f}, accuracy {test_acc:.2%}  "
-              f"({history['epoch_seconds'][-1]:.1f} s, checkpoint {ckpt_path})", flush=True)
-    return None
-
-
-def checkpoint_notes(stopped: machinery.Stop, last: str) -> machinery.Stop:
-    """What a stopped run's one line says of its checkpoints: that nothing was half-written
-    (after Ctrl-C or SIGTERM), and where the last whole one is."""
-    if stopped.interrupt is not None:
-        stopped = stopped.note(f"in epoch {stopped.epoch}, nothing half-written")
-    return stopped.note(f"last good checkpoint: {last}")
-
-
-def remember_figures(ckpt_path: Path, figures: list, done: int) -> None:
-    """The last checkpoint, written again with the figures drawn so far: a resumed run's
-    results file then lists the earlier run's figures too."""
-    checkpoint = torch.load(ckpt_path, map_location="cpu", weights_only=True)
-    drawn = list(dict.fromkeys(getattr(f, "name", f) for f in figures))
-    save_checkpoint(ckpt_path, {**checkpoint, "figures": drawn},
-                    if_it_fails=f"the checkpoint after epoch {done} is intact")
-
-
-def last_good(args, ckpt_path: Path, done: int, first_epoch: int) -> str:
-    """The last whole checkpoint once ``done`` epochs are: what a stopped run points to."""
-    if done >= first_epoch:
-        return f"{ckpt_path} (after epoch {done})"
-    return f"{args.resume} (after epoch {done})" if args.resume else "none yet"
 
 
 def main(argv=None) -> dict:
@@ -394,20 +511,28 @@ def main(argv=None) -> dict:
     model = common.model_on(device, MnistNet(), args.batch_size)
     optimizer = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum)
     machinery.check_deterministic(model, test_loader, F.nll_loss)
+    step = train_step
+    if args.compile:
+        step = speed.CompiledStep(train_step, model, args.batch_size, device)
 
     with torch.backends.cudnn.flags(enabled=False):  # as the tutorial: reproducible GPU convs
-        history, first_epoch, earlier = resume(args, model, optimizer, train_loader.generator,
-                                               device) if args.resume else \
-            (start_fresh(model, test_loader), 1, [])
+        if args.resume:  # the fresh model and optimizer take the saved state
+            history, figures = resume(args, model, optimizer, train_loader.generator, device)
+        else:
+            history, figures = start_fresh(model, test_loader), []
+        first_epoch = epochs_done(history) + 1
         digits, labels = example_digits(data_dir, args.seed)
-        figures = [*earlier, plot_digits(args.out_dir / f"{name}_examples.png", digits,
-                                         [f"Ground truth: {v}" for v in labels.tolist()])]
-        forward = speed.maybe_compile(model, args.compile, args.batch_size, device)
-        live, timer = machinery.LivePlot(loss_figure), common.Throughput(device)
-        stopped = common.until_stopped(train_epochs, model, forward, train_loader, test_loader,
-                                       optimizer, args, history, first_epoch, ckpt_path, timer,
-                                       live)
-        done = len(history["test_acc"]) - 1
+        figures.append(plot_digits(args.out_dir / f"{name}_examples.png", digits,
+                                   [f"Ground truth: {v}" for v in labels.tolist()]))
+        live, stopped = machinery.LivePlot(loss_figure), None
+        try:
+            rate = fit(model, train_loader, test_loader, optimizer, args, history, ckpt_path,
+                       step, live)
+        except machinery.Halt as halt:  # the loss stopped being a number: keep the epochs so far
+            stopped = halt.args[0]
+        except KeyboardInterrupt as err:  # Ctrl-C or SIGTERM: the same
+            stopped = machinery.Stop.interrupted(err, epochs_done(history) + 1)
+        done = epochs_done(history)
         if not stopped:
             figures.append(plot_digits(args.out_dir / f"{name}_predictions_{done}ep.png", digits,
                                        [f"Prediction: {p}" for p in
@@ -419,7 +544,7 @@ def main(argv=None) -> dict:
         stopped = checkpoint_notes(stopped, last_good(args, ckpt_path, done, first_epoch))
     else:
         metrics.update(test_acc=history["test_acc"][-1], test_loss=history["test_loss"][-1],
-                       train_examples_per_sec=timer.rate, example_labels=labels.tolist())
+                       train_examples_per_sec=rate, example_labels=labels.tolist())
         remember_figures(ckpt_path, figures, done)
     return common.finish(args, name, metrics=metrics, history=history, figures=figures,
                          device=device, start=start, stopped=stopped)

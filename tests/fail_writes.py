@@ -9,12 +9,14 @@ name matches PATTERN, every further write into such a file raises OSError(ERRNO)
 kernel does when the disk is full. REMOVE: the folder of the first matching file is deleted
 just before that file is created (someone cleaned up runs/ mid-run).
 
-Only the two calls machinery.atomic_write makes are wrapped (os.open of its temporary file, and
-os.fdopen); the script runs as itself otherwise (``python script.py args``). Linux only
+Only the calls that open the temporary files are wrapped (machinery.atomic_write's os.open and
+os.fdopen, and the built-in open that mnist_checkpoint.py's save_checkpoint writes its own
+temporary with); the script runs as itself otherwise (``python script.py args``). Linux only
 (/proc/self/fd).
 """
 from __future__ import annotations
 
+import builtins
 import errno
 import fnmatch
 import os
@@ -59,13 +61,21 @@ class FillingFile:
         return iter(self._f)
 
 
-real_fdopen, real_open = os.fdopen, os.open
+real_fdopen, real_open, real_builtin_open = os.fdopen, os.open, builtins.open
 
 
 def fdopen(fd, *args, **kwargs):
     f = real_fdopen(fd, *args, **kwargs)
     name = os.path.basename(os.readlink(f"/proc/self/fd/{fd}"))
     return FillingFile(f) if fnmatch.fnmatch(target_name(name), PATTERN) else f
+
+
+def builtin_open(file, mode="r", *args, **kwargs):
+    """open(), whose temporaries ('.NAME.XXXX.tmp' written) for a matching NAME fill up."""
+    f = real_builtin_open(file, mode, *args, **kwargs)
+    name = os.path.basename(os.fspath(file)) if isinstance(file, (str, os.PathLike)) else ""
+    temporary = name.startswith(".") and name.endswith(".tmp") and "w" in mode
+    return FillingFile(f) if temporary and fnmatch.fnmatch(target_name(name), PATTERN) else f
 
 
 def open_removing_folder(path, *args, **kwargs):
@@ -80,7 +90,7 @@ def open_removing_folder(path, *args, **kwargs):
 if MODE == "REMOVE":
     os.open = open_removing_folder
 else:
-    os.fdopen = fdopen
+    os.fdopen, builtins.open = fdopen, builtin_open
 script = Path(sys.argv[4])
 sys.argv = [str(script), *sys.argv[5:]]
 sys.path.insert(0, str(script.resolve().parent))

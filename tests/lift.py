@@ -37,9 +37,11 @@ def helpers_named(source: str) -> set[str]:
             if isinstance(node, ast.Name) and node.id in HELPERS}
 
 
-def paste(source: str, where: str = "<pasted lesson>") -> dict:
-    """``source`` run in a fresh namespace holding only torch, nn, F and numpy."""
-    namespace = {"__name__": "lesson", "torch": torch, "nn": nn, "F": F, "np": np}
+def paste(source: str, where: str = "<pasted lesson>", modules: tuple = ()) -> dict:
+    """``source`` run in a fresh namespace holding only torch, nn, F and numpy, and the standard
+    library ``modules`` a student's notebook would import for it too (os for a file, say)."""
+    namespace = {"__name__": "lesson", "torch": torch, "nn": nn, "F": F, "np": np,
+                 **{m.__name__: m for m in modules}}
     exec(compile(source, where, "exec"), namespace)  # noqa: S102 -- the test's own lab code
     return namespace
 

@@ -191,7 +191,7 @@ def test_nothing_is_lost(table):
     # the checkpoint of epoch 1 survived the full disk, whole, and the message points at it
     ckpt = tmp / "full" / "mnist_checkpoint.pt"
     import mnist_checkpoint
-    assert mnist_checkpoint.load_checkpoint(ckpt, mnist_checkpoint.MnistNet())["epoch"] == 1
+    assert mnist_checkpoint.checked_checkpoint(ckpt, mnist_checkpoint.MnistNet())["epoch"] == 1
     full = next(proc for case, proc in results if case.name.startswith("disk fills"))
     assert f"last good checkpoint: {ckpt} (after epoch 1)" in full.stderr
     # lab4's earlier results are untouched by the run that could not write
@@ -277,8 +277,8 @@ def test_ctrl_c_and_sigterm_end_with_one_line_naming_the_last_checkpoint(synthet
     assert f"last good checkpoint: {out / 'mnist_checkpoint.pt'} (after epoch" in err
     assert not temporaries(out)
     import mnist_checkpoint
-    assert mnist_checkpoint.load_checkpoint(out / "mnist_checkpoint.pt",
-                                            mnist_checkpoint.MnistNet())["epoch"] >= 1
+    assert mnist_checkpoint.checked_checkpoint(out / "mnist_checkpoint.pt",
+                                               mnist_checkpoint.MnistNet())["epoch"] >= 1
 
 
 @LINUX
@@ -300,7 +300,7 @@ def test_a_real_full_disk(synthetic_data, tmp_path):
         assert "the disk is full (No space left on device)" in proc.stderr
         assert "last good checkpoint:" in proc.stderr and not temporaries(disk)
         import mnist_checkpoint
-        assert mnist_checkpoint.load_checkpoint(disk / "out" / "mnist_checkpoint.pt",
-                                                mnist_checkpoint.MnistNet())["epoch"] >= 1
+        assert mnist_checkpoint.checked_checkpoint(disk / "out" / "mnist_checkpoint.pt",
+                                                   mnist_checkpoint.MnistNet())["epoch"] >= 1
     finally:
         subprocess.run(["umount", str(disk)], capture_output=True)

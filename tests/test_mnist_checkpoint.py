@@ -1,14 +1,18 @@
 from __future__ import annotations
 
 import builtins
+import io
 import json
+import math
 import os
+import random
 from pathlib import Path
 
 import pytest
 import torch
 
 import common
+import lift
 import machinery
 import mnist_checkpoint as mc
 from conftest import (interrupt_in_epoch, one_line_error, run_script,
@@ -113,7 +117,7 @@ def test_killed_write_leaves_previous_checkpoint_intact(good_checkpoint, tmp_pat
         mc.save_checkpoint(path, {**state, "epoch": 2})
     assert path.read_bytes() == before
     assert list(tmp_path.iterdir()) == [path]  # no partial temporary left
-    assert mc.load_checkpoint(path, mc.MnistNet())["epoch"] == 1
+    assert mc.checked_checkpoint(path, mc.MnistNet())["epoch"] == 1
 
 
 def test_checkpoint_is_flushed_renamed_then_its_folder_flushed(tmp_path, monkeypatch):
@@ -133,7 +137,7 @@ def test_checkpoint_is_flushed_renamed_then_its_folder_flushed(tmp_path, monkeyp
     monkeypatch.setattr(machinery.os, "fsync", fsync)
     monkeypatch.setattr(machinery.os, "replace", replace)
     monkeypatch.setattr(machinery, "fsync_dir", lambda folder: events.append(("dir", folder)))
-    mc.save_checkpoint(tmp_path / "c.pt", {"format": mc.FORMAT})
+    mc.write_checkpoint(tmp_path / "c.pt", {"format": mc.FORMAT})
     kinds = [e[0] for e in events]
     assert kinds == ["fsync", "replace", "dir"], events
     assert events[1] == ("replace", "c.pt") and events[2] == ("dir", tmp_path)
@@ -152,7 +156,7 @@ def test_ctrl_c_says_where_the_last_good_checkpoint_is(small_mnist, tmp_path, mo
     assert info.value.detail == (f"in epoch 2, nothing half-written; last good checkpoint: "
                                  f"{ckpt} (after epoch 1); the run up to there is saved in "
                                  f"{results}")
-    assert mc.load_checkpoint(ckpt, mc.MnistNet())["epoch"] == 1
+    assert mc.checked_checkpoint(ckpt, mc.MnistNet())["epoch"] == 1
     saved = json.loads(results.read_text())  # the whole epochs, as every lab saves them
     assert saved["metrics"]["interrupted"] == {"epoch": 2}
     assert saved["metrics"]["epochs_done"] == 1 and len(saved["history"]["test_acc"]) == 2
@@ -193,13 +197,13 @@ BAD = {"text": "not a readable checkpoint", "truncated": "not a readable checkpo
 def test_bad_checkpoints_get_one_line_messages(kind, good_checkpoint, tmp_path):
     path = make_bad(kind, good_checkpoint, tmp_path)
     with pytest.raises(machinery.LabError, match=BAD[kind]) as info:
-        mc.load_checkpoint(path, mc.MnistNet())
+        mc.checked_checkpoint(path, mc.MnistNet())
     assert "\n" not in str(info.value) and str(path) in str(info.value)
 
 
 def test_missing_checkpoint(tmp_path):
     with pytest.raises(machinery.LabError, match="does not exist"):
-        mc.load_checkpoint(tmp_path / "nope.pt", mc.MnistNet())
+        mc.checked_checkpoint(tmp_path / "nope.pt", mc.MnistNet())
 
 
 def test_bad_checkpoint_on_the_command_line_is_one_line(good_checkpoint, tmp_path, small_mnist):
@@ -260,3 +264,81 @@ def test_smoke_writes_json_and_figures(small_mnist, tmp_path):
                  "mnist_checkpoint_predictions_1ep.png", "mnist_checkpoint_loss_1ep.png",
                  "mnist_checkpoint.pt"):
         assert (tmp_path / name).exists(), name
+
+
+LESSON = ["MnistNet", "train_step", "train_epoch", "evaluate", "rng_states", "checkpoint_state",
+          "save_checkpoint", "load_checkpoint", "restore_checkpoint", "restore_rng_states",
+          "device_rng_plan"]
+
+
+def pasted_lesson() -> dict:
+    """The tutorial's network, step, epoch loop and evaluation and the checkpoint lesson,
+    pasted into a namespace holding only torch, nn, F, numpy and the standard library modules
+    the checkpoint functions use (io, os, random), as a notebook after those imports."""
+    source = lift.lesson_source("mnist_checkpoint.py", LESSON)
+    assert lift.helpers_named(source) == set()
+    return lift.paste(source, modules=(io, os, random))
+
+
+def test_the_lesson_lifts_out_into_a_plain_notebook():
+    lesson = pasted_lesson()
+    torch.manual_seed(0)
+    x, y = torch.rand(64, 1, 28, 28), torch.randint(0, 10, (64,))
+    model = lesson["MnistNet"]()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.5)
+    before = lift.weights(model)
+    loss = lesson["train_epoch"](model, lift.plain_loader(x, y, 16), optimizer)
+    assert lift.changed(before, model) and math.isfinite(loss)
+    test_loss, test_acc = lesson["evaluate"](model, lift.plain_loader(x, y, 32, shuffle=False))
+    assert math.isfinite(test_loss) and 0 <= test_acc <= 1 and not model.training
+
+
+@pytest.mark.parametrize("own_generator", [True, False])
+def test_the_pasted_checkpoint_lesson_resumes_a_plain_dataloader_exactly(tmp_path,
+                                                                         own_generator):
+    """Save after epoch 1, train epoch 2; then a fresh model and optimizer restored from the
+    file train epoch 2 again: the same weights, bit for bit. The batch order comes from the
+    DataLoader's own generator (passed to the checkpoint functions) or, with none, from torch's
+    global one (DataLoader(shuffle=True) alone), which the checkpoint holds either way."""
+    lesson = pasted_lesson()
+    torch.manual_seed(1)
+    x, y = torch.rand(48, 1, 28, 28), torch.randint(0, 10, (48,))
+    order = torch.Generator().manual_seed(2) if own_generator else None
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=16,
+                                         shuffle=True, generator=order)
+
+    def fresh():
+        model = lesson["MnistNet"]()
+        return model, torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.5)
+
+    model, optimizer = fresh()
+    lesson["train_epoch"](model, loader, optimizer)
+    path = tmp_path / "ckpt.pt"
+    state = lesson["checkpoint_state"](model, optimizer, 1, {"loss": [0.5]}, {"lr": 0.01}, order)
+    lesson["save_checkpoint"](path, state)
+    assert [p.name for p in tmp_path.iterdir()] == ["ckpt.pt"]  # no temporary left
+    lesson["train_epoch"](model, loader, optimizer)
+    uninterrupted = lift.weights(model)
+
+    torch.manual_seed(99)  # the generators move on before the resume
+    if order is not None:
+        order.manual_seed(99)
+    model, optimizer = fresh()
+    loaded = lesson["load_checkpoint"](path)
+    assert loaded["epoch"] == 1 and loaded["history"] == {"loss": [0.5]}
+    assert lesson["restore_checkpoint"](loaded, model, optimizer, order) == []
+    lesson["train_epoch"](model, loader, optimizer)
+    assert all(torch.equal(a, b) for a, b in zip(uninterrupted, lift.weights(model)))
+
+
+def test_a_checkpoint_lesson_that_calls_the_machinery_does_not_lift(tmp_path):
+    """The lift test's own check, on the checkpoint lesson: a save_checkpoint that flushes its
+    folder through machinery fails pasted, by the name check and when it runs."""
+    source = lift.lesson_source("mnist_checkpoint.py", LESSON).replace(
+        "        os.replace(tmp, path)", "        machinery.fsync_dir(tmp_path)\n"
+        "        os.replace(tmp, path)", 1)
+    assert lift.helpers_named(source) == {"machinery"}
+    lesson = lift.paste(source, modules=(io, os, random))
+    with pytest.raises(NameError, match="machinery"):
+        lesson["save_checkpoint"](tmp_path / "c.pt", {"epoch": 1})
+    assert list(tmp_path.iterdir()) == []  # the temporary went with the failed write
