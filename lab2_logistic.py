@@ -26,6 +26,7 @@ Softmax part: Fashion-MNIST, Flatten + Linear(784, 10), batch 4096, 10 epochs, t
 from __future__ import annotations
 
 import dataclasses
+import functools
 import time
 
 import numpy as np
@@ -38,11 +39,6 @@ import datafiles
 import machinery
 import speed
 
-LOGISTIC_BATCH, SOFTMAX_BATCH, TEST_BATCH = 1024, 4096, 10_000
-LOGISTIC_LR = 0.05
-LOG_CLAMP = -100.0  # nn.BCELoss clamps log() at -100 so that p = 0 or 1 gives a finite loss
-GRAD_EPS = 1e-12    # ... and divides its gradient by max(p (1 - p), 1e-12)
-
 
 @dataclasses.dataclass(frozen=True)
 class SoftmaxRun:
@@ -54,6 +50,13 @@ class SoftmaxRun:
     from_scratch: bool
 
 
+# The lab's settings, the write-up's: the argparse defaults of --epochs and --samples, and each
+# run's batch size and learning rate (which --batch-size and --lr override), come from here.
+EPOCHS = 10
+SAMPLES, SMOKE_SAMPLES = 1_000_000, 20_000   # logistic: synthetic points (--smoke: fewer)
+LOGISTIC_BATCH, SOFTMAX_BATCH, TEST_BATCH = 1024, 4096, 10_000
+LOGISTIC_LR = 0.05
+LOGISTIC_RUNS = ("nn", "scratch", "defect")  # see logistic_run
 FASHION = "fashion-mnist"
 SOFTMAX_RUNS = (
     SoftmaxRun("nn", "torch.nn", common.ImageData(FASHION, 0.5, 0.5), 0.05, "torch", False),
@@ -82,19 +85,20 @@ def check_same_shape(pred: torch.Tensor, target: torch.Tensor, what: str) -> Non
 
 class _BCE(torch.autograd.Function):
     """Element-wise binary cross-entropy with nn.BCELoss's guards, written out: the value clamps
-    each log at -100, and the gradient (p - t) / (p (1 - p)) divides by at least 1e-12. Autograd
-    through ``log`` would divide 0 by 0 at p = 0 or 1 and return NaN."""
+    each log at -100 (so that p = 0 or 1 gives a finite loss), and the gradient
+    (p - t) / (p (1 - p)) divides by at least 1e-12. Autograd through ``log`` would divide 0 by
+    0 at p = 0 or 1 and return NaN."""
 
     @staticmethod
     def forward(ctx, p, t):
         ctx.save_for_backward(p, t)
-        return -(t * torch.log(p).clamp(min=LOG_CLAMP)
-                 + (1 - t) * torch.log(1 - p).clamp(min=LOG_CLAMP))
+        return -(t * torch.log(p).clamp(min=-100.0)
+                 + (1 - t) * torch.log(1 - p).clamp(min=-100.0))
 
     @staticmethod
     def backward(ctx, grad):
         p, t = ctx.saved_tensors
-        return grad * (p - t) / (p * (1 - p)).clamp(min=GRAD_EPS), None
+        return grad * (p - t) / (p * (1 - p)).clamp(min=1e-12), None
 
 
 def bce_loss(pred: torch.Tensor, target: torch.Tensor, strict: bool = True) -> torch.Tensor:
@@ -161,6 +165,14 @@ class Linear:
 
     def parameters(self) -> list[torch.Tensor]:
         return [self.weight, self.bias]
+
+    def train(self, mode: bool = True):
+        """Like nn.Module's, so that the same training loop runs both models: a linear layer
+        computes the same in training and in evaluation, so there is nothing to switch."""
+        return self
+
+    def eval(self):
+        return self.train(False)
 
 
 class SGD:
@@ -277,6 +289,97 @@ def softmax_checks() -> dict:
 
 
 # %% [markdown]
+# ## Training and evaluation
+#
+# The lesson, in plain PyTorch, the same for all six runs. `train_step` is the write-up's step:
+# forward, loss, zero_grad, backward, update; the loss is an argument, since the runs differ in
+# it (`functools.partial(train_step, loss_fn=bce_loss)` fixes one). `train_epoch` runs the step
+# on every batch of any iterable of `(x, y)` (a torch `DataLoader` too) and returns the epoch as
+# the write-up reads it: each step's loss (it prints their sum), and the model's outputs with
+# their targets. Everything stays on the device until the epoch ends. `evaluate` gives the
+# mean loss and accuracy on test data. They use nothing but torch, and they run the models
+# written from scratch as well as torch.nn's: copy them into a notebook beside your own
+# `DataLoader` (docs/coursework.md).
+
+# %%
+def train_step(model, x, y, optimizer, loss_fn=F.cross_entropy):
+    """One SGD step on the batch ``(x, y)``; returns the loss and the model's output."""
+    out = model(x)
+    loss = loss_fn(out, y)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    return loss, out
+
+
+def train_epoch(model, loader, optimizer, step=train_step, on_step=None):
+    """One pass over ``loader`` in train mode; returns each step's loss (a 1-D tensor) and
+    the model's outputs and the targets, in the order trained. ``step`` is train_step (with
+    the run's loss) or a faster form of it (compiled); ``on_step(losses, outputs, targets)``,
+    when given, sees the per-step lists after each step (a divergence check). Leave both out
+    and it trains the same, with cross-entropy."""
+    model.train()
+    losses, outputs, targets = [], [], []
+    for x, y in loader:
+        loss, out = step(model, x, y, optimizer)
+        losses.append(loss.detach())
+        outputs.append(out.detach())
+        targets.append(y)
+        if on_step is not None:
+            on_step(losses, outputs, targets)
+    return torch.stack(losses), torch.cat(outputs), torch.cat(targets)
+
+
+@torch.no_grad()
+def evaluate(model, loader, loss_fn=F.cross_entropy):
+    """Mean loss and accuracy of ``model`` over ``loader``, in eval mode. ``loss_fn`` gives a
+    batch's mean loss (as our cross-entropy does), weighted here by the batch's size."""
+    model.eval()
+    loss_sum, correct, seen = 0.0, 0, 0
+    for x, y in loader:
+        logits = model(x)
+        loss_sum += loss_fn(logits, y).item() * len(y)
+        correct += (logits.argmax(1) == y).sum().item()
+        seen += len(y)
+    return loss_sum / seen, correct / seen
+
+
+# %% [markdown]
+# ## Around the lesson
+#
+# `fit` is this script's driver, for each of the six runs: per epoch, `train_epoch` with a
+# `common.Watch` (a loss that stops being a number ends the run, naming it), then the epoch's
+# numbers: for logistic regression those the write-up printed (`logistic_row`), for softmax
+# regression the train loss and `evaluate` on the test set; one line each.
+
+# %%
+def fit(model, loader, optimizer, step, epochs: int, history: dict, watch, test=None) -> None:
+    """Train for ``epochs``, adding each epoch's numbers to ``history`` as it ends.
+    ``watch(epoch)`` makes the epoch's common.Watch; a loss that stops being a number raises
+    machinery.Halt. Without ``test`` (logistic): the write-up's numbers from the epoch's record;
+    with ``test = (test_loader, loss_fn)`` (softmax): the train loss, and the test set's."""
+    for epoch in range(1, epochs + 1):
+        on_step = watch(epoch)
+        losses, outputs, targets = train_epoch(model, loader, optimizer, step, on_step)
+        on_step.end()
+        if test is None:
+            row = logistic_row(losses, outputs, targets, loader.batch_size)
+            line = (f"loss sum {row['loss_sum']:8.2f}  mean {row['loss_mean']:.5f}  write-up "
+                    f"'Acc' {row['writeup_acc']:.4f}  accuracy {row['accuracy']:.4f}")
+        else:
+            test_loss, test_acc = evaluate(model, *test)
+            on_step.check_test(test_loss)
+            losses = losses.cpu()
+            row = {"train_loss": losses.mean().item(), "train_loss_sum": losses.sum().item(),
+                   "test_loss": test_loss, "test_acc": test_acc}
+            line = (f"train loss {row['train_loss']:.4f} (sum {row['train_loss_sum']:6.2f})  "
+                    f"test loss {test_loss:.4f}  test acc {test_acc:.4f}")
+        for key, value in {"epoch": epoch, **row}.items():
+            history[key].append(value)
+        print(f"  {on_step.label:<8} epoch {epoch:>2}: {line}", flush=True)
+
+
+# %% [markdown]
 # ## Logistic regression on a million points
 #
 # Three runs on the write-up's data and settings: `torch.nn` in float64, our pieces corrected,
@@ -297,77 +400,51 @@ def make_logistic_data(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, f
     return min_max(x), min_max(y), float((2 - x.min()) / (x.max() - x.min()))
 
 
-def logistic_model(kind: str, lr: float):
-    """(forward, optimizer, loss_fn, weight, bias, dtype) for one logistic run."""
+def nn_logistic() -> nn.Sequential:
+    """torch.nn's logistic regression, p = sigmoid(w x + b), in float64 as the write-up."""
+    return nn.Sequential(nn.Linear(1, 1), nn.Sigmoid()).double()
+
+
+class ScratchLogistic(Linear):
+    """Logistic regression from scratch: p = sigmoid(x W + b), with our Linear(1, 1)."""
+
+    def __init__(self, init: str = "small", dtype=torch.float64):
+        super().__init__(1, 1, init=init, dtype=dtype)
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(super().__call__(x))
+
+
+def writeup_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """The write-up's from-scratch loss as it ran: its targets were (B,), against (B, 1)
+    predictions (writeup_defect_loss)."""
+    return writeup_defect_loss(pred, target.reshape(-1))
+
+
+def logistic_run(kind: str, lr: float):
+    """The model, optimizer and loss of one logistic run: 'nn', 'scratch' or 'defect'."""
     if kind == "nn":
-        model = nn.Sequential(nn.Linear(1, 1), nn.Sigmoid()).double()
-        optimizer = torch.optim.SGD(model.parameters(), lr=lr)
-        return model, optimizer, nn.BCELoss(), model[0].weight, model[0].bias, torch.float64
-    dtype = torch.float64 if kind == "scratch" else torch.float32  # the write-up's ran float32
-    linear = Linear(1, 1, init="small" if kind == "scratch" else "writeup", dtype=dtype)
-
-    def forward(xb):
-        return torch.sigmoid(linear(xb))
-
-    def defect_loss(pred, target):  # the write-up's (B, 1) predictions vs (B,) targets
-        return writeup_defect_loss(pred, target.reshape(-1))
-    loss_fn = bce_loss if kind == "scratch" else defect_loss
-    return forward, SGD(linear.parameters(), lr=lr), loss_fn, linear.weight, linear.bias, dtype
+        model = nn_logistic()
+        return model, torch.optim.SGD(model.parameters(), lr=lr), nn.BCELoss()
+    if kind == "scratch":
+        model = ScratchLogistic(init="small", dtype=torch.float64)
+        return model, SGD(model.parameters(), lr=lr), bce_loss
+    model = ScratchLogistic(init="writeup", dtype=torch.float32)  # the write-up's ran float32
+    return model, SGD(model.parameters(), lr=lr), writeup_loss
 
 
-def train_step(forward, loss_fn, x, y, optimizer):
-    pred = forward(x)
-    loss = loss_fn(pred, y)
-    optimizer.zero_grad()
-    loss.backward()
-    optimizer.step()
-    return loss, pred
-
-
-def run_logistic(kind: str, x: torch.Tensor, y: torch.Tensor, x_test: float, history: dict,
-                 metrics: dict, *, epochs: int, batch_size: int, lr: float, seed: int,
-                 compile_model: bool):
-    """Train one logistic regression (``kind``: 'nn', 'scratch' or 'defect'). Per epoch it adds
-    to ``history`` what the write-up printed (the sum of the batch losses and its 'Acc') and a
-    real accuracy; at the end, its weight, bias and prediction go into ``metrics``. Returns
-    None, or the Stop of a run whose loss diverged."""
-    torch.manual_seed(seed)
-    order = torch.Generator().manual_seed(seed)
-    forward, optimizer, loss_fn, weight, bias, dtype = logistic_model(kind, lr)
-    forward = speed.maybe_compile(forward, compile_model, batch_size, torch.device("cpu"))
-    x, y = x.to(dtype), y.to(dtype)
-    n, start = len(x), time.perf_counter()
-    for epoch in range(1, epochs + 1):
-        perm = torch.randperm(n, generator=order)
-        xs, ys = x[perm], y[perm]  # one gather per epoch; the batches are then views
-        run = common.Epoch(epoch, lr, what=f"logistic regression ({kind})", label=kind)
-        for xb, yb in run.batches(zip(xs.split(batch_size), ys.split(batch_size))):
-            loss, pred = train_step(forward, loss_fn, xb, yb, optimizer)
-            run.record(loss, pred.detach())
-        if run.stopped:
-            return run.stopped
-        # float64 on the host: this part runs on the CPU whatever --device says
-        losses, preds = torch.stack(run.losses).double(), torch.cat(run.predictions).double()
-        sizes = torch.tensor([len(p) for p in preds.split(batch_size)], dtype=torch.float64)
-        pred_sum, target_sum = preds.sum().item(), ys.double().sum().item()
-        row = {"epoch": epoch, "loss_mean": (losses * sizes).sum().item() / n,
-               "loss_sum": losses.sum().item(),
-               "writeup_acc": 1 - abs(pred_sum - target_sum) / target_sum,
-               "accuracy": ((preds > 0.5) == (ys > 0.5)).double().mean().item()}
-        for key, value in row.items():
-            history[key].append(value)
-        print(f"  {kind:<7} epoch {epoch:>2}: loss sum {row['loss_sum']:8.2f}  mean "
-              f"{row['loss_mean']:.5f}  write-up 'Acc' {row['writeup_acc']:.4f}  accuracy "
-              f"{row['accuracy']:.4f}")
-    with torch.no_grad():
-        prediction = forward(torch.tensor([[x_test]], dtype=dtype)).item()
-    done = {"weight": weight.item(), "bias": bias.item(), "prediction_x2": prediction,
-            "final_loss_sum": history["loss_sum"][-1], "final_accuracy": history["accuracy"][-1],
-            "seconds": time.perf_counter() - start}
-    metrics.update({f"{kind}_{key}": value for key, value in done.items()})
-    print(f"  {kind:<7} weight {done['weight']:.4f}  bias {done['bias']:.4f}  "
-          f"prediction(x=2) {done['prediction_x2']:.4f}  ({done['seconds']:.1f} s)")
-    return None
+def logistic_row(losses, preds, targets, batch_size: int) -> dict:
+    """One epoch as the write-up printed it (the sum of the batch losses and its 'Acc',
+    1 - |sum of predictions - sum of targets| / sum of targets), with the mean loss and a real
+    accuracy (prediction and target on the same side of 0.5). Float64, on the host: this part
+    runs on the CPU whatever --device says."""
+    losses, preds = losses.double(), preds.double()
+    sizes = torch.tensor([len(p) for p in preds.split(batch_size)], dtype=torch.float64)
+    pred_sum, target_sum = preds.sum().item(), targets.double().sum().item()
+    return {"loss_mean": (losses * sizes).sum().item() / len(preds),
+            "loss_sum": losses.sum().item(),
+            "writeup_acc": 1 - abs(pred_sum - target_sum) / target_sum,
+            "accuracy": ((preds > 0.5) == (targets > 0.5)).double().mean().item()}
 
 
 def logistic_part(args, parser, epochs: int) -> dict:
@@ -375,7 +452,7 @@ def logistic_part(args, parser, epochs: int) -> dict:
     file and one figure. On the CPU whatever --device says: the write-up fitted it in float64,
     which Apple's MPS lacks, and a 2-parameter step is all launch overhead on a GPU."""
     start, cpu = time.perf_counter(), torch.device("cpu")
-    samples = 20_000 if args.smoke else args.samples
+    samples = SMOKE_SAMPLES if args.smoke else args.samples
     settings = {"epochs": epochs, "batch_size": args.batch_size or LOGISTIC_BATCH,
                 "lr": args.lr or LOGISTIC_LR, "seed": args.seed, "compile_model": args.compile}
     metrics = logistic_checks()
@@ -385,16 +462,38 @@ def logistic_part(args, parser, epochs: int) -> dict:
     metrics.update(samples=samples, x0=float(x_np[0, 0]), y0=float(y_np[0, 0]), x_test=x_test)
     x, y = torch.from_numpy(x_np), torch.from_numpy(y_np)
     history, stopped = {}, None
-    for kind in ("nn", "scratch", "defect"):
-        history[kind] = {"epoch": [], "loss_mean": [], "loss_sum": [], "writeup_acc": [],
-                         "accuracy": []}
-        stopped = common.until_stopped(run_logistic, kind, x, y, x_test, history[kind],
-                                       metrics, **settings)
-        if stopped:
-            break
-    else:
+    try:
+        for kind in LOGISTIC_RUNS:
+            history[kind] = {"epoch": [], "loss_mean": [], "loss_sum": [], "writeup_acc": [],
+                             "accuracy": []}
+            run_start = time.perf_counter()
+            torch.manual_seed(args.seed)
+            model, optimizer, loss_fn = logistic_run(kind, settings["lr"])
+            weight, bias = model.parameters()
+            loader = common.TensorBatches(  # a fresh order each epoch, from the seed
+                x.to(weight.dtype), y.to(weight.dtype), settings["batch_size"], shuffle=True,
+                generator=torch.Generator().manual_seed(args.seed), device=cpu)
+            step = functools.partial(train_step, loss_fn=loss_fn)
+            if args.compile:
+                step = speed.CompiledStep(step, model, settings["batch_size"], cpu)
+            watch = functools.partial(common.Watch, lr=settings["lr"],
+                                      what=f"logistic regression ({kind})", label=kind)
+            fit(model, loader, optimizer, step, epochs, history[kind], watch)
+            with torch.no_grad():
+                prediction = model(torch.tensor([[x_test]], dtype=weight.dtype)).item()
+            done = {"weight": weight.item(), "bias": bias.item(), "prediction_x2": prediction,
+                    "final_loss_sum": history[kind]["loss_sum"][-1],
+                    "final_accuracy": history[kind]["accuracy"][-1],
+                    "seconds": time.perf_counter() - run_start}
+            metrics.update({f"{kind}_{key}": value for key, value in done.items()})
+            print(f"  {kind:<8} weight {done['weight']:.4f}  bias {done['bias']:.4f}  "
+                  f"prediction(x=2) {done['prediction_x2']:.4f}  ({done['seconds']:.1f} s)")
         print("  defect: the (B, 1) predictions against (B,) targets broadcast to (B, B), so "
               "every prediction is pushed towards the mean of all targets: the slope vanishes.")
+    except machinery.Halt as halt:  # a loss stopped being a number: keep the runs so far
+        stopped = halt.args[0]
+    except KeyboardInterrupt as err:  # Ctrl-C or SIGTERM: the same
+        stopped = common.interrupted(err, history[kind])
     name = common.run_name("lab2_logistic", args, parser)
     figure = common.plot_panels(args.out_dir / f"{name}.png", [{
         "title": "loss per epoch (sum of batch means)", "xlabel": "epoch",
@@ -411,62 +510,34 @@ def logistic_part(args, parser, epochs: int) -> dict:
 # corrected from-scratch run; the figure compares their curves.
 
 # %%
-def softmax_model(run: SoftmaxRun, device):
-    """(forward, optimizer, loss_fn, module-or-None) for one softmax run."""
+def nn_softmax() -> nn.Sequential:
+    """torch.nn's softmax regression: the scores of a linear layer on the flattened image (the
+    softmax itself is inside the cross-entropy)."""
+    return nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
+
+
+class ScratchSoftmax(Linear):
+    """Softmax regression from scratch: scores flatten(x) W + b, with our Linear(784, 10)."""
+
+    def __init__(self, init: str = "small", device=None):
+        super().__init__(784, 10, init=init, device=device)
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        return super().__call__(flatten(x))
+
+
+def softmax_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Our cross_entropy against the labels, one-hot encoded."""
+    return cross_entropy(logits, one_hot(labels, logits.shape[1]))
+
+
+def softmax_run(run: SoftmaxRun, device):
+    """The model, optimizer and loss of one softmax run."""
     if not run.from_scratch:
-        model = nn.Sequential(nn.Flatten(), nn.Linear(784, 10)).to(device)
-        return model, torch.optim.SGD(model.parameters(), lr=run.lr), F.cross_entropy, model
-    linear = Linear(784, 10, init=run.init, device=device)
-
-    def forward(xb):
-        return linear(flatten(xb))
-
-    def loss_fn(logits, y):
-        return cross_entropy(logits, one_hot(y, 10))
-    return forward, SGD(linear.parameters(), lr=run.lr), loss_fn, None
-
-
-def run_softmax(run: SoftmaxRun, device, data_dir, history: dict, metrics: dict, *,
-                epochs: int, batch_size: int, lr: float | None, seed: int, loader: str,
-                workers: int, max_batches: int | None, compile_model: bool):
-    """Train one softmax regression; per epoch it adds the train loss (mean and the write-up's
-    sum) and the test loss and accuracy to ``history``, and at the end its results to
-    ``metrics``. Returns None, or the Stop of a run whose loss diverged."""
-    if lr is not None:
-        run = dataclasses.replace(run, lr=lr)
-    torch.manual_seed(seed)
-    train_loader, test_loader = common.image_loaders(
-        run.data, data_dir, kind=loader, batch_size=batch_size, test_batch_size=TEST_BATCH,
-        device=device, seed=seed, workers=workers, max_batches=max_batches)
-    forward, optimizer, loss_fn, module = softmax_model(run, device)
-    if module is not None:
-        machinery.check_deterministic(module, test_loader, loss_fn)
-    train_forward = speed.maybe_compile(forward, compile_model, batch_size, device)
-    for epoch in range(1, epochs + 1):
-        step = common.Epoch(epoch, run.lr, what=f"softmax regression ({run.name})",
-                            label=run.name)
-        for xb, yb in step.batches(train_loader):
-            loss, _ = train_step(train_forward, loss_fn, xb, yb, optimizer)
-            step.record(loss)
-        if step.stopped:
-            return step.stopped
-        test_loss, test_acc = common.evaluate(forward, test_loader,
-                                              lambda logits, y: loss_fn(logits, y).item() * len(y))
-        if step.check_test(test_loss):
-            return step.stopped
-        losses = torch.stack(step.losses).cpu()
-        row = (epoch, losses.mean().item(), losses.sum().item(), test_loss, test_acc)
-        for key, value in zip(history, row):
-            history[key].append(value)
-        print(f"  {run.name:<8} epoch {epoch:>2}: train loss {row[1]:.4f} (sum {row[2]:6.2f})  "
-              f"test loss {row[3]:.4f}  test acc {row[4]:.4f}")
-    metrics.update({f"{run.name}_test_acc": history["test_acc"][-1],
-                    f"{run.name}_test_loss": history["test_loss"][-1],
-                    f"{run.name}_epoch1_test_acc": history["test_acc"][0],
-                    f"{run.name}_settings": {"normalize": [run.data.mean, run.data.std],
-                                             "lr": run.lr, "init": run.init,
-                                             "from_scratch": run.from_scratch}})
-    return None
+        model = nn_softmax().to(device)
+        return model, torch.optim.SGD(model.parameters(), lr=run.lr), F.cross_entropy
+    model = ScratchSoftmax(init=run.init, device=device)
+    return model, SGD(model.parameters(), lr=run.lr), softmax_loss
 
 
 def softmax_part(args, parser, device, epochs: int) -> dict:
@@ -480,14 +551,37 @@ def softmax_part(args, parser, device, epochs: int) -> dict:
     print(f"\n== Softmax regression on Fashion-MNIST: batch {settings['batch_size']}, "
           f"{epochs} epochs")
     data_dir = datafiles.resolve_data_dir(args.data_dir)
+    runs = [dataclasses.replace(r, lr=args.lr) if args.lr else r for r in SOFTMAX_RUNS]
     history, stopped = {}, None
-    for run in SOFTMAX_RUNS:
-        history[run.name] = {"epoch": [], "train_loss": [], "train_loss_sum": [],
-                             "test_loss": [], "test_acc": []}
-        stopped = common.until_stopped(run_softmax, run, device, data_dir, history[run.name],
-                                       metrics, **settings)
-        if stopped:
-            break
+    try:
+        for run in runs:
+            history[run.name] = {"epoch": [], "train_loss": [], "train_loss_sum": [],
+                                 "test_loss": [], "test_acc": []}
+            torch.manual_seed(args.seed)
+            train_loader, test_loader = common.image_loaders(
+                run.data, data_dir, kind=args.loader, batch_size=settings["batch_size"],
+                test_batch_size=TEST_BATCH, device=device, seed=args.seed,
+                workers=args.workers, max_batches=settings["max_batches"])
+            model, optimizer, loss_fn = softmax_run(run, device)
+            if isinstance(model, nn.Module):
+                machinery.check_deterministic(model, test_loader, loss_fn)
+            step = functools.partial(train_step, loss_fn=loss_fn)
+            if args.compile:
+                step = speed.CompiledStep(step, model, settings["batch_size"], device)
+            watch = functools.partial(common.Watch, lr=run.lr,
+                                      what=f"softmax regression ({run.name})", label=run.name)
+            fit(model, train_loader, optimizer, step, epochs, history[run.name], watch,
+                test=(test_loader, loss_fn))
+            metrics.update({f"{run.name}_test_acc": history[run.name]["test_acc"][-1],
+                            f"{run.name}_test_loss": history[run.name]["test_loss"][-1],
+                            f"{run.name}_epoch1_test_acc": history[run.name]["test_acc"][0],
+                            f"{run.name}_settings": {"normalize": [run.data.mean, run.data.std],
+                                                     "lr": run.lr, "init": run.init,
+                                                     "from_scratch": run.from_scratch}})
+    except machinery.Halt as halt:  # a loss stopped being a number: keep the runs so far
+        stopped = halt.args[0]
+    except KeyboardInterrupt as err:  # Ctrl-C or SIGTERM: the same
+        stopped = common.interrupted(err, history[run.name])
     labels = {run.name: run.label for run in SOFTMAX_RUNS}
     panels = [{"title": title, "xlabel": "epoch", "series": {
         labels[n]: (h["epoch"], h[key]) for n, h in history.items()}}
@@ -513,10 +607,10 @@ def parse_args(argv=None):
                         help="which part to run")
     runs = ", ".join(f"{r.name} {r.lr}" for r in SOFTMAX_RUNS)
     common.add_common_args(
-        parser, epochs=10, image_data=True,
+        parser, epochs=EPOCHS, image_data=True,
         batch_size=f"{LOGISTIC_BATCH} logistic, {SOFTMAX_BATCH} softmax",
         lr=f"each run's write-up setting: logistic {LOGISTIC_LR}; softmax {runs}")
-    parser.add_argument("--samples", type=common.positive_int, default=1_000_000,
+    parser.add_argument("--samples", type=common.positive_int, default=SAMPLES,
                         help="logistic: number of synthetic samples")
     return common.parse_args(parser, argv), parser
 

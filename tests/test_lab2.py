@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import functools
 import json
+import math
 
 import pytest
 import torch
@@ -9,6 +11,8 @@ from hypothesis import given, settings, strategies as st
 from torch import nn
 
 import lab2_logistic as lab2
+import lift
+from conftest import interrupt_in_epoch
 
 PROPERTY = settings(max_examples=60, deadline=None)
 
@@ -202,3 +206,105 @@ def test_a_softmax_smoke_run_learns_well_above_chance(tmp_path, synthetic_data):
     out = lab2.main(["--part", "softmax", "--smoke", "--batch-size", "16", "--data-dir",
                      str(synthetic_data), "--out-dir", str(tmp_path)])["metrics"]["softmax"]
     assert out["nn_test_acc"] >= 0.25
+
+
+def test_ctrl_c_saves_the_runs_so_far(tmp_path, monkeypatch):
+    interrupt_in_epoch(monkeypatch, lab2, 2)
+    with pytest.raises(KeyboardInterrupt) as info:
+        lab2.main(["--part", "logistic", "--samples", "2000", "--epochs", "3",
+                   "--out-dir", str(tmp_path)])
+    path = tmp_path / "lab2_logistic_epochs3_samples2000.json"
+    assert info.value.detail == f"the run up to there is saved in {path}"
+    record = json.loads(path.read_text())
+    assert record["metrics"]["interrupted"] == {"epoch": 2}
+    assert record["history"]["nn"]["epoch"] == [1] and set(record["history"]) == {"nn"}
+
+
+# --------------------------------------------------------------------------- the lesson lifts out
+
+LESSON = ["train_step", "train_epoch", "evaluate"]
+SCRATCH = ["check_same_shape", "_BCE", "bce_loss", "writeup_defect_loss", "cross_entropy",
+           "one_hot", "flatten", "Linear", "SGD"]
+LOGISTIC = SCRATCH + ["nn_logistic", "ScratchLogistic", "writeup_loss", "logistic_run"]
+SOFTMAX = SCRATCH + ["nn_softmax", "ScratchSoftmax", "softmax_loss"]
+
+
+def lifted(names: list[str]) -> dict:
+    """The lesson functions and ``names``, pasted where only torch, nn, F and numpy are."""
+    source = lift.lesson_source("lab2_logistic.py", names + LESSON)
+    assert lift.helpers_named(source) == set()
+    return lift.paste(source)
+
+
+@pytest.mark.parametrize("kind", lab2.LOGISTIC_RUNS)
+def test_the_logistic_lesson_lifts_out_into_a_plain_notebook(kind):
+    """Each logistic run (torch.nn, from scratch, the write-up's defect) as the lab sets it up,
+    with the step and epoch loop, pasted into a namespace holding only torch: one epoch on a
+    plain DataLoader moves the weights and gives finite losses."""
+    lesson = lifted(LOGISTIC)
+    torch.manual_seed(0)
+    model, optimizer, loss_fn = lesson["logistic_run"](kind, 0.5)
+    dtype = next(iter(model.parameters())).dtype
+    x = torch.rand(256, 1, dtype=dtype)
+    y = (1 - x + 0.05 * torch.randn(256, 1, dtype=dtype)).clamp(0, 1)
+    before = lift.weights(model)
+    step = functools.partial(lesson["train_step"], loss_fn=loss_fn)
+    losses, preds, targets = lesson["train_epoch"](model, lift.plain_loader(x, y, 32), optimizer,
+                                                   step)
+    assert lift.changed(before, model)
+    assert losses.shape == (8,) and torch.isfinite(losses).all()
+    assert preds.shape == targets.shape == (256, 1) and ((preds >= 0) & (preds <= 1)).all()
+
+
+@pytest.mark.parametrize("init", ["torch", "writeup", "small"])
+def test_the_softmax_lesson_lifts_out_into_a_plain_notebook(init):
+    """torch.nn's softmax regression and ours from scratch (with the write-up's init and with
+    the fixed one), with the step, epoch loop and evaluation, pasted into a namespace holding
+    only torch: one epoch on a plain DataLoader moves the weights, the numbers are sane."""
+    lesson = lifted(SOFTMAX)
+    torch.manual_seed(0)
+    if init == "torch":
+        model, loss_fn = lesson["nn_softmax"](), F.cross_entropy
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
+    else:
+        model, loss_fn = lesson["ScratchSoftmax"](init=init), lesson["softmax_loss"]
+        optimizer = lesson["SGD"](model.parameters(), lr=0.05)
+    x, y = torch.rand(64, 1, 28, 28), torch.randint(0, 10, (64,))
+    before = lift.weights(model)
+    step = functools.partial(lesson["train_step"], loss_fn=loss_fn)
+    losses, logits, labels = lesson["train_epoch"](model, lift.plain_loader(x, y, 16),
+                                                   optimizer, step)
+    if init == "writeup":  # one bias for all classes: its gradient sums softmax - one-hot, 0
+        assert not torch.equal(before[0], model.weight)
+    else:
+        assert lift.changed(before, model)
+    assert torch.isfinite(losses).all() and logits.shape == (64, 10) and len(labels) == 64
+    test_loss, test_acc = lesson["evaluate"](model, lift.plain_loader(x, y, 16, shuffle=False),
+                                             loss_fn)
+    assert math.isfinite(test_loss) and 0 <= test_acc <= 1
+
+
+def test_the_default_step_trains_with_cross_entropy():
+    """Left at their defaults, the pasted step and loop train torch.nn's softmax regression
+    with cross-entropy, as a student's first try would."""
+    lesson = lifted(SOFTMAX)
+    model = lesson["nn_softmax"]()
+    x, y = torch.rand(32, 1, 28, 28), torch.randint(0, 10, (32,))
+    before = lift.weights(model)
+    losses, _, _ = lesson["train_epoch"](model, lift.plain_loader(x, y, 8),
+                                         torch.optim.SGD(model.parameters(), lr=0.1))
+    assert lift.changed(before, model) and torch.isfinite(losses).all()
+
+
+def test_a_lesson_that_calls_into_common_does_not_lift():
+    """The lift test's own check: a train_epoch that leans on common fails pasted, both by the
+    name check and when it runs."""
+    source = lift.lesson_source("lab2_logistic.py", SOFTMAX + LESSON).replace(
+        "    model.train()\n", "    model.train()\n    common.sync(torch.device('cpu'))\n", 1)
+    assert lift.helpers_named(source) == {"common"}
+    lesson = lift.paste(source)
+    model = lesson["ScratchSoftmax"]()
+    x, y = torch.rand(8, 1, 28, 28), torch.randint(0, 10, (8,))
+    with pytest.raises(NameError, match="common"):
+        lesson["train_epoch"](model, lift.plain_loader(x, y, 4),
+                              lesson["SGD"](model.parameters(), lr=0.1))
