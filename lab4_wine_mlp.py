@@ -41,20 +41,28 @@ import speed
 # flags (`--hidden 64 32 --activation relu --dropout 0.2`).
 
 # %%
+# The lab's settings: the argparse defaults come from here, so --help shows these values.
+SETTINGS = {
+    "epochs": 200, "batch_size": 32, "lr": 0.005,                   # SGD on the MSE
+    "optimizer": "sgd", "momentum": 0.9, "weight_decay": 1e-3,      # weight decay: L2 penalty
+    "hidden": [64, 32], "activation": "relu", "dropout": 0.2,       # 11 -> 64 -> 32 -> 1
+    "test_fraction": 0.2,                                           # the course's 8:2 split
+}
 UCI_FILE = "wine/winequality-red.csv"  # under the data dir; datafiles.OFFICIAL has its checksum
 TARGET = "quality"
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
 
 
 class WineMLP(nn.Module):
-    """Linear layers with an activation (and optional dropout) between them."""
+    """Linear layers with an activation (a module class such as nn.ReLU) and optional dropout
+    between them."""
 
-    def __init__(self, n_in: int, hidden: list[int], activation: str = "relu",
-                 dropout: float = 0.0, n_out: int = 1):
+    def __init__(self, n_in: int, hidden: list[int], activation=nn.ReLU, dropout: float = 0.0,
+                 n_out: int = 1):
         super().__init__()
         layers, width = [], n_in
         for size in hidden:
-            layers += [nn.Linear(width, size), ACTIVATIONS[activation]()]
+            layers += [nn.Linear(width, size), activation()]
             if dropout:
                 layers.append(nn.Dropout(dropout))
             width = size
@@ -224,12 +232,11 @@ def write_split(out_dir: Path, columns: list[str], x_tr, y_tr, x_te, y_te) -> No
 
 
 # %% [markdown]
-# ## Baselines and training
+# ## Baselines
 #
 # The features are scaled with the training split's statistics only. Two baselines fitted on
 # the same split tell whether the MLP learned anything: predicting the train mean, and
-# ordinary least squares. The loop records train and test loss every epoch (the course's
-# task 3); in a notebook the loss curves are redrawn as it trains.
+# ordinary least squares.
 
 # %%
 def standardise(x_tr: np.ndarray, x_te: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -254,14 +261,19 @@ def baselines(x_tr, y_tr, x_te, y_te) -> dict:
             "ols_test_mse": ols_mse, "ols_test_rmse": ols_mse ** 0.5}
 
 
-def make_optimizer(model, args):
-    if args.optimizer == "sgd":
-        return torch.optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum,
-                               weight_decay=args.weight_decay)
-    return torch.optim.Adam(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
+# %% [markdown]
+# ## Training and evaluation
+#
+# The lesson, in plain PyTorch. `train_step` is one SGD step on the MSE. `train_epoch` runs it
+# on every batch of any iterable of `(x, y)` (a torch `DataLoader` too) and returns the mean
+# train loss per example; each batch's summed squared error stays on the device until the end
+# of the epoch, so the loop never waits for a GPU. `evaluate` gives the MSE and RMSE on test
+# data in eval mode (dropout off). They use nothing but torch: copy them into a notebook beside
+# your own `DataLoader` (docs/coursework.md).
 
-
+# %%
 def train_step(model, x, y, optimizer):
+    """One optimizer step on the batch ``(x, y)``; returns the batch's mean squared error."""
     loss = F.mse_loss(model(x), y)
     optimizer.zero_grad(set_to_none=True)
     loss.backward()
@@ -269,50 +281,78 @@ def train_step(model, x, y, optimizer):
     return loss
 
 
-def train_one_epoch(model, forward, x, y, optimizer, batch_size, generator,
-                    run: common.Epoch) -> float | None:
-    """One shuffled pass; returns the mean train loss (None if it diverged). The per-step
-    losses stay on the device and are read once, at the end (common.Epoch)."""
+def train_epoch(model, loader, optimizer, step=train_step, on_step=None):
+    """One pass over ``loader`` in train mode; returns the mean training loss per example.
+    ``step`` is train_step or a faster form of it (compiled); ``on_step(losses)``, when given,
+    sees the per-step list of summed squared errors after each step (a divergence check).
+    Leave both out and it trains the same."""
     model.train()
-    perm = torch.randperm(len(y), generator=generator).to(x.device)
-    for idx in run.batches(perm.split(batch_size)):
-        loss = train_step(forward, x[idx], y[idx], optimizer)
-        run.record(loss.detach() * len(idx))  # the batch's summed squared error
-    return None if run.stopped else torch.stack(run.losses).sum().item() / len(y)
+    losses, seen = [], 0
+    for x, y in loader:
+        loss = step(model, x, y, optimizer)
+        losses.append(loss.detach() * len(y))  # the batch's summed squared error
+        seen += len(y)
+        if on_step is not None:
+            on_step(losses)
+    return torch.stack(losses).sum().item() / seen
 
 
 @torch.no_grad()
 def predict(model, x) -> torch.Tensor:
+    """The model's outputs for ``x``, in eval mode (dropout off)."""
     model.eval()
     return model(x)
 
 
-def fit(model, xt, yt, xv, yv, args, y_scale: float, epochs: int, device, history: dict,
-        live: machinery.LivePlot | None = None):
-    """The epoch loop: train and test loss every epoch (the course's task 3), added to
-    ``history``; returns None, or the Stop of a run whose loss diverged."""
-    optimizer = make_optimizer(model, args)
-    batch_size = len(yt) if args.full_batch else args.batch_size
-    forward = speed.maybe_compile(model, args.compile, batch_size, device)
-    generator = torch.Generator().manual_seed(args.seed)
+@torch.no_grad()
+def evaluate(model, loader):
+    """Mean squared error and root mean squared error of ``model`` over ``loader``, in eval
+    mode, in the target's units."""
+    model.eval()
+    outputs, targets = [], []
+    for x, y in loader:
+        outputs.append(model(x))
+        targets.append(y)
+    mse = F.mse_loss(torch.cat(outputs), torch.cat(targets)).item()
+    return mse, mse ** 0.5
+
+
+# %% [markdown]
+# ## Around the lesson
+#
+# `fit` is this script's driver: per epoch, `train_epoch` with a `common.Watch` (a loss that
+# stops being a number ends the run), then `evaluate` on the test split: train and test loss
+# every epoch (the course's task 3). In a notebook the loss curves are redrawn as it trains.
+
+# %%
+def make_optimizer(model, args):
+    if args.optimizer == "sgd":
+        return torch.optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum,
+                               weight_decay=args.weight_decay)
+    return torch.optim.Adam(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
+
+
+def fit(model, train_batches, test_batches, optimizer, epochs: int, history: dict,
+        y_scale: float, step=train_step, live: machinery.LivePlot | None = None) -> None:
+    """Train for ``epochs``, adding each epoch's train and test loss (and the test RMSE in
+    quality points: ``y_scale`` undoes a standardised target) to ``history`` as it ends. A
+    loss that stops being a number raises machinery.Halt; ``live`` redraws the curves in a
+    notebook."""
     for epoch in machinery.progress(range(1, epochs + 1), desc="epochs"):
-        run = common.Epoch(epoch, optimizer.param_groups[0]["lr"])
-        train_loss = train_one_epoch(model, forward, xt, yt, optimizer, batch_size,
-                                     generator, run)
-        if run.stopped:
-            return run.stopped
-        test_loss = F.mse_loss(predict(model, xv), yv).item()
-        if run.check_test(test_loss):
-            return run.stopped
-        row = (epoch, train_loss, test_loss, test_loss ** 0.5 * y_scale)
-        for key, value in zip(history, row):
+        watch = common.Watch(epoch, optimizer.param_groups[0]["lr"])
+        train_loss = train_epoch(model, train_batches, optimizer, step, watch)
+        watch.end()
+        test_loss, test_rmse = evaluate(model, test_batches)
+        watch.check_test(test_loss)
+        row = {"epoch": epoch, "train_loss": train_loss, "test_loss": test_loss,
+               "test_rmse": test_rmse * y_scale}
+        for key, value in row.items():
             history[key].append(value)
         if live:
             live.update(history)
         if epoch == 1 or epoch % max(1, epochs // 10) == 0:
             print(f"epoch {epoch:>4}: train loss {train_loss:.4f}  test loss {test_loss:.4f}  "
-                  f"test RMSE {row[3]:.4f} (quality points)")
-    return None
+                  f"test RMSE {row['test_rmse']:.4f} (quality points)")
 
 
 def final_metrics(model, xt, xv, y_tr, y_te, y_mu: float, y_sd: float):
@@ -355,24 +395,27 @@ def plot_predictions(path: Path, y_true, y_pred, metrics: dict) -> common.Drawn:
 # %%
 def parse_args(argv=None):
     parser = machinery.LabParser(__doc__, prog="lab4_wine_mlp.py")
-    common.add_common_args(parser, epochs=200, batch_size=32, lr=0.005)
-    parser.add_argument("--hidden", type=common.positive_int, nargs="*", default=[64, 32],
+    common.add_common_args(parser, epochs=SETTINGS["epochs"],
+                           batch_size=SETTINGS["batch_size"], lr=SETTINGS["lr"])
+    parser.add_argument("--hidden", type=common.positive_int, nargs="*",
+                        default=list(SETTINGS["hidden"]),
                         help="hidden layer sizes (none: a linear model)")
-    parser.add_argument("--activation", choices=tuple(ACTIVATIONS), default="relu",
-                        help="activation after each hidden layer")
-    parser.add_argument("--dropout", type=common.unit_interval, default=0.2,
+    parser.add_argument("--activation", choices=tuple(ACTIVATIONS),
+                        default=SETTINGS["activation"], help="activation after each hidden layer")
+    parser.add_argument("--dropout", type=common.unit_interval, default=SETTINGS["dropout"],
                         help="dropout after each hidden layer")
-    parser.add_argument("--weight-decay", type=common.nonnegative_float, default=1e-3,
-                        help="L2 penalty")
-    parser.add_argument("--optimizer", choices=("sgd", "adam"), default="sgd", help="optimizer")
-    parser.add_argument("--momentum", type=common.unit_interval, default=0.9,
+    parser.add_argument("--weight-decay", type=common.nonnegative_float,
+                        default=SETTINGS["weight_decay"], help="L2 penalty")
+    parser.add_argument("--optimizer", choices=("sgd", "adam"), default=SETTINGS["optimizer"],
+                        help="optimizer")
+    parser.add_argument("--momentum", type=common.unit_interval, default=SETTINGS["momentum"],
                         help="SGD momentum")
     parser.add_argument("--full-batch", action="store_true",
                         help="gradient descent on the whole training split per step")
     parser.add_argument("--normalize-target", action="store_true",
                         help="also standardise the target; metrics are still reported in "
                              "quality points")
-    parser.add_argument("--test-fraction", type=float, default=0.2,
+    parser.add_argument("--test-fraction", type=float, default=SETTINGS["test_fraction"],
                         help="share of the UCI file held out for testing")
     parser.add_argument("--train-csv", type=Path, default=None,
                         help="the course's pre-split training file (use with --test-csv)")
@@ -405,14 +448,30 @@ def main(argv=None) -> dict:
     xt, xv = common.to_device_float32(x_tr, device), common.to_device_float32(x_te, device)
     yt = common.to_device_float32((y_tr - y_mu) / y_sd, device).unsqueeze(1)
     yv = common.to_device_float32((y_te - y_mu) / y_sd, device).unsqueeze(1)
-    model = WineMLP(x_tr.shape[1], args.hidden, args.activation, args.dropout).to(device)
+    model = WineMLP(x_tr.shape[1], args.hidden, ACTIVATIONS[args.activation], args.dropout)
+    model = model.to(device)
     machinery.check_deterministic(model, [(xv[:2], yv[:2])], F.mse_loss)
+    optimizer = make_optimizer(model, args)
+    batch_size = len(yt) if args.full_batch else args.batch_size
+    # The training split stays on the device, reshuffled each epoch by a seeded randperm; the
+    # test split is evaluated as one batch.
+    train_batches = common.TensorBatches(xt, yt, batch_size, shuffle=True, device=device,
+                                         generator=torch.Generator().manual_seed(args.seed))
+    test_batches = [(xv, yv)]
+    step = train_step
+    if args.compile:
+        step = speed.CompiledStep(train_step, model, batch_size, device)
+    epochs = 2 if args.smoke else args.epochs
     live = machinery.LivePlot(lambda h: loss_figure(h, args.normalize_target))
     history = {"epoch": [], "train_loss": [], "test_loss": [], "test_rmse": []}
-    stopped = common.until_stopped(fit, model, xt, yt, xv, yv, args, y_sd,
-                                   2 if args.smoke else args.epochs, device, history, live)
-    metrics, pred_te = ({}, None) if stopped else \
-        final_metrics(model, xt, xv, y_tr, y_te, y_mu, y_sd)
+    metrics, pred_te, stopped = {}, None, None
+    try:
+        fit(model, train_batches, test_batches, optimizer, epochs, history, y_sd, step, live)
+        metrics, pred_te = final_metrics(model, xt, xv, y_tr, y_te, y_mu, y_sd)
+    except machinery.Halt as halt:  # the loss stopped being a number: keep the epochs so far
+        stopped = halt.args[0]
+    except KeyboardInterrupt as err:  # Ctrl-C or SIGTERM: the same
+        stopped = common.interrupted(err, history)
     metrics.update(baselines(x_tr, y_tr, x_te, y_te))
     figures = [common.save_figure(loss_figure(history, args.normalize_target),
                                   args.out_dir / f"{name}_loss.png", live=live)]

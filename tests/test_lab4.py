@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import math
 import urllib.request
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import torch
 import common
 import machinery
 import lab4_wine_mlp as lab4
+import lift
 from conftest import (WINE_FEATURES, interrupt_in_epoch, real_data_dir, requires_real_data,
                       write_uci_like)
 
@@ -275,8 +277,8 @@ def test_deterministic_end_to_end(wine_dir, tmp_path, monkeypatch):
     """--deterministic turns deterministic kernels on for the run (checked while it trains),
     and two such runs give the same numbers."""
     seen = []
-    real = lab4.train_one_epoch
-    monkeypatch.setattr(lab4, "train_one_epoch", lambda *a: seen.append(
+    real = lab4.train_epoch
+    monkeypatch.setattr(lab4, "train_epoch", lambda *a: seen.append(
         torch.are_deterministic_algorithms_enabled()) or real(*a))
     args = ["--epochs", "3", "--deterministic", "--data-dir", str(wine_dir)]
     try:
@@ -286,3 +288,50 @@ def test_deterministic_end_to_end(wine_dir, tmp_path, monkeypatch):
         common.seed_everything(0)
     assert seen == [True] * 6
     assert first["metrics"] == second["metrics"] and first["history"] == second["history"]
+
+
+LESSON = ["WineMLP", "train_step", "train_epoch", "evaluate"]
+
+
+def test_the_lesson_lifts_out_into_a_plain_notebook():
+    """lab4's model, step, epoch loop and evaluation, pasted into a namespace holding only
+    torch, train one epoch on a plain DataLoader: the weights move, the numbers are sane."""
+    source = lift.lesson_source("lab4_wine_mlp.py", LESSON)
+    assert lift.helpers_named(source) == set()
+    lesson = lift.paste(source)
+    torch.manual_seed(0)
+    x = torch.randn(100, 11)
+    y = x[:, :1] - 0.5 * x[:, 1:2] + 5 + 0.1 * torch.randn(100, 1)
+    model = lesson["WineMLP"](11, [16, 8], dropout=0.2)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.005, momentum=0.9)
+    before = lift.weights(model)
+    loss = lesson["train_epoch"](model, lift.plain_loader(x, y, 32), optimizer)
+    assert lift.changed(before, model)
+    assert math.isfinite(loss) and loss > 0
+    mse, rmse = lesson["evaluate"](model, lift.plain_loader(x, y, 32, shuffle=False))
+    assert math.isfinite(mse) and rmse == mse ** 0.5 and not model.training
+
+
+def test_evaluate_over_batches_is_the_whole_split_at_once():
+    """The lab evaluates its test split as one batch; a DataLoader's batches give the same
+    MSE up to float rounding."""
+    torch.manual_seed(1)
+    x, y = torch.randn(50, 11), torch.randn(50, 1)
+    model = lab4.WineMLP(11, [8])
+    whole, _ = lab4.evaluate(model, [(x, y)])
+    batched, _ = lab4.evaluate(model, lift.plain_loader(x, y, 16, shuffle=False))
+    assert batched == pytest.approx(whole, rel=1e-6)
+
+
+def test_a_lesson_that_calls_into_common_does_not_lift():
+    """The lift test's own check: a train_epoch that leans on common fails pasted, both by the
+    name check and when it runs."""
+    source = lift.lesson_source("lab4_wine_mlp.py", LESSON).replace(
+        "    model.train()\n", "    model.train()\n    common.sync(torch.device('cpu'))\n", 1)
+    assert lift.helpers_named(source) == {"common"}
+    lesson = lift.paste(source)
+    model = lesson["WineMLP"](11, [8])
+    x, y = torch.randn(8, 11), torch.randn(8, 1)
+    with pytest.raises(NameError, match="common"):
+        lesson["train_epoch"](model, lift.plain_loader(x, y, 4),
+                              torch.optim.SGD(model.parameters(), lr=0.1))
