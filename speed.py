@@ -80,6 +80,128 @@ class CompiledStep:
         return self.step(self.forward, x, y, optimizer)
 
 
+class CompiledSGDStep:
+    """--compile for a step that is cross-entropy plus plain SGD, like lab3's
+    ``train_step(model, x, y, optimizer)``: forward, loss, gradient and the SGD update in one
+    compiled graph (``torch.func``), the model's parameters updated in place, the logits the
+    loop records returned from the same graph. Dynamo sees a graph of aten operations traced
+    beforehand, so each call checks only its tensor inputs. The graph is built before training
+    (under the kernel plan the loop will run in) on copies of the parameters, and checked there
+    against one eager ``step`` on a copy of the model: the run itself starts from the same
+    weights as eager. A batch of another size (the last, partial one) and a changed learning
+    rate run the lab's own ``step``."""
+
+    OPTIONS = {"cpp_wrapper": True,          # the graph's calls from C++, not Python
+               "layout_optimization": False,  # keep NCHW: no weight copies around the convs
+               "size_asserts": False, "alignment_asserts": False}
+    RTOL, ATOL = 1e-4, 1e-6                  # the check against eager: float rounding only
+
+    def __init__(self, step, model, optimizer, batch_size: int, device, input_shape):
+        import torch  # noqa: PLC0415
+
+        self.step, self.batch_size = step, batch_size
+        self.lr = optimizer.param_groups[0]["lr"]
+        # Aliases of the parameters, outside autograd: the graph's in-place update is the model's.
+        self.params = [p.detach() for p in model.parameters()]
+        names = [name for name, _ in model.named_parameters()]
+        generator = torch.Generator().manual_seed(0)  # leaves the global RNG as it was
+        x = torch.rand((batch_size, *input_shape), generator=generator).to(device)
+        y = torch.randint(0, 2, (batch_size,), generator=generator).to(device)
+        start = time.perf_counter()
+        with cnn_kernels(model, device, batch_size):
+            self.graph = torch.compile(sgd_step_graph(model, names, self.lr, self.params, x, y),
+                                       dynamic=False, options=self.OPTIONS)
+            trial = [p.clone() for p in self.params]
+            loss, logits = self.graph(trial, x, y)
+            self.compile_seconds = time.perf_counter() - start
+            self.disagreement = disagreement(step, model, optimizer, x, y,
+                                             (loss, logits, trial), self.RTOL, self.ATOL)
+
+    def __call__(self, model, x, y, optimizer):
+        import torch  # noqa: PLC0415
+
+        if len(x) != self.batch_size or optimizer.param_groups[0]["lr"] != self.lr:
+            return self.step(model, x, y, optimizer)
+        with torch.compiler.set_stance("default", skip_guard_eval_unsafe=True):
+            return self.graph(self.params, x, y)
+
+
+def sgd_step_graph(model, names, lr: float, params, x, y):
+    """``(params, x, y) -> (loss, logits)``, SGD-updating ``params`` in place: the lab step's
+    arithmetic in functional form, traced to aten operations on fake tensors (no real update)."""
+    import torch  # noqa: PLC0415
+    import torch.nn.functional as F  # noqa: PLC0415, N812
+    from torch.fx.experimental.proxy_tensor import make_fx  # noqa: PLC0415
+
+    def loss_of(weights, x, y):
+        logits = torch.func.functional_call(model, weights, (x,))
+        loss = F.cross_entropy(logits, y)
+        return loss, (loss, logits)
+
+    gradient = torch.func.grad(loss_of, has_aux=True)
+
+    def sgd_step(params, x, y):
+        grads, (loss, logits) = gradient(dict(zip(names, params)), x, y)
+        torch._foreach_add_(params, [grads[n] for n in names], alpha=-lr)
+        return loss, logits
+
+    return make_fx(sgd_step, tracing_mode="fake")(params, x, y)
+
+
+def disagreement(step, model, optimizer, x, y, compiled, rtol: float, atol: float) -> str | None:
+    """Where one eager ``step`` on a copy of ``model`` differs from the compiled step's
+    ``(loss, logits, updated params)`` on the same batch beyond float rounding, or None."""
+    import copy  # noqa: PLC0415
+
+    import torch  # noqa: PLC0415
+
+    twin = copy.deepcopy(model)
+    group = {k: v for k, v in optimizer.param_groups[0].items() if k != "params"}
+    loss, logits = step(twin, x, y, type(optimizer)(twin.parameters(), **group))
+    pairs = [("loss", loss, compiled[0]), ("logits", logits, compiled[1])]
+    pairs += [(name, p, q) for (name, p), q in zip(twin.named_parameters(), compiled[2])]
+    for name, eager, fast in pairs:
+        if not torch.allclose(eager.detach(), fast, rtol=rtol, atol=atol):
+            return f"{name} differs by {(eager.detach() - fast).abs().max().item():.2g}"
+    return None
+
+
+def plain_sgd(optimizer) -> bool:
+    """torch.optim.SGD that is ``p -= lr * grad`` for every parameter, in one group."""
+    import torch  # noqa: PLC0415
+
+    group = optimizer.param_groups[0]
+    return type(optimizer) is torch.optim.SGD and len(optimizer.param_groups) == 1 and \
+        not any(group.get(k) for k in ("momentum", "weight_decay", "nesterov", "maximize"))
+
+
+def compiled_train_step(step, model, optimizer, batch_size: int, device, input_shape):
+    """--compile for a cross-entropy + SGD step: the whole step compiled (CompiledSGDStep)
+    where that beats eager; anywhere else ``step`` itself, after one line saying why. Never
+    slower than eager, and eager needs no compiler."""
+    problem = compile_problem(device)
+    if problem is None and device.type == "cpu" and batch_size not in CPU_COMPILE_BATCHES:
+        problem = (f"at batch {batch_size} the CPU step is convolution arithmetic, which a "
+                   f"compiled step runs no faster (docs/devices.md)")
+    if problem is None and not plain_sgd(optimizer):
+        problem = "only plain SGD (no momentum, no weight decay) is compiled"
+    if problem is None:
+        try:
+            fast = CompiledSGDStep(step, model, optimizer, batch_size, device, input_shape)
+        except Exception as err:  # noqa: BLE001 -- any compiler failure means the same
+            first = (str(err).strip().splitlines() or [""])[0]
+            problem = f"torch.compile failed ({type(err).__name__}: {first[:160]})"
+        else:
+            problem = fast.disagreement and f"the compiled step disagrees with eager " \
+                f"({fast.disagreement})"
+    if problem:
+        print(f"--compile: {problem}; training eagerly", flush=True)
+        return step
+    print(f"--compile: compiled the whole training step for batch {batch_size} "
+          f"({fast.compile_seconds:.1f} s, not counted in examples/sec)", flush=True)
+    return fast
+
+
 def maybe_compile(model, enabled: bool, batch_size: int, device):
     """The callable to train with: the model itself, or its compiled form with --compile."""
     return CompiledModel(model, batch_size, device) if enabled else model
@@ -151,6 +273,12 @@ def maybe_graphed(step, enabled: bool, batch_size: int, device):
 # - above it, oneDNN with the model in channels-last layout, faster per step than oneDNN in
 #   the default layout for all three CNNs at batch 64 and 256.
 SMALL_BATCH = 8
+
+# Batch sizes at which the compiled whole step beats eager on the CPU (tools/benchmark.py,
+# section peer; docs/devices.md): at small batches the eager step is per-operation overhead,
+# which one graph removes; at 256 the time is in the convolutions, which the graph calls as
+# eager does.
+CPU_COMPILE_BATCHES = range(1, SMALL_BATCH + 1)
 
 
 @dataclasses.dataclass(frozen=True)
