@@ -325,6 +325,25 @@ def evaluate(model, loader):
 # every epoch (the course's task 3). In a notebook the loss curves are redrawn as it trains.
 
 # %%
+class ShuffledBatches:
+    """The training split on the device as ``(x, y)`` batches, in a fresh seeded order each
+    epoch: one ``randperm`` per epoch, drawn on the host (the same order on every device), and
+    each batch gathered on its own: a fresh tensor, where a view into one shuffled copy can
+    start unaligned and round differently in the matrix kernels."""
+
+    def __init__(self, x: torch.Tensor, y: torch.Tensor, batch_size: int,
+                 generator: torch.Generator):
+        self.x, self.y, self.batch_size, self.generator = x, y, batch_size, generator
+
+    def __len__(self) -> int:
+        return -(-len(self.y) // self.batch_size)
+
+    def __iter__(self):
+        perm = torch.randperm(len(self.y), generator=self.generator).to(self.x.device)
+        for idx in perm.split(self.batch_size):
+            yield self.x[idx], self.y[idx]
+
+
 def make_optimizer(model, args):
     if args.optimizer == "sgd":
         return torch.optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum,
@@ -453,11 +472,8 @@ def main(argv=None) -> dict:
     machinery.check_deterministic(model, [(xv[:2], yv[:2])], F.mse_loss)
     optimizer = make_optimizer(model, args)
     batch_size = len(yt) if args.full_batch else args.batch_size
-    # The training split stays on the device, reshuffled each epoch by a seeded randperm; the
-    # test split is evaluated as one batch.
-    train_batches = common.TensorBatches(xt, yt, batch_size, shuffle=True, device=device,
-                                         generator=torch.Generator().manual_seed(args.seed))
-    test_batches = [(xv, yv)]
+    train_batches = ShuffledBatches(xt, yt, batch_size, torch.Generator().manual_seed(args.seed))
+    test_batches = [(xv, yv)]  # the test split, evaluated as one batch
     step = train_step
     if args.compile:
         step = speed.CompiledStep(train_step, model, batch_size, device)
