@@ -202,11 +202,6 @@ def compiled_train_step(step, model, optimizer, batch_size: int, device, input_s
     return fast
 
 
-def maybe_compile(model, enabled: bool, batch_size: int, device):
-    """The callable to train with: the model itself, or its compiled form with --compile."""
-    return CompiledModel(model, batch_size, device) if enabled else model
-
-
 class GraphedStep:
     """--cuda-graph: the whole training step (forward, loss, backward, update) captured once in
     a CUDA graph and replayed for every full batch. A small-batch step on a GPU is bound by
@@ -256,11 +251,6 @@ class GraphedStep:
             self.inputs[1].copy_(y)
         self.graph.replay()
         return tree_map(lambda t: t.clone() if hasattr(t, "clone") else t, self.outputs)
-
-
-def maybe_graphed(step, enabled: bool, batch_size: int, device):
-    """The training step to run: the lab's own, or with --cuda-graph its captured form."""
-    return GraphedStep(step, batch_size, device) if enabled else step
 
 
 # --------------------------------------------------------------------------- CPU kernel plans
