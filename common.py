@@ -1,11 +1,13 @@
 """What every lab shares, in the order a lab's ``main`` uses it: the command line; setup (device
-and seed); data and the two input pipelines; training helpers (the seam a training loop calls
-once per step, evaluation, timing); results and figures.
+and seed); data and the two input pipelines; training helpers (timing, and the watch a lab
+hands its lesson's loop as ``on_step``); results and figures. The lessons themselves (step,
+epoch loop, evaluation) live in the labs, in plain PyTorch, and never call this file.
 
-Read it beside a lab. The machinery a student need not read (errors and exit codes, notebook
-plumbing, checksums and downloads, durable writes, diagnostics, CPU kernel plans) is in
-machinery.py, which this file calls as ``machinery.*``. No models live here: each lab file
-holds its own. Copy a lab with common.py and machinery.py, and the three run on their own.
+Read it beside a lab. What a student need not read is beside it: machinery.py (errors and exit
+codes, notebook plumbing, durable writes, diagnostics), speed.py (CPU kernel plans, compiled
+and graphed steps) and datafiles.py (checksums and downloads), each called by its name. No
+models live here: each lab file holds its own. Copy a lab with these four files, and it runs
+on its own.
 The note on adding a data augmentation to both pipelines is in docs/development.md.
 """
 from __future__ import annotations
