@@ -231,9 +231,7 @@ SOFTMAX = SCRATCH + ["nn_softmax", "ScratchSoftmax", "softmax_loss"]
 
 def lifted(names: list[str]) -> dict:
     """The lesson functions and ``names``, pasted where only torch, nn, F and numpy are."""
-    source = lift.lesson_source("lab2_logistic.py", names + LESSON)
-    assert lift.helpers_named(source) == set()
-    return lift.paste(source)
+    return lift.lifted("lab2_logistic.py", names + LESSON)
 
 
 @pytest.mark.parametrize("kind", lab2.LOGISTIC_RUNS)
@@ -299,10 +297,7 @@ def test_the_default_step_trains_with_cross_entropy():
 def test_a_lesson_that_calls_into_common_does_not_lift():
     """The lift test's own check: a train_epoch that leans on common fails pasted, both by the
     name check and when it runs."""
-    source = lift.lesson_source("lab2_logistic.py", SOFTMAX + LESSON).replace(
-        "    model.train()\n", "    model.train()\n    common.sync(torch.device('cpu'))\n", 1)
-    assert lift.helpers_named(source) == {"common"}
-    lesson = lift.paste(source)
+    lesson = lift.leaning_on_common("lab2_logistic.py", SOFTMAX + LESSON)
     model = lesson["ScratchSoftmax"]()
     x, y = torch.rand(8, 1, 28, 28), torch.randint(0, 10, (8,))
     with pytest.raises(NameError, match="common"):

@@ -125,9 +125,7 @@ LESSON = ["d2l_lenet", "xavier_init", "train_step", "train_epoch", "evaluate"]
 def test_the_lesson_lifts_out_into_a_plain_notebook():
     """lab3's model, step, epoch loop and evaluation, pasted into a namespace holding only
     torch, train one epoch on a plain DataLoader: the weights move, the numbers are sane."""
-    source = lift.lesson_source("lab3_lenet.py", LESSON)
-    assert lift.helpers_named(source) == set()
-    lesson = lift.paste(source)
+    lesson = lift.lifted("lab3_lenet.py", LESSON)
     torch.manual_seed(0)
     x, y = torch.rand(64, 1, 28, 28), torch.randint(0, 10, (64,))
     model = lesson["d2l_lenet"]()
@@ -144,10 +142,7 @@ def test_the_lesson_lifts_out_into_a_plain_notebook():
 def test_a_lesson_that_calls_into_common_does_not_lift():
     """The lift test's own check: a train_epoch that leans on common fails pasted, both by the
     name check and when it runs."""
-    source = lift.lesson_source("lab3_lenet.py", LESSON).replace(
-        "    model.train()\n", "    model.train()\n    common.sync(torch.device('cpu'))\n", 1)
-    assert lift.helpers_named(source) == {"common"}
-    lesson = lift.paste(source)
+    lesson = lift.leaning_on_common("lab3_lenet.py", LESSON)
     model = lesson["d2l_lenet"]()
     x, y = torch.rand(8, 1, 28, 28), torch.randint(0, 10, (8,))
     with pytest.raises(NameError, match="common"):

@@ -296,9 +296,7 @@ LESSON = ["WineMLP", "train_step", "train_epoch", "evaluate"]
 def test_the_lesson_lifts_out_into_a_plain_notebook():
     """lab4's model, step, epoch loop and evaluation, pasted into a namespace holding only
     torch, train one epoch on a plain DataLoader: the weights move, the numbers are sane."""
-    source = lift.lesson_source("lab4_wine_mlp.py", LESSON)
-    assert lift.helpers_named(source) == set()
-    lesson = lift.paste(source)
+    lesson = lift.lifted("lab4_wine_mlp.py", LESSON)
     torch.manual_seed(0)
     x = torch.randn(100, 11)
     y = x[:, :1] - 0.5 * x[:, 1:2] + 5 + 0.1 * torch.randn(100, 1)
@@ -326,10 +324,7 @@ def test_evaluate_over_batches_is_the_whole_split_at_once():
 def test_a_lesson_that_calls_into_common_does_not_lift():
     """The lift test's own check: a train_epoch that leans on common fails pasted, both by the
     name check and when it runs."""
-    source = lift.lesson_source("lab4_wine_mlp.py", LESSON).replace(
-        "    model.train()\n", "    model.train()\n    common.sync(torch.device('cpu'))\n", 1)
-    assert lift.helpers_named(source) == {"common"}
-    lesson = lift.paste(source)
+    lesson = lift.leaning_on_common("lab4_wine_mlp.py", LESSON)
     model = lesson["WineMLP"](11, [8])
     x, y = torch.randn(8, 11), torch.randn(8, 1)
     with pytest.raises(NameError, match="common"):

@@ -275,9 +275,7 @@ def pasted_lesson() -> dict:
     """The tutorial's network, step, epoch loop and evaluation and the checkpoint lesson,
     pasted into a namespace holding only torch, nn, F, numpy and the standard library modules
     the checkpoint functions use (io, os, random), as a notebook after those imports."""
-    source = lift.lesson_source("mnist_checkpoint.py", LESSON)
-    assert lift.helpers_named(source) == set()
-    return lift.paste(source, modules=(io, os, random))
+    return lift.lifted("mnist_checkpoint.py", LESSON, modules=(io, os, random))
 
 
 def test_the_lesson_lifts_out_into_a_plain_notebook():

@@ -283,7 +283,7 @@ def compile_run(device, data_dir, seed: int, epochs: int) -> dict:
     PyTorch's default kernels, the conv plan, and the conv plan with --compile (compile
     included)."""
     case = CASES["d2l256"]
-    out = {"epochs": epochs}
+    out = {"epochs": epochs, "environment": machinery.environment(device)}
     plan = speed.conv_plan(device, case.batch_size)
     for name, chosen, compiled in (("default kernels, eager", DEFAULT_KERNELS, False),
                                    ("conv plan, eager", plan, False),
@@ -294,7 +294,7 @@ def compile_run(device, data_dir, seed: int, epochs: int) -> dict:
         start = time.perf_counter()
         with contextlib.redirect_stdout(io.StringIO()), speed.forced_plan(chosen):
             step = lab3_lenet.train_step
-            if compiled:  # what lab3's --compile chooses (on the CPU at 256: eager, said so)
+            if compiled:  # what lab3's --compile chooses, its compile time counted here
                 step = speed.compiled_train_step(step, model, optimizer, case.batch_size,
                                                  device, (1, 28, 28))
             lab3_lenet.fit(model, train, test, optimizer, epochs, history, device, step)
@@ -382,21 +382,17 @@ def d2l_epochs(d2l, data_dir: Path, batch_size: int, epochs: int, cap, device, s
 
 def lab3_epochs(case: Case, step_kind: str, data_dir, epochs: int, cap, device, seed: int):
     """lab3's own functions as a student copies them: train_epoch with ``step`` (the lesson's
-    train_step, what --compile chooses, or the whole step compiled whatever the batch size),
-    then evaluate, per epoch, under the kernel plan; built (and compiled) once, then a
-    function that trains ``epochs`` more epochs and returns its timings."""
+    train_step, or what --compile makes of it), then evaluate, per epoch, under the kernel
+    plan; built (and compiled) once, then a function that trains ``epochs`` more epochs and
+    returns its timings."""
     train, test = loaders(case, "tensor", device, data_dir, seed)
     model, optimizer = fresh(case, seed, speed.conv_plan(device, case.batch_size), device)
     start, shape = time.perf_counter(), (1, 28, 28)
     with contextlib.redirect_stdout(io.StringIO()) as said:
-        if step_kind == "eager":
-            step = lab3_lenet.train_step
-        elif step_kind == "--compile":
-            step = speed.compiled_train_step(lab3_lenet.train_step, model, optimizer,
-                                             case.batch_size, device, shape)
-        else:
-            step = speed.CompiledSGDStep(lab3_lenet.train_step, model, optimizer,
-                                         case.batch_size, device, shape)
+        step = lab3_lenet.train_step
+        if step_kind == "--compile":
+            step = speed.compiled_train_step(step, model, optimizer, case.batch_size, device,
+                                             shape)
     built = {"compile_seconds": getattr(step, "compile_seconds", None),
              "build_seconds": time.perf_counter() - start,
              "compiled": step is not lab3_lenet.train_step, "said": said.getvalue().strip()}
@@ -445,9 +441,6 @@ def peer(device, data_dir, seed: int, rounds: int, examples: int | None) -> dict
                                               seed),
                     "lab3 --compile": lab3_epochs(case, "--compile", data_dir, epochs, cap,
                                                   device, seed)}
-        if case.batch_size not in (speed.CPU_COMPILE_BATCHES or ()) and device.type == "cpu":
-            variants["lab3 whole step compiled"] = lab3_epochs(case, "forced", data_dir,
-                                                               epochs, cap, device, seed)
         runs = {name: [] for name in variants}
         for _ in range(rounds):
             for name, run in variants.items():

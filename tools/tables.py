@@ -16,11 +16,13 @@ TEXT = {
            "anatomy": "**Batch-4 step** with the conv plan's kernels: a loop that sums the loss "
                       "and accuracy on the device every step kept {sums:.2f} of the bare step's "
                       "speed; the lab's loop keeps {lab:.2f}.",
-           "compile": "**`--compile`, d2l LeNet at batch 256, {epochs} epochs** (whole "
+           "compile": "**`--compile`, d2l LeNet at batch 256, {epochs} epochs** ({where}whole "
                       "`fit()`: training and evaluation, compile time included): default kernels "
                       "{default:.0f} s, conv plan {eager:.0f} s ({se:.2f}x), conv plan + "
                       "`--compile` {comp:.0f} s ({sc:.2f}x; {ce:.2f}x over eager with the same "
-                      "kernels).",
+                      "kernels). After the first epoch: {steady_comp:,.0f} examples/sec compiled, "
+                      "{steady_eager:,.0f} eager.",
+           "compile_where": "torch {torch}; ",
            "pcols": "| lab, setting | dataloader ex/s | tensor ex/s | ratio | loader-only "
                     "share of dataloader epoch | same weights |",
            "pipelines": "**Input pipelines**, one training epoch each:",
@@ -33,12 +35,10 @@ TEXT = {
                    "batches); *pass* as lab3 does (the whole training pass); *wall* is each "
                    "call's seconds (training, evaluation, and d2l's drawing).",
            "qcols": "| setting | counted | d2l `train_ch6` | lab3 eager | lab3 `--compile` | "
-                    "whole step compiled | `--compile` / d2l |",
+                    "`--compile` / d2l |",
            "counted": {"timer_rate": "steps", "loop_rate": "pass", "wall_seconds": "wall s"},
            "case": "batch {bs}, {epochs} x {examples:,} examples",
            "chose": "`--compile` at batch {bs}: {said}",
-           "forced": "whole step compiled at batch {bs} (built directly, to show why "
-                     "`--compile` does not): compiling took {seconds:.1f} s.",
            "peer_skipped": "**Against the d2l package**: not measured ({reason}).",
            "mnist": "MNIST tutorial, whole {epochs}-epoch run (training, evaluation, "
                     "checkpoints): dataloader {dl:.0f} s, tensor {tn:.0f} s ({r:.2f}x).",
@@ -50,10 +50,12 @@ TEXT = {
            "kcols": "| 实验与设置 | 默认内核每秒样本 | 按批量选内核每秒样本 | 速度为默认内核的 |",
            "anatomy": "**批量大小 4 的一步**（按批量选的内核）：每步都在设备上累加损失和精度的"
                       "循环保留裸训练步速度的 {sums:.2f}，本实验的循环保留 {lab:.2f}。",
-           "compile": "**`--compile`，d2l LeNet，批量大小 256，{epochs} 个迭代周期**（整个 `fit()`："
+           "compile": "**`--compile`，d2l LeNet，批量大小 256，{epochs} 个迭代周期**（{where}整个 `fit()`："
                       "训练加评估，含编译时间）：默认内核 {default:.0f} 秒，按批量选内核 {eager:.0f} 秒"
                       "（速度是默认内核的 {se:.2f} 倍），再加 `--compile` {comp:.0f} 秒（速度是默认"
-                      "内核的 {sc:.2f} 倍，是相同内核 eager 的 {ce:.2f} 倍）。",
+                      "内核的 {sc:.2f} 倍，是相同内核 eager 的 {ce:.2f} 倍）。第一个迭代周期之后："
+                      "编译后每秒 {steady_comp:,.0f} 个样本，eager {steady_eager:,.0f} 个。",
+           "compile_where": "torch {torch}；",
            "pcols": "| 实验与设置 | dataloader 每秒样本 | tensor 每秒样本 | tensor 速度为 dataloader "
                     "的 | 仅加载数据占 dataloader 一个迭代周期的比例 | 权重相同 |",
            "pipelines": "**输入管线**，各训练一个迭代周期：",
@@ -61,16 +63,14 @@ TEXT = {
                    "{load}）上测得（d2l {version}：`train_ch6` 配合其 "
                    "`load_data_fashion_mnist` 数据加载器（4 个 worker），对比 lab3 的 `train_epoch` "
                    "与 `evaluate`；同一份 Fashion-MNIST 文件；交替运行 {rounds} 轮；训练阶段每秒样本数，"
-                   "取中位数；括号内为每轮与 d2l 的比值）。*训练步*按 d2l 的 Timer 计时（只计训练步，"
+                   "取中位数；括号内为各轮与 d2l 的比值）。*训练步*按 d2l 的 Timer 计时（只计训练步，"
                    "不含等待批量）；*整轮*按 lab3 的方式计时（整个训练迭代周期）；*总秒数*为每次调用的"
                    "秒数（训练、评估，以及 d2l 的绘图）。",
            "qcols": "| 设置 | 计时方式 | d2l `train_ch6` | lab3 eager | lab3 `--compile` | "
-                    "整步编译 | `--compile` 速度为 d2l 的 |",
+                    "`--compile` 速度为 d2l 的 |",
            "counted": {"timer_rate": "训练步", "loop_rate": "整轮", "wall_seconds": "总秒数"},
            "case": "批量大小 {bs}，{epochs} × {examples:,} 个样本",
            "chose": "批量大小 {bs} 时 `--compile` 的输出：{said}",
-           "forced": "批量大小 {bs} 时的整步编译（直接构建，用来说明 `--compile` 为什么不编译）："
-                     "编译用了 {seconds:.1f} 秒。",
            "peer_skipped": "**对比 d2l 软件包**：未测量（{reason}）。",
            "mnist": "MNIST 教程完整 {epochs} 个迭代周期（训练、评估、检查点）：dataloader "
                     "{dl:.0f} 秒，tensor {tn:.0f} 秒（速度为 dataloader 的 {r:.2f} 倍）。",
@@ -122,7 +122,12 @@ def benchmark(data: dict, lang: str = "en") -> str:
         lines += [t["anatomy"].format(sums=a["per-step sums loop"], lab=a["lab loop"]), ""]
     if data.get("compile"):
         c = data["compile"]
+        torch_version = c.get("environment", env)["torch"]  # a section measured apart says so
+        where = "" if torch_version == env["torch"] else \
+            t["compile_where"].format(torch=torch_version)
         lines += [t["compile"].format(
+            where=where, steady_eager=c["conv plan, eager"]["steady_examples_per_sec"],
+            steady_comp=c["conv plan, --compile"]["steady_examples_per_sec"],
             epochs=c["epochs"], default=c["default kernels, eager"]["seconds"],
             eager=c["conv plan, eager"]["seconds"], comp=c["conv plan, --compile"]["seconds"],
             se=c["speedup"]["conv plan, eager"], sc=c["speedup"]["conv plan, --compile"],
@@ -155,8 +160,8 @@ def peer(data: dict, lang: str) -> list[str]:
     lines = [t["peer"].format(cpu=env["device_name"], threads=env["cpu_threads"],
                               torch=env["torch"], load=f"{min(loads):.1f}-{max(loads):.1f}",
                               version=data["d2l"], rounds=data["rounds"]), "", t["qcols"],
-             "| --- | --- | --- | --- | --- | --- | --- |"]
-    names = ("d2l train_ch6", "lab3 eager", "lab3 --compile", "lab3 whole step compiled")
+             "| --- | --- | --- | --- | --- | --- |"]
+    names = ("d2l train_ch6", "lab3 eager", "lab3 --compile")
     notes = []
     for row in data["cases"]:
         v = row["variants"]
@@ -172,9 +177,6 @@ def peer(data: dict, lang: str) -> list[str]:
                          f"{' ' if lang == 'en' else ''}{brackets(each, lang)} |")
         said = v["lab3 --compile"]["said"].replace("\n", " ")
         notes.append(t["chose"].format(bs=row["batch_size"], said=f"`{said}`"))
-        if "lab3 whole step compiled" in v:
-            notes.append(t["forced"].format(bs=row["batch_size"], seconds=v[
-                "lab3 whole step compiled"]["compile_seconds"]))
     return lines + [""] + [f"- {n}" for n in notes]
 
 
