@@ -515,7 +515,6 @@ def accelerator(device, data_dir, seed: int, rounds: int, examples: int,
         result = interleaved(variants, rounds)
         row.update(variants=result, speedup={k: v["speedup"] for k, v in result.items()})
         out["cases"].append(row)
-        out["load_average"].append(os.getloadavg())
         print(f"accelerator {case.name:<30} " + "  ".join(
             f"{k} {v['median']:,.0f} ({v['speedup']:.2f}x)" for k, v in result.items()),
             flush=True)
