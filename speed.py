@@ -266,6 +266,7 @@ class GraphedStep:
 #   the default layout for all three CNNs at batch 64 and 256.
 SMALL_BATCH = 8
 
+
 @dataclasses.dataclass(frozen=True)
 class ConvPlan:
     onednn: bool            # oneDNN (mkldnn) convolution kernels, else PyTorch's native ones

@@ -380,9 +380,9 @@ def d2l_epochs(d2l, data_dir: Path, batch_size: int, epochs: int, cap, device, s
     return run
 
 
-def lab3_epochs(case: Case, step_kind: str, data_dir, epochs: int, cap, device, seed: int):
+def lab3_epochs(case: Case, compiled: bool, data_dir, epochs: int, cap, device, seed: int):
     """lab3's own functions as a student copies them: train_epoch with ``step`` (the lesson's
-    train_step, or what --compile makes of it), then evaluate, per epoch, under the kernel
+    train_step, or with ``compiled`` what --compile makes of it), then evaluate, per epoch, under the kernel
     plan; built (and compiled) once, then a function that trains ``epochs`` more epochs and
     returns its timings."""
     train, test = loaders(case, "tensor", device, data_dir, seed)
@@ -390,7 +390,7 @@ def lab3_epochs(case: Case, step_kind: str, data_dir, epochs: int, cap, device, 
     start, shape = time.perf_counter(), (1, 28, 28)
     with contextlib.redirect_stdout(io.StringIO()) as said:
         step = lab3_lenet.train_step
-        if step_kind == "--compile":
+        if compiled:
             step = speed.compiled_train_step(step, model, optimizer, case.batch_size, device,
                                              shape)
     built = {"compile_seconds": getattr(step, "compile_seconds", None),
@@ -437,10 +437,10 @@ def peer(device, data_dir, seed: int, rounds: int, examples: int | None) -> dict
         cap = examples // case.batch_size if examples and case.batch_size <= 8 else None
         variants = {"d2l train_ch6": d2l_epochs(d2l, data_dir, case.batch_size, epochs, cap,
                                                  device, seed),
-                    "lab3 eager": lab3_epochs(case, "eager", data_dir, epochs, cap, device,
+                    "lab3 eager": lab3_epochs(case, False, data_dir, epochs, cap, device,
                                               seed),
-                    "lab3 --compile": lab3_epochs(case, "--compile", data_dir, epochs, cap,
-                                                  device, seed)}
+                    "lab3 --compile": lab3_epochs(case, True, data_dir, epochs, cap, device,
+                                                  seed)}
         runs = {name: [] for name in variants}
         for _ in range(rounds):
             for name, run in variants.items():
