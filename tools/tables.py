@@ -132,7 +132,7 @@ def benchmark(data: dict, lang: str = "en") -> str:
             eager=c["conv plan, eager"]["seconds"], comp=c["conv plan, --compile"]["seconds"],
             se=c["speedup"]["conv plan, eager"], sc=c["speedup"]["conv plan, --compile"],
             ce=c["compile_vs_eager"]), ""]
-    if isinstance(data.get("peer"), dict):  # tools/benchmark.py --sections peer
+    if data.get("peer"):
         lines += peer(data["peer"], lang) + [""]
     if data.get("pipelines"):
         lines += [t["pipelines"], "", t["pcols"], "| --- | --- | --- | --- | --- | --- |"]
@@ -167,7 +167,7 @@ def peer(data: dict, lang: str) -> list[str]:
         v = row["variants"]
         for key, label in t["counted"].items():
             fmt = "{:,.1f}" if key == "wall_seconds" else "{:,.0f}"
-            cells = [fmt.format(v[n][f"median_{key}"]) if n in v else "-" for n in names]
+            cells = [fmt.format(v[n][f"median_{key}"]) for n in names]
             ratio = "ratio_" + key.replace("_seconds", "")  # ratio_timer_rate, ..., ratio_wall
             each = "/".join(f"{r:.2f}" for r in v["lab3 --compile"][ratio])
             setting = t["case"].format(bs=row["batch_size"], epochs=row["epochs"],
