@@ -592,10 +592,13 @@ def save_figure(fig, path: Path, dpi: int = 110,
     path = Path(path)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi)
+    # bytes, not a view of the buffer: a view held by a failed write's traceback keeps the
+    # buffer from being freed, and Python 3.13 then prints a BufferError at exit.
+    png = buffer.getvalue()
     with machinery.atomic_write(path, "wb") as f:
-        f.write(buffer.getbuffer())
-    machinery.show_png(buffer.getvalue(), live.handle if live else None)
-    return Drawn(path.name, fig, buffer.getvalue())
+        f.write(png)
+    machinery.show_png(png, live.handle if live else None)
+    return Drawn(path.name, fig, png)
 
 
 def panels_figure(panels: list[dict], title: str | None = None):

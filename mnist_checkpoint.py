@@ -174,7 +174,7 @@ def save_checkpoint(path, state) -> None:
     tmp = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.{os.getpid()}.tmp")
     try:
         with open(tmp, "wb") as f:
-            f.write(buffer.getbuffer())
+            f.write(buffer.getvalue())
             f.flush()             # Python's buffer -> the operating system
             os.fsync(f.fileno())  # the operating system's cache -> the disk
         os.replace(tmp, path)     # the old file or the new one, never half of one
