@@ -522,12 +522,6 @@ class Watch:
         raise machinery.Halt(stop)
 
 
-def interrupted(err: KeyboardInterrupt, history: dict) -> machinery.Stop:
-    """Ctrl-C or SIGTERM during a run whose ``history`` lists its finished epochs: the Stop
-    that saves the run so far (common.finish), in the epoch it interrupted."""
-    return machinery.Stop.interrupted(err, len(history.get("epoch", [])) + 1)
-
-
 # --------------------------------------------------------------------------- results, figures
 
 def save_results(args: argparse.Namespace, name: str, *, metrics: dict, history: dict,
@@ -549,19 +543,18 @@ def save_results(args: argparse.Namespace, name: str, *, metrics: dict, history:
 def finish(args: argparse.Namespace, name: str, *, metrics: dict, history: dict, figures=(),
            device: torch.device | None, start: float, stopped: machinery.Stop | None = None,
            config: dict | None = None) -> dict:
-    """The end of every lab: save the run (``save_results``) and return what it computed. A run
-    that stopped early is saved too, with where and why, and then ends with its one line,
-    naming the file."""
+    """The end of every lab: save the run (``save_results``) and return what it computed, and
+    ``path``, the results file. A run that ``stopped`` early is saved the same way, with where
+    and why; ending it is main's to say (``stopped.error(saved=result["path"])``)."""
     if stopped:
         metrics = {**metrics, **stopped.record()}
     wall = time.perf_counter() - start
     path = save_results(args, name, metrics=metrics, history=history, device=device,
                         wall_time=wall, figures=figures, config=config)
-    if stopped:
-        raise stopped.note(f"the run up to there is saved in {path}").error()
-    print(f"wrote {path} ({wall:.0f} s)")
+    if not stopped:
+        print(f"wrote {path} ({wall:.0f} s)")
     return {"metrics": machinery.jsonable(metrics), "history": history,
-            "figures": {f.name: f for f in figures if isinstance(f, Drawn)}}
+            "figures": {f.name: f for f in figures if isinstance(f, Drawn)}, "path": path}
 
 
 class Drawn(NamedTuple):

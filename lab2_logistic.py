@@ -197,6 +197,113 @@ class SGD:
 
 
 # %% [markdown]
+# ## The models
+#
+# Logistic regression is p = sigmoid(w x + b), fitted with the BCE loss; softmax regression
+# scores each class with a linear layer on the flattened image, fitted with the cross-entropy.
+# Each comes twice: from `torch.nn`, and from the pieces above. `writeup_loss` is the loss the
+# write-up's from-scratch logistic run really computed.
+
+# %%
+def nn_logistic() -> nn.Sequential:
+    """torch.nn's logistic regression, p = sigmoid(w x + b), in float64 as the write-up."""
+    return nn.Sequential(nn.Linear(1, 1), nn.Sigmoid()).double()
+
+
+class ScratchLogistic(Linear):
+    """Logistic regression from scratch: p = sigmoid(x W + b), with our Linear(1, 1)."""
+
+    def __init__(self, init: str = "small", dtype=torch.float64):
+        super().__init__(1, 1, init=init, dtype=dtype)
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(super().__call__(x))
+
+
+def writeup_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """The write-up's from-scratch loss as it ran: its targets were (B,), against (B, 1)
+    predictions (writeup_defect_loss)."""
+    return writeup_defect_loss(pred, target.reshape(-1))
+
+
+def nn_softmax() -> nn.Sequential:
+    """torch.nn's softmax regression: the scores of a linear layer on the flattened image (the
+    softmax itself is inside the cross-entropy)."""
+    return nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
+
+
+class ScratchSoftmax(Linear):
+    """Softmax regression from scratch: scores flatten(x) W + b, with our Linear(784, 10)."""
+
+    def __init__(self, init: str = "small", device=None):
+        super().__init__(784, 10, init=init, device=device)
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        return super().__call__(flatten(x))
+
+
+def softmax_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Our cross_entropy against the labels, one-hot encoded."""
+    return cross_entropy(logits, one_hot(labels, logits.shape[1]))
+
+
+# %% [markdown]
+# ## Training and evaluation
+#
+# The lesson, in plain PyTorch, the same for all six runs. `train_step` is the write-up's step:
+# forward, loss, zero_grad, backward, update; the loss is an argument, since the runs differ in
+# it (`functools.partial(train_step, loss_fn=bce_loss)` fixes one). `train_epoch` runs the step
+# on every batch of any iterable of `(x, y)` (a torch `DataLoader` too) and returns the epoch as
+# the write-up reads it: each step's loss (it prints their sum), and the model's outputs with
+# their targets. Everything stays on the device until the epoch ends. `evaluate` gives the
+# mean loss and accuracy on test data. They use nothing but torch, and they run the models
+# written from scratch as well as torch.nn's: copy them into a notebook beside your own
+# `DataLoader` (docs/coursework.md).
+
+# %%
+def train_step(model, x, y, optimizer, loss_fn=F.cross_entropy):
+    """One SGD step on the batch ``(x, y)``; returns the loss and the model's output."""
+    out = model(x)
+    loss = loss_fn(out, y)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    return loss, out
+
+
+def train_epoch(model, loader, optimizer, step=train_step, on_step=None):
+    """One pass over ``loader`` in train mode; returns each step's loss (a 1-D tensor) and
+    the model's outputs and the targets, in the order trained. ``step`` is train_step (with
+    the run's loss) or a faster form of it (compiled); ``on_step(losses, outputs, targets)``,
+    when given, sees the per-step lists after each step (a divergence check). Leave both out
+    and it trains the same, with cross-entropy."""
+    model.train()
+    losses, outputs, targets = [], [], []
+    for x, y in loader:
+        loss, out = step(model, x, y, optimizer)
+        losses.append(loss.detach())
+        outputs.append(out.detach())
+        targets.append(y)
+        if on_step is not None:
+            on_step(losses, outputs, targets)
+    return torch.stack(losses), torch.cat(outputs), torch.cat(targets)
+
+
+@torch.no_grad()
+def evaluate(model, loader, loss_fn=F.cross_entropy):
+    """Mean loss and accuracy of ``model`` over ``loader``, in eval mode. ``loss_fn`` gives a
+    batch's mean loss (as our cross-entropy does), weighted here by the batch's size."""
+    model.eval()
+    loss_sum, correct, seen = 0.0, 0, 0
+    for x, y in loader:
+        logits = model(x)
+        loss_sum += loss_fn(logits, y).item() * len(y)
+        correct += (logits.argmax(1) == y).sum().item()
+        seen += len(y)
+    return loss_sum / seen, correct / seen
+
+
+# %% [markdown]
 # ## The write-up's checks
 #
 # Each piece against its torch counterpart, on the write-up's own examples (its unseeded
@@ -289,70 +396,63 @@ def softmax_checks() -> dict:
 
 
 # %% [markdown]
-# ## Training and evaluation
-#
-# The lesson, in plain PyTorch, the same for all six runs. `train_step` is the write-up's step:
-# forward, loss, zero_grad, backward, update; the loss is an argument, since the runs differ in
-# it (`functools.partial(train_step, loss_fn=bce_loss)` fixes one). `train_epoch` runs the step
-# on every batch of any iterable of `(x, y)` (a torch `DataLoader` too) and returns the epoch as
-# the write-up reads it: each step's loss (it prints their sum), and the model's outputs with
-# their targets. Everything stays on the device until the epoch ends. `evaluate` gives the
-# mean loss and accuracy on test data. They use nothing but torch, and they run the models
-# written from scratch as well as torch.nn's: copy them into a notebook beside your own
-# `DataLoader` (docs/coursework.md).
-
-# %%
-def train_step(model, x, y, optimizer, loss_fn=F.cross_entropy):
-    """One SGD step on the batch ``(x, y)``; returns the loss and the model's output."""
-    out = model(x)
-    loss = loss_fn(out, y)
-    optimizer.zero_grad()
-    loss.backward()
-    optimizer.step()
-    return loss, out
-
-
-def train_epoch(model, loader, optimizer, step=train_step, on_step=None):
-    """One pass over ``loader`` in train mode; returns each step's loss (a 1-D tensor) and
-    the model's outputs and the targets, in the order trained. ``step`` is train_step (with
-    the run's loss) or a faster form of it (compiled); ``on_step(losses, outputs, targets)``,
-    when given, sees the per-step lists after each step (a divergence check). Leave both out
-    and it trains the same, with cross-entropy."""
-    model.train()
-    losses, outputs, targets = [], [], []
-    for x, y in loader:
-        loss, out = step(model, x, y, optimizer)
-        losses.append(loss.detach())
-        outputs.append(out.detach())
-        targets.append(y)
-        if on_step is not None:
-            on_step(losses, outputs, targets)
-    return torch.stack(losses), torch.cat(outputs), torch.cat(targets)
-
-
-@torch.no_grad()
-def evaluate(model, loader, loss_fn=F.cross_entropy):
-    """Mean loss and accuracy of ``model`` over ``loader``, in eval mode. ``loss_fn`` gives a
-    batch's mean loss (as our cross-entropy does), weighted here by the batch's size."""
-    model.eval()
-    loss_sum, correct, seen = 0.0, 0, 0
-    for x, y in loader:
-        logits = model(x)
-        loss_sum += loss_fn(logits, y).item() * len(y)
-        correct += (logits.argmax(1) == y).sum().item()
-        seen += len(y)
-    return loss_sum / seen, correct / seen
-
-
-# %% [markdown]
 # ## Around the lesson
 #
-# `fit` is this script's driver, for each of the six runs: per epoch, `train_epoch` with a
-# `common.Watch` (a loss that stops being a number ends the run, naming it), then the epoch's
-# numbers: for logistic regression those the write-up printed (`logistic_row`), for softmax
-# regression the train loss and `evaluate` on the test set; one line each.
+# The write-up's data, the model, optimizer and loss of each of the six runs, and `fit`, this
+# script's driver: per epoch, `train_epoch` with a `common.Watch` (a loss that stops being a
+# number ends the run, naming it), then the epoch's numbers: for logistic regression those the
+# write-up printed (`logistic_row`), for softmax regression the train loss and `evaluate` on
+# the test set; one line each.
 
 # %%
+def min_max(a: np.ndarray) -> np.ndarray:
+    return (a - a.min()) / (a.max() - a.min())
+
+
+def make_logistic_data(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, float]:
+    """The write-up's data: x ~ 2 U[0, 1), y = 4 - 3x + N(0, 0.2^2), each min-max scaled; and
+    the test input x = 2 scaled with the same minimum and maximum (it lands just above 1.0)."""
+    rng = np.random.RandomState(seed)  # legacy seeding = np.random.seed(0), as the write-up
+    x = 2 * rng.rand(n, 1)
+    y = 4 - 3 * x + 0.2 * rng.randn(n, 1)
+    return min_max(x), min_max(y), float((2 - x.min()) / (x.max() - x.min()))
+
+
+def logistic_run(kind: str, lr: float):
+    """The model, optimizer and loss of one logistic run: 'nn', 'scratch' or 'defect'."""
+    if kind == "nn":
+        model = nn_logistic()
+        return model, torch.optim.SGD(model.parameters(), lr=lr), nn.BCELoss()
+    if kind == "scratch":
+        model = ScratchLogistic(init="small", dtype=torch.float64)
+        return model, SGD(model.parameters(), lr=lr), bce_loss
+    model = ScratchLogistic(init="writeup", dtype=torch.float32)  # the write-up's ran float32
+    return model, SGD(model.parameters(), lr=lr), writeup_loss
+
+
+def softmax_run(run: SoftmaxRun, device):
+    """The model, optimizer and loss of one softmax run."""
+    if not run.from_scratch:
+        model = nn_softmax().to(device)
+        return model, torch.optim.SGD(model.parameters(), lr=run.lr), F.cross_entropy
+    model = ScratchSoftmax(init=run.init, device=device)
+    return model, SGD(model.parameters(), lr=run.lr), softmax_loss
+
+
+def logistic_row(losses, preds, targets, batch_size: int) -> dict:
+    """One epoch as the write-up printed it (the sum of the batch losses and its 'Acc',
+    1 - |sum of predictions - sum of targets| / sum of targets), with the mean loss and a real
+    accuracy (prediction and target on the same side of 0.5). Float64, on the host: this part
+    runs on the CPU whatever --device says."""
+    losses, preds = losses.double(), preds.double()
+    sizes = torch.tensor([len(p) for p in preds.split(batch_size)], dtype=torch.float64)
+    pred_sum, target_sum = preds.sum().item(), targets.double().sum().item()
+    return {"loss_mean": (losses * sizes).sum().item() / len(preds),
+            "loss_sum": losses.sum().item(),
+            "writeup_acc": 1 - abs(pred_sum - target_sum) / target_sum,
+            "accuracy": ((preds > 0.5) == (targets > 0.5)).double().mean().item()}
+
+
 def fit(model, loader, optimizer, step, epochs: int, history: dict, watch, test=None) -> None:
     """Train for ``epochs``, adding each epoch's numbers to ``history`` as it ends.
     ``watch(epoch)`` makes the epoch's common.Watch; a loss that stops being a number raises
@@ -380,219 +480,119 @@ def fit(model, loader, optimizer, step, epochs: int, history: dict, watch, test=
 
 
 # %% [markdown]
-# ## Logistic regression on a million points
+# ## The two parts
 #
-# Three runs on the write-up's data and settings: `torch.nn` in float64, our pieces corrected,
-# and the write-up's defect. Each epoch is one gather and batches are views, so a run takes
-# seconds on a CPU.
+# Each part checks its pieces against torch on the write-up's examples, then trains its three
+# runs in turn. Logistic regression runs on the CPU whatever `--device` says: the write-up
+# fitted it in float64, which Apple's MPS lacks, and a 2-parameter step is all launch overhead
+# on a GPU. Each epoch there is one gather and the batches are views, so a run of a million
+# points takes seconds.
 
 # %%
-def min_max(a: np.ndarray) -> np.ndarray:
-    return (a - a.min()) / (a.max() - a.min())
+def part_settings(args, part: str, epochs: int) -> dict:
+    """The settings of one part ('logistic' or 'softmax'): the write-up's, where no flag
+    overrides them."""
+    if part == "logistic":
+        return {"epochs": epochs, "batch_size": args.batch_size or LOGISTIC_BATCH,
+                "lr": args.lr or LOGISTIC_LR, "seed": args.seed, "compile_model": args.compile,
+                "samples": SMOKE_SAMPLES if args.smoke else args.samples}
+    return {"epochs": epochs, "batch_size": args.batch_size or SOFTMAX_BATCH, "lr": args.lr,
+            "seed": args.seed, "loader": args.loader, "workers": args.workers,
+            "max_batches": 3 if args.smoke else None, "compile_model": args.compile}
 
 
-def make_logistic_data(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, float]:
-    """The write-up's data: x ~ 2 U[0, 1), y = 4 - 3x + N(0, 0.2^2), each min-max scaled; and
-    the test input x = 2 scaled with the same minimum and maximum (it lands just above 1.0)."""
-    rng = np.random.RandomState(seed)  # legacy seeding = np.random.seed(0), as the write-up
-    x = 2 * rng.rand(n, 1)
-    y = 4 - 3 * x + 0.2 * rng.randn(n, 1)
-    return min_max(x), min_max(y), float((2 - x.min()) / (x.max() - x.min()))
-
-
-def nn_logistic() -> nn.Sequential:
-    """torch.nn's logistic regression, p = sigmoid(w x + b), in float64 as the write-up."""
-    return nn.Sequential(nn.Linear(1, 1), nn.Sigmoid()).double()
-
-
-class ScratchLogistic(Linear):
-    """Logistic regression from scratch: p = sigmoid(x W + b), with our Linear(1, 1)."""
-
-    def __init__(self, init: str = "small", dtype=torch.float64):
-        super().__init__(1, 1, init=init, dtype=dtype)
-
-    def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.sigmoid(super().__call__(x))
-
-
-def writeup_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """The write-up's from-scratch loss as it ran: its targets were (B,), against (B, 1)
-    predictions (writeup_defect_loss)."""
-    return writeup_defect_loss(pred, target.reshape(-1))
-
-
-def logistic_run(kind: str, lr: float):
-    """The model, optimizer and loss of one logistic run: 'nn', 'scratch' or 'defect'."""
-    if kind == "nn":
-        model = nn_logistic()
-        return model, torch.optim.SGD(model.parameters(), lr=lr), nn.BCELoss()
-    if kind == "scratch":
-        model = ScratchLogistic(init="small", dtype=torch.float64)
-        return model, SGD(model.parameters(), lr=lr), bce_loss
-    model = ScratchLogistic(init="writeup", dtype=torch.float32)  # the write-up's ran float32
-    return model, SGD(model.parameters(), lr=lr), writeup_loss
-
-
-def logistic_row(losses, preds, targets, batch_size: int) -> dict:
-    """One epoch as the write-up printed it (the sum of the batch losses and its 'Acc',
-    1 - |sum of predictions - sum of targets| / sum of targets), with the mean loss and a real
-    accuracy (prediction and target on the same side of 0.5). Float64, on the host: this part
-    runs on the CPU whatever --device says."""
-    losses, preds = losses.double(), preds.double()
-    sizes = torch.tensor([len(p) for p in preds.split(batch_size)], dtype=torch.float64)
-    pred_sum, target_sum = preds.sum().item(), targets.double().sum().item()
-    return {"loss_mean": (losses * sizes).sum().item() / len(preds),
-            "loss_sum": losses.sum().item(),
-            "writeup_acc": 1 - abs(pred_sum - target_sum) / target_sum,
-            "accuracy": ((preds > 0.5) == (targets > 0.5)).double().mean().item()}
-
-
-def logistic_part(args, parser, epochs: int) -> dict:
-    """The write-up's checks, then the three logistic runs on the write-up's data; one results
-    file and one figure. On the CPU whatever --device says: the write-up fitted it in float64,
-    which Apple's MPS lacks, and a 2-parameter step is all launch overhead on a GPU."""
-    start, cpu = time.perf_counter(), torch.device("cpu")
-    samples = SMOKE_SAMPLES if args.smoke else args.samples
-    settings = {"epochs": epochs, "batch_size": args.batch_size or LOGISTIC_BATCH,
-                "lr": args.lr or LOGISTIC_LR, "seed": args.seed, "compile_model": args.compile}
-    metrics = logistic_checks()
+def logistic_runs(args, settings: dict, metrics: dict, history: dict) -> None:
+    """The write-up's checks, then the three logistic runs on the write-up's data, each run's
+    numbers added to ``metrics`` and ``history`` as it ends."""
+    cpu, samples, epochs = torch.device("cpu"), settings["samples"], settings["epochs"]
+    metrics.update(logistic_checks())
     x_np, y_np, x_test = make_logistic_data(samples, seed=0)
     print(f"\n== Logistic regression: {samples:,} samples, first sample x0 = {x_np[0, 0]!r}, "
           f"y0 = {y_np[0, 0]!r}; x = 2 scales to {x_test!r}")
     metrics.update(samples=samples, x0=float(x_np[0, 0]), y0=float(y_np[0, 0]), x_test=x_test)
     x, y = torch.from_numpy(x_np), torch.from_numpy(y_np)
-    history, stopped = {}, None
-    try:
-        for kind in LOGISTIC_RUNS:
-            history[kind] = {"epoch": [], "loss_mean": [], "loss_sum": [], "writeup_acc": [],
-                             "accuracy": []}
-            run_start = time.perf_counter()
-            torch.manual_seed(args.seed)
-            model, optimizer, loss_fn = logistic_run(kind, settings["lr"])
-            weight, bias = model.parameters()
-            loader = common.TensorBatches(  # a fresh order each epoch, from the seed
-                x.to(weight.dtype), y.to(weight.dtype), settings["batch_size"], shuffle=True,
-                generator=torch.Generator().manual_seed(args.seed), device=cpu)
-            step = functools.partial(train_step, loss_fn=loss_fn)
-            if args.compile:
-                step = speed.CompiledStep(step, model, settings["batch_size"], cpu)
-            watch = functools.partial(common.Watch, lr=settings["lr"],
-                                      what=f"logistic regression ({kind})", label=kind)
-            fit(model, loader, optimizer, step, epochs, history[kind], watch)
-            with torch.no_grad():
-                prediction = model(torch.tensor([[x_test]], dtype=weight.dtype)).item()
-            done = {"weight": weight.item(), "bias": bias.item(), "prediction_x2": prediction,
-                    "final_loss_sum": history[kind]["loss_sum"][-1],
-                    "final_accuracy": history[kind]["accuracy"][-1],
-                    "seconds": time.perf_counter() - run_start}
-            metrics.update({f"{kind}_{key}": value for key, value in done.items()})
-            print(f"  {kind:<8} weight {done['weight']:.4f}  bias {done['bias']:.4f}  "
-                  f"prediction(x=2) {done['prediction_x2']:.4f}  ({done['seconds']:.1f} s)")
-        print("  defect: the (B, 1) predictions against (B,) targets broadcast to (B, B), so "
-              "every prediction is pushed towards the mean of all targets: the slope vanishes.")
-    except machinery.Halt as halt:  # a loss stopped being a number: keep the runs so far
-        stopped = halt.args[0]
-    except KeyboardInterrupt as err:  # Ctrl-C or SIGTERM: the same
-        stopped = common.interrupted(err, history[kind])
-    name = common.run_name("lab2_logistic", args, parser)
-    figure = common.plot_panels(args.out_dir / f"{name}.png", [{
-        "title": "loss per epoch (sum of batch means)", "xlabel": "epoch",
-        "series": {k: (h["epoch"], h["loss_sum"]) for k, h in history.items()}}])
-    return common.finish(args, name, metrics=metrics, history=history, figures=[figure],
-                         device=cpu, start=start, stopped=stopped,
-                         config={**common.config_of(args), **settings, "samples": samples})
+    for kind in LOGISTIC_RUNS:
+        history[kind] = {"epoch": [], "loss_mean": [], "loss_sum": [], "writeup_acc": [],
+                         "accuracy": []}
+        run_start = time.perf_counter()
+        torch.manual_seed(args.seed)
+        model, optimizer, loss_fn = logistic_run(kind, settings["lr"])
+        weight, bias = model.parameters()
+        loader = common.TensorBatches(  # a fresh order each epoch, from the seed
+            x.to(weight.dtype), y.to(weight.dtype), settings["batch_size"], shuffle=True,
+            generator=torch.Generator().manual_seed(args.seed), device=cpu)
+        step = functools.partial(train_step, loss_fn=loss_fn)
+        if args.compile:
+            step = speed.CompiledStep(step, model, settings["batch_size"], cpu)
+        watch = functools.partial(common.Watch, lr=settings["lr"],
+                                  what=f"logistic regression ({kind})", label=kind)
+        fit(model, loader, optimizer, step, epochs, history[kind], watch)
+        with torch.no_grad():
+            prediction = model(torch.tensor([[x_test]], dtype=weight.dtype)).item()
+        done = {"weight": weight.item(), "bias": bias.item(), "prediction_x2": prediction,
+                "final_loss_sum": history[kind]["loss_sum"][-1],
+                "final_accuracy": history[kind]["accuracy"][-1],
+                "seconds": time.perf_counter() - run_start}
+        metrics.update({f"{kind}_{key}": value for key, value in done.items()})
+        print(f"  {kind:<8} weight {done['weight']:.4f}  bias {done['bias']:.4f}  "
+              f"prediction(x=2) {done['prediction_x2']:.4f}  ({done['seconds']:.1f} s)")
+    print("  defect: the (B, 1) predictions against (B,) targets broadcast to (B, B), so "
+          "every prediction is pushed towards the mean of all targets: the slope vanishes.")
 
 
-# %% [markdown]
-# ## Softmax regression on Fashion-MNIST
-#
-# The write-up's `torch.nn` run, its from-scratch run with its own initialisation, and our
-# corrected from-scratch run; the figure compares their curves.
-
-# %%
-def nn_softmax() -> nn.Sequential:
-    """torch.nn's softmax regression: the scores of a linear layer on the flattened image (the
-    softmax itself is inside the cross-entropy)."""
-    return nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
-
-
-class ScratchSoftmax(Linear):
-    """Softmax regression from scratch: scores flatten(x) W + b, with our Linear(784, 10)."""
-
-    def __init__(self, init: str = "small", device=None):
-        super().__init__(784, 10, init=init, device=device)
-
-    def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        return super().__call__(flatten(x))
-
-
-def softmax_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    """Our cross_entropy against the labels, one-hot encoded."""
-    return cross_entropy(logits, one_hot(labels, logits.shape[1]))
-
-
-def softmax_run(run: SoftmaxRun, device):
-    """The model, optimizer and loss of one softmax run."""
-    if not run.from_scratch:
-        model = nn_softmax().to(device)
-        return model, torch.optim.SGD(model.parameters(), lr=run.lr), F.cross_entropy
-    model = ScratchSoftmax(init=run.init, device=device)
-    return model, SGD(model.parameters(), lr=run.lr), softmax_loss
-
-
-def softmax_part(args, parser, device, epochs: int) -> dict:
-    """The write-up's checks, then the three softmax runs; one results file, one figure."""
-    start = time.perf_counter()
-    settings = {"epochs": epochs, "batch_size": args.batch_size or SOFTMAX_BATCH,
-                "lr": args.lr, "seed": args.seed, "loader": args.loader,
-                "workers": args.workers, "max_batches": 3 if args.smoke else None,
-                "compile_model": args.compile}
-    metrics = softmax_checks()
+def softmax_runs(args, device, settings: dict, metrics: dict, history: dict) -> None:
+    """The write-up's checks, then the three softmax runs on Fashion-MNIST, each run's
+    numbers added to ``metrics`` and ``history`` as it ends."""
+    epochs = settings["epochs"]
+    metrics.update(softmax_checks())
     print(f"\n== Softmax regression on Fashion-MNIST: batch {settings['batch_size']}, "
           f"{epochs} epochs")
     data_dir = datafiles.resolve_data_dir(args.data_dir)
     runs = [dataclasses.replace(r, lr=args.lr) if args.lr else r for r in SOFTMAX_RUNS]
-    history, stopped = {}, None
-    try:
-        for run in runs:
-            history[run.name] = {"epoch": [], "train_loss": [], "train_loss_sum": [],
-                                 "test_loss": [], "test_acc": []}
-            torch.manual_seed(args.seed)
-            train_loader, test_loader = common.image_loaders(
-                run.data, data_dir, kind=args.loader, batch_size=settings["batch_size"],
-                test_batch_size=TEST_BATCH, device=device, seed=args.seed,
-                workers=args.workers, max_batches=settings["max_batches"])
-            model, optimizer, loss_fn = softmax_run(run, device)
-            if isinstance(model, nn.Module):
-                machinery.check_deterministic(model, test_loader, loss_fn)
-            step = functools.partial(train_step, loss_fn=loss_fn)
-            if args.compile:
-                step = speed.CompiledStep(step, model, settings["batch_size"], device)
-            watch = functools.partial(common.Watch, lr=run.lr,
-                                      what=f"softmax regression ({run.name})", label=run.name)
-            fit(model, train_loader, optimizer, step, epochs, history[run.name], watch,
-                test=(test_loader, loss_fn))
-            metrics.update({f"{run.name}_test_acc": history[run.name]["test_acc"][-1],
-                            f"{run.name}_test_loss": history[run.name]["test_loss"][-1],
-                            f"{run.name}_epoch1_test_acc": history[run.name]["test_acc"][0],
-                            f"{run.name}_settings": {"normalize": [run.data.mean, run.data.std],
-                                                     "lr": run.lr, "init": run.init,
-                                                     "from_scratch": run.from_scratch}})
-    except machinery.Halt as halt:  # a loss stopped being a number: keep the runs so far
-        stopped = halt.args[0]
-    except KeyboardInterrupt as err:  # Ctrl-C or SIGTERM: the same
-        stopped = common.interrupted(err, history[run.name])
+    for run in runs:
+        history[run.name] = {"epoch": [], "train_loss": [], "train_loss_sum": [],
+                             "test_loss": [], "test_acc": []}
+        torch.manual_seed(args.seed)
+        train_loader, test_loader = common.image_loaders(
+            run.data, data_dir, kind=args.loader, batch_size=settings["batch_size"],
+            test_batch_size=TEST_BATCH, device=device, seed=args.seed,
+            workers=args.workers, max_batches=settings["max_batches"])
+        model, optimizer, loss_fn = softmax_run(run, device)
+        if isinstance(model, nn.Module):
+            machinery.check_deterministic(model, test_loader, loss_fn)
+        step = functools.partial(train_step, loss_fn=loss_fn)
+        if args.compile:
+            step = speed.CompiledStep(step, model, settings["batch_size"], device)
+        watch = functools.partial(common.Watch, lr=run.lr,
+                                  what=f"softmax regression ({run.name})", label=run.name)
+        fit(model, train_loader, optimizer, step, epochs, history[run.name], watch,
+            test=(test_loader, loss_fn))
+        metrics.update({f"{run.name}_test_acc": history[run.name]["test_acc"][-1],
+                        f"{run.name}_test_loss": history[run.name]["test_loss"][-1],
+                        f"{run.name}_epoch1_test_acc": history[run.name]["test_acc"][0],
+                        f"{run.name}_settings": {"normalize": [run.data.mean, run.data.std],
+                                                 "lr": run.lr, "init": run.init,
+                                                 "from_scratch": run.from_scratch}})
+
+
+def part_figure(part: str, path, history: dict) -> common.Drawn:
+    """A part's figure: the logistic runs' loss per epoch, or the softmax runs' train loss,
+    test loss and test accuracy."""
+    if part == "logistic":
+        return common.plot_panels(path, [{
+            "title": "loss per epoch (sum of batch means)", "xlabel": "epoch",
+            "series": {k: (h["epoch"], h["loss_sum"]) for k, h in history.items()}}])
     labels = {run.name: run.label for run in SOFTMAX_RUNS}
     panels = [{"title": title, "xlabel": "epoch", "series": {
         labels[n]: (h["epoch"], h[key]) for n, h in history.items()}}
         for key, title in (("train_loss", "train loss"), ("test_loss", "test loss"),
                            ("test_acc", "test accuracy"))]
-    name = common.run_name("lab2_softmax", args, parser)
-    figure = common.plot_panels(args.out_dir / f"{name}.png", panels,
-                                title="Softmax regression on Fashion-MNIST")
-    return common.finish(args, name, metrics=metrics, history=history, figures=[figure],
-                         device=device, start=start, stopped=stopped,
-                         config={**common.config_of(args), **settings})
+    return common.plot_panels(path, panels, title="Softmax regression on Fashion-MNIST")
+
+
+def epochs_done(history: dict) -> int:
+    """The whole epochs of the run in progress: the last one in ``history``."""
+    return len(list(history.values())[-1]["epoch"]) if history else 0
 
 
 # %% [markdown]
@@ -620,14 +620,28 @@ def main(argv=None) -> dict:
     device = common.setup(args)
     epochs = 1 if args.smoke else args.epochs
     print(f"lab2: device {device}, seed {args.seed}")
-    parts = {}
-    if args.part in ("logistic", "all"):
-        parts["logistic"] = logistic_part(args, parser, epochs)
-    if args.part in ("softmax", "all"):
-        parts["softmax"] = softmax_part(args, parser, device, epochs)
-    return {"metrics": {part: done["metrics"] for part, done in parts.items()},
-            "history": {part: done["history"] for part, done in parts.items()},
-            "figures": {k: v for done in parts.values() for k, v in done["figures"].items()}}
+    done = {}
+    for part in ("logistic", "softmax") if args.part == "all" else (args.part,):
+        start, settings = time.perf_counter(), part_settings(args, part, epochs)
+        metrics, history, stopped = {}, {}, None
+        try:
+            if part == "logistic":
+                logistic_runs(args, settings, metrics, history)
+            else:
+                softmax_runs(args, device, settings, metrics, history)
+        except (machinery.Halt, KeyboardInterrupt) as err:  # diverged, Ctrl-C or SIGTERM
+            stopped = machinery.Stop.of(err, epochs_done(history) + 1)
+        name = common.run_name(f"lab2_{part}", args, parser)
+        figure = part_figure(part, args.out_dir / f"{name}.png", history)
+        done[part] = common.finish(
+            args, name, metrics=metrics, history=history, figures=[figure], start=start,
+            device=torch.device("cpu") if part == "logistic" else device, stopped=stopped,
+            config={**common.config_of(args), **settings})
+        if stopped:  # the runs so far are saved: one line naming the file, exit 3, 130 or 143
+            raise stopped.error(saved=done[part]["path"])
+    return {"metrics": {part: result["metrics"] for part, result in done.items()},
+            "history": {part: result["history"] for part, result in done.items()},
+            "figures": {k: v for result in done.values() for k, v in result["figures"].items()}}
 
 
 # %% [markdown]

@@ -426,14 +426,15 @@ def main(argv=None) -> dict:
                                                           "test_loss", "test_acc")},
                        examples_per_sec=rate)
         print(f"\ntest acc {metrics['test_acc']:.4f}, {rate:.1f} examples/sec on {device}")
-    except machinery.Halt as halt:  # the loss stopped being a number: keep the epochs so far
-        stopped = halt.args[0]
-    except KeyboardInterrupt as err:  # Ctrl-C or SIGTERM: the same
-        stopped = common.interrupted(err, history)
+    except (machinery.Halt, KeyboardInterrupt) as err:  # diverged, Ctrl-C or SIGTERM
+        stopped = machinery.Stop.of(err, len(history["epoch"]) + 1)
     figure = common.save_figure(history_figure(history, title), args.out_dir / f"{name}.png",
                                 live=live)
-    return common.finish(args, name, metrics=metrics, history=history, figures=[figure],
-                         device=device, start=start, stopped=stopped)
+    result = common.finish(args, name, metrics=metrics, history=history, figures=[figure],
+                           device=device, start=start, stopped=stopped)
+    if stopped:  # the epochs so far are saved: one line naming the file, exit 3, 130 or 143
+        raise stopped.error(saved=result["path"])
+    return result
 
 
 # %% [markdown]

@@ -484,10 +484,8 @@ def main(argv=None) -> dict:
     try:
         fit(model, train_batches, test_batches, optimizer, epochs, history, y_sd, step, live)
         metrics, pred_te = final_metrics(model, xt, xv, y_tr, y_te, y_mu, y_sd)
-    except machinery.Halt as halt:  # the loss stopped being a number: keep the epochs so far
-        stopped = halt.args[0]
-    except KeyboardInterrupt as err:  # Ctrl-C or SIGTERM: the same
-        stopped = common.interrupted(err, history)
+    except (machinery.Halt, KeyboardInterrupt) as err:  # diverged, Ctrl-C or SIGTERM
+        stopped = machinery.Stop.of(err, len(history["epoch"]) + 1)
     metrics.update(baselines(x_tr, y_tr, x_te, y_te))
     figures = [common.save_figure(loss_figure(history, args.normalize_target),
                                   args.out_dir / f"{name}_loss.png", live=live)]
@@ -497,8 +495,11 @@ def main(argv=None) -> dict:
               f"OLS {metrics['ols_test_rmse']:.4f}")
         figures.append(plot_predictions(args.out_dir / f"{name}_pred.png", y_te, pred_te,
                                         metrics))
-    return common.finish(args, name, metrics=metrics, history=history, figures=figures,
-                         device=device, start=start, stopped=stopped)
+    result = common.finish(args, name, metrics=metrics, history=history, figures=figures,
+                           device=device, start=start, stopped=stopped)
+    if stopped:  # the epochs so far are saved: one line naming the file, exit 3, 130 or 143
+        raise stopped.error(saved=result["path"])
+    return result
 
 
 # %% [markdown]

@@ -92,7 +92,7 @@ class Stop:
     """Why a training run ended before its last epoch, as a value: its loss became NaN or
     infinite at ``step`` of ``epoch`` (None: the test loss), or Ctrl-C or SIGTERM
     (``interrupt``) stopped it during ``epoch``. The lab saves the run so far with it
-    (common.finish), which then ends the run with ``error``: one line, exit 3, 130 or 143."""
+    (common.finish), then ends the run with ``error``: one line, exit 3, 130 or 143."""
     epoch: int
     step: int | None = None
     loss: float | None = None
@@ -103,8 +103,10 @@ class Stop:
     notes: tuple[str, ...] = ()
 
     @classmethod
-    def interrupted(cls, err: BaseException, epoch: int) -> Stop:
-        return cls(epoch, interrupt=err)
+    def of(cls, err: BaseException, epoch: int) -> Stop:
+        """Why a run stopped: the Stop a divergence carries out of the loop (Halt), or Ctrl-C
+        or SIGTERM (``err``) during ``epoch``."""
+        return err.args[0] if isinstance(err, Halt) else cls(epoch, interrupt=err)
 
     def note(self, text: str) -> Stop:
         return dataclasses.replace(self, notes=(*self.notes, text))
@@ -116,19 +118,21 @@ class Stop:
         where = {"epoch": self.epoch, "step": self.step, "loss": str(self.loss)}
         return {"diverged": where if self.run is None else {**where, "run": self.run}}
 
-    def error(self) -> BaseException:
-        """The exception that ends the run, its notes appended to its one line."""
+    def error(self, saved: Path | str | None = None) -> BaseException:
+        """The exception that ends the run, its notes appended to its one line, and last the
+        file where the run so far is ``saved``."""
+        notes = [*self.notes, *([f"the run up to there is saved in {saved}"] if saved else [])]
         if self.interrupt is not None:
             err = self.interrupt
-            if self.notes:
-                err.detail = "; ".join(self.notes)
+            if notes:
+                err.detail = "; ".join(notes)
             return err
         at = f"epoch {self.epoch}, step {self.step}" if self.step else \
             f"epoch {self.epoch} (test loss)"
         lr = self.lr
         hint = f"a smaller --lr (now {lr:g}; try {lr / 10:g})" if lr else "a smaller --lr"
         line = f"{self.what} diverged: the loss became {self.loss} at {at}; try {hint}"
-        return Diverged("; ".join([line, *self.notes]))
+        return Diverged("; ".join([line, *notes]))
 
 
 def cli(main, notebook_args: list[str] | None = None):

@@ -528,10 +528,8 @@ def main(argv=None) -> dict:
         try:
             rate = fit(model, train_loader, test_loader, optimizer, args, history, ckpt_path,
                        step, live)
-        except machinery.Halt as halt:  # the loss stopped being a number: keep the epochs so far
-            stopped = halt.args[0]
-        except KeyboardInterrupt as err:  # Ctrl-C or SIGTERM: the same
-            stopped = machinery.Stop.interrupted(err, epochs_done(history) + 1)
+        except (machinery.Halt, KeyboardInterrupt) as err:  # diverged, Ctrl-C or SIGTERM
+            stopped = machinery.Stop.of(err, epochs_done(history) + 1)
         done = epochs_done(history)
         if not stopped:
             figures.append(plot_digits(args.out_dir / f"{name}_predictions_{done}ep.png", digits,
@@ -546,8 +544,11 @@ def main(argv=None) -> dict:
         metrics.update(test_acc=history["test_acc"][-1], test_loss=history["test_loss"][-1],
                        train_examples_per_sec=rate, example_labels=labels.tolist())
         remember_figures(ckpt_path, figures, done)
-    return common.finish(args, name, metrics=metrics, history=history, figures=figures,
-                         device=device, start=start, stopped=stopped)
+    result = common.finish(args, name, metrics=metrics, history=history, figures=figures,
+                           device=device, start=start, stopped=stopped)
+    if stopped:  # the epochs so far are saved: one line naming the file, exit 3, 130 or 143
+        raise stopped.error(saved=result["path"])
+    return result
 
 
 # %% [markdown]

@@ -112,7 +112,7 @@ def test_import_and_main_lab3_and_lab4_return_metrics_history_and_figures(flags)
         "print('the kernel lives on')"], allow_errors=True)
     lab3, lab4, shown, bad, helped, alive = nb.cells[2:8]
     assert outputs(lab3, "execute_result")[0].data["text/plain"] == \
-        "(['figures', 'history', 'metrics'], ['lab3_d2l_bs4.png'])"
+        "(['figures', 'history', 'metrics', 'path'], ['lab3_d2l_bs4.png'])"
     # the live curve: shown once, redrawn in place at each curve point, then the final figure
     assert pngs(lab3) == 1 and Recording.updates >= 3
     assert "train:" in text(lab3)  # the progress bar (text: no ipywidgets here)
