@@ -1,18 +1,24 @@
 """The data files, which a student need not read: where the data folder is, the official
-MNIST and Fashion-MNIST files with their checksums, downloads (mirrors, resumed transfers, a
-progress bar) and reading the IDX format.
+MNIST, Fashion-MNIST and wine files with their checksums, downloads (mirrors, resumed
+transfers, a progress bar), reading the IDX format, and reading and checking lab4's CSV tables
+(every problem in a file one line naming it).
 
-Imports torch and numpy only inside functions (like machinery.py), and imports machinery only.
+Imports torch, numpy and pandas only inside functions (like machinery.py), and imports
+machinery only.
 """
 from __future__ import annotations
 
+import csv
 import gzip
 import hashlib
+import io
 import json
 import math
 import os
+import re
 import shutil
 import struct
+import sys
 import time
 import zlib
 from pathlib import Path
@@ -466,3 +472,178 @@ def official_split(folder: str, data_dir: Path, train: bool):
         check_official(path, rel, content)
     return images, labels
 
+
+# --------------------------------------------------------------------------- CSV tables (lab4)
+
+WINE_FILE = "wine/winequality-red.csv"  # under the data dir; OFFICIAL has its checksum
+WINE_TARGET = "quality"                 # the target column, when the file has one by that name
+
+
+def wine_split(data_dir: Path | str | None, train_csv: Path | None = None,
+               test_csv: Path | None = None, *, target: str | None = None, seed: int = 0,
+               test_fraction: float = 0.2, normalize_target: bool = False):
+    """lab4's data, checked: train and test features and targets as float64 arrays, and the
+    column names (the target last). From the UCI file under the data dir (found or
+    downloaded, checked against its checksum) split with ``seed``, or from the course's own
+    pre-split ``train_csv`` and ``test_csv``. Each table is shown as the course looked at it
+    first. Every problem is one line (LabError) naming the file, and where it applies the
+    line and the column; data too small for what lab4 computes is refused (check_sizes)."""
+    import numpy as np  # noqa: PLC0415
+
+    if (train_csv is None) != (test_csv is None):
+        raise LabError("--train-csv and --test-csv go together: pass both or neither")
+    if train_csv is not None:
+        train, test = read_table(train_csv), read_table(test_csv)
+        if list(train.columns) != list(test.columns):
+            raise LabError(f"{test_csv}: columns differ from {train_csv} "
+                           f"({len(test.columns)} vs {len(train.columns)}: "
+                           f"{sorted(set(test.columns) ^ set(train.columns))[:4]})")
+        show_table(f"{train_csv}", train)
+        show_table(f"{test_csv}", test)
+        x_tr, y_tr, columns = split_target(train, target)
+        x_te, y_te, _ = split_target(test, target)
+    else:
+        path, content = data_file(resolve_data_dir(data_dir), WINE_FILE)
+        table = read_table(path, content)
+        check_official(path, WINE_FILE, content)
+        show_table(str(path), table)
+        x, y, columns = split_target(table, target)
+        order = np.random.RandomState(seed).permutation(len(y))
+        n_test = int(round(len(y) * test_fraction))
+        test_idx, train_idx = order[:n_test], order[n_test:]
+        x_tr, y_tr, x_te, y_te = x[train_idx], y[train_idx], x[test_idx], y[test_idx]
+    check_sizes(x_tr, y_tr, x_te, columns, normalize_target)
+    return x_tr, y_tr, x_te, y_te, columns
+
+
+def read_table(path: Path, raw: bytes | None = None):
+    """A numeric CSV with a header, ';' or ',' separated (decided from the header line), read
+    with pandas into float64 columns.
+
+    Every problem is a LabError naming the file, and where it applies the line and the column:
+    not UTF-8 text, empty, no header, a row with too few or too many fields, a missing,
+    non-numeric or non-finite value."""
+    import numpy as np  # noqa: PLC0415
+    import pandas as pd  # noqa: PLC0415
+
+    path = Path(path)
+    if not path.is_file():
+        raise LabError(f"{path}: file not found" if not path.exists()
+                       else f"{path}: is a folder, not a CSV file")
+    raw = read_data_file(path) if raw is None else raw  # the file's bytes, if read
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise LabError(f"{path}: not UTF-8 text (byte 0x{raw[err.start]:02x} at offset "
+                       f"{err.start}); expected a CSV file") from None
+    lines = text.splitlines()
+    if not text.strip():
+        raise LabError(f"{path}: the file is empty")
+    delimiter = ";" if lines[0].count(";") > lines[0].count(",") else ","
+    try:  # every cell as text first, so each problem can be located
+        frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
+                            skip_blank_lines=False, skipinitialspace=True)
+    except pd.errors.ParserError as err:
+        found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(err))
+        if found:
+            expected, line_no, saw = found.groups()
+            raise LabError(f"{path}:{line_no}: expected {expected} columns (as the "
+                           f"header), found {saw}") from None
+        raise LabError(f"{path}: not a CSV table ({str(err).strip()[:120]})") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if len(frame.columns) < 2:
+        raise LabError(f"{path}:1: expected a header with feature columns and a target, "
+                       f"found {len(frame.columns)} column(s)")
+    if pd.to_numeric(pd.Series(frame.columns), errors="coerce").notna().any():
+        raise LabError(f"{path}:1: the first line must be a header of column names, "
+                       f"found numbers ({lines[0][:60]})")
+    frame.index = range(2, len(frame) + 2)  # the file's line numbers (line 1 is the header)
+    frame = frame[(frame != "").any(axis=1)]  # blank lines (e.g. at the end)
+    if frame.empty:
+        raise LabError(f"{path}: a header but no data rows")
+
+    for col in frame.columns:
+        cells = frame[col].str.strip()
+        values = pd.to_numeric(cells, errors="coerce")
+        bad = cells[values.isna() | ~np.isfinite(values.fillna(0))]
+        if bad.empty:
+            continue
+        line_no, cell = bad.index[0], bad.iloc[0]
+        if cell == "":
+            fields = next(csv.reader([lines[line_no - 1]], delimiter=delimiter))
+            if len(fields) < len(frame.columns):
+                raise LabError(f"{path}:{line_no}: expected {len(frame.columns)} columns "
+                               f"(as the header), found {len(fields)}")
+            raise LabError(f"{path}:{line_no}: missing value in column '{col}'")
+        if np.isnan(values[line_no]) and cell.lower() not in ("nan", "+nan", "-nan"):
+            raise LabError(f"{path}:{line_no}: non-numeric value '{cell}' in column '{col}'")
+        raise LabError(f"{path}:{line_no}: value '{cell}' in column '{col}' is not a "
+                       f"finite number")
+    # numpy's text-to-float64 conversion is correctly rounded: the exact numbers in the file.
+    numbers = frame.apply(lambda column: column.str.strip()).to_numpy().astype(np.float64)
+    table = pd.DataFrame(numbers, columns=frame.columns, index=frame.index)
+    table.attrs["path"] = str(path)
+    return table
+
+
+def split_target(table, target: str | None):
+    """Features and target: the named column, else 'quality', else the last column."""
+    import numpy as np  # noqa: PLC0415
+
+    if target is not None and target not in table.columns:
+        raise LabError(f"{table.attrs.get('path', 'table')}: no target column "
+                       f"'{target}' (columns: {', '.join(table.columns)})")
+    name = target or (WINE_TARGET if WINE_TARGET in table.columns else table.columns[-1])
+    features = [c for c in table.columns if c != name]
+    # Row-major, whichever way pandas stores the frame: numpy's mean sums in memory order, so
+    # the same numbers in another layout would standardise differently in the last bit.
+    return (np.ascontiguousarray(table[features].to_numpy()),
+            np.ascontiguousarray(table[name].to_numpy()), features + [name])
+
+
+def show_table(title: str, table) -> None:
+    """What the course looked at first: the shape, the first rows, per-column statistics."""
+    import pandas as pd  # noqa: PLC0415
+
+    with pd.option_context("display.width", 160, "display.max_columns", 20,
+                           "display.precision", 3):
+        print(f"\n{title}: {table.shape[0]} rows x {table.shape[1]} columns")
+        print(table.head().to_string(index=False))
+        print(table.describe().T[["mean", "std", "min", "max"]].to_string())
+
+
+def check_sizes(x_tr, y_tr, x_te, columns: list[str], normalize_target: bool) -> None:
+    """Refuse data too small for what the lab computes, and warn about columns that carry
+    nothing, instead of returning NaN or a meaningless number."""
+    import numpy as np  # noqa: PLC0415
+
+    need = x_tr.shape[1] + 2  # OLS with an intercept needs features + 1 rows, plus one to spare
+    if len(y_tr) < need:
+        raise LabError(f"{len(y_tr)} training rows is too few for {x_tr.shape[1]} features: "
+                       f"the OLS baseline and the standardisation need at least {need}")
+    if len(x_te) == 0:
+        raise LabError("the test split is empty: use more rows or a larger --test-fraction")
+    for name in [c for c, constant in zip(columns, np.ptp(x_tr, axis=0) == 0) if constant]:
+        print(f"{Path(sys.argv[0]).name}: warning: column '{name}' is constant in the training "
+              f"split; it carries no information and stays 0 after standardising",
+              file=sys.stderr)
+    if np.ptp(y_tr) == 0:
+        if normalize_target:
+            raise LabError(f"--normalize-target: the target '{columns[-1]}' is constant in the "
+                           f"training split (its std is 0)")
+        print(f"{Path(sys.argv[0]).name}: warning: the target '{columns[-1]}' is constant in "
+              f"the training split; every model just predicts it", file=sys.stderr)
+
+
+def write_wine_split(out_dir: Path, columns: list[str], x_tr, y_tr, x_te, y_te) -> None:
+    """The split used, as the course handed it out: wine_train.csv and wine_test.csv,
+    comma-separated, header row, target last. Values as read (not normalised) and written
+    exactly (shortest round-trip repr), so reading them back gives the same floats."""
+    import numpy as np  # noqa: PLC0415
+    import pandas as pd  # noqa: PLC0415
+
+    for split, x, y in (("train", x_tr, y_tr), ("test", x_te, y_te)):
+        table = pd.DataFrame(np.column_stack([x, y]), columns=columns)
+        with atomic_write(Path(out_dir) / f"wine_{split}.csv") as f:
+            table.to_csv(f, index=False, lineterminator="\n")
+    print(f"wrote {Path(out_dir) / 'wine_train.csv'} and {Path(out_dir) / 'wine_test.csv'}")

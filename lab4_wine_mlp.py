@@ -16,15 +16,10 @@ Bad input files get one line naming the file, line and column, and exit code 2.
 """
 from __future__ import annotations
 
-import csv
-import io
-import re
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -48,8 +43,6 @@ SETTINGS = {
     "hidden": [64, 32], "activation": "relu", "dropout": 0.2,       # 11 -> 64 -> 32 -> 1
     "test_fraction": 0.2,                                           # the course's 8:2 split
 }
-UCI_FILE = "wine/winequality-red.csv"  # under the data dir; datafiles.OFFICIAL has its checksum
-TARGET = "quality"
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
 
 
@@ -71,194 +64,6 @@ class WineMLP(nn.Module):
 
     def forward(self, x):
         return self.net(x)
-
-
-# %% [markdown]
-# ## Reading the data
-#
-# The UCI file, split 8:2 with the seed, or the course's own `wine_train.csv` and
-# `wine_test.csv`. Every problem in a file is one line naming the file, line and column.
-
-# %%
-def read_table(path: Path, raw: bytes | None = None) -> pd.DataFrame:
-    """A numeric CSV with a header, ';' or ',' separated (decided from the header line), read
-    with pandas into float64 columns.
-
-    Every problem is a LabError naming the file, and where it applies the line and the column:
-    not UTF-8 text, empty, no header, a row with too few or too many fields, a missing,
-    non-numeric or non-finite value."""
-    path = Path(path)
-    if not path.is_file():
-        raise machinery.LabError(f"{path}: file not found" if not path.exists()
-                                 else f"{path}: is a folder, not a CSV file")
-    raw = datafiles.read_data_file(path) if raw is None else raw  # the file's bytes, if read
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise machinery.LabError(f"{path}: not UTF-8 text (byte 0x{raw[err.start]:02x} at offset "
-                                 f"{err.start}); expected a CSV file") from None
-    lines = text.splitlines()
-    if not text.strip():
-        raise machinery.LabError(f"{path}: the file is empty")
-    delimiter = ";" if lines[0].count(";") > lines[0].count(",") else ","
-    try:  # every cell as text first, so each problem can be located
-        frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False,
-                            skip_blank_lines=False, skipinitialspace=True)
-    except pd.errors.ParserError as err:
-        found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(err))
-        if found:
-            expected, line_no, saw = found.groups()
-            raise machinery.LabError(f"{path}:{line_no}: expected {expected} columns (as the "
-                                     f"header), found {saw}") from None
-        raise machinery.LabError(f"{path}: not a CSV table ({str(err).strip()[:120]})") from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    if len(frame.columns) < 2:
-        raise machinery.LabError(f"{path}:1: expected a header with feature columns and a target, "
-                                 f"found {len(frame.columns)} column(s)")
-    if pd.to_numeric(pd.Series(frame.columns), errors="coerce").notna().any():
-        raise machinery.LabError(f"{path}:1: the first line must be a header of column names, "
-                                 f"found numbers ({lines[0][:60]})")
-    frame.index = range(2, len(frame) + 2)  # the file's line numbers (line 1 is the header)
-    frame = frame[(frame != "").any(axis=1)]  # blank lines (e.g. at the end)
-    if frame.empty:
-        raise machinery.LabError(f"{path}: a header but no data rows")
-
-    for col in frame.columns:
-        cells = frame[col].str.strip()
-        values = pd.to_numeric(cells, errors="coerce")
-        bad = cells[values.isna() | ~np.isfinite(values.fillna(0))]
-        if bad.empty:
-            continue
-        line_no, cell = bad.index[0], bad.iloc[0]
-        if cell == "":
-            fields = next(csv.reader([lines[line_no - 1]], delimiter=delimiter))
-            if len(fields) < len(frame.columns):
-                raise machinery.LabError(f"{path}:{line_no}: expected {len(frame.columns)} columns "
-                                         f"(as the header), found {len(fields)}")
-            raise machinery.LabError(f"{path}:{line_no}: missing value in column '{col}'")
-        if np.isnan(values[line_no]) and cell.lower() not in ("nan", "+nan", "-nan"):
-            raise machinery.LabError(f"{path}:{line_no}: non-numeric value '{cell}' in column "
-                                     f"'{col}'")
-        raise machinery.LabError(f"{path}:{line_no}: value '{cell}' in column '{col}' is not a "
-                                 f"finite number")
-    # numpy's text-to-float64 conversion is correctly rounded: the exact numbers in the file.
-    numbers = frame.apply(lambda column: column.str.strip()).to_numpy().astype(np.float64)
-    table = pd.DataFrame(numbers, columns=frame.columns, index=frame.index)
-    table.attrs["path"] = str(path)
-    return table
-
-
-def split_target(table: pd.DataFrame, target: str | None):
-    """Features and target: the named column, else 'quality', else the last column."""
-    if target is not None and target not in table.columns:
-        raise machinery.LabError(f"{table.attrs.get('path', 'table')}: no target column "
-                                 f"'{target}' (columns: {', '.join(table.columns)})")
-    name = target or (TARGET if TARGET in table.columns else table.columns[-1])
-    features = [c for c in table.columns if c != name]
-    # Row-major, whichever way pandas stores the frame: numpy's mean sums in memory order, so
-    # the same numbers in another layout would standardise differently in the last bit.
-    return (np.ascontiguousarray(table[features].to_numpy()),
-            np.ascontiguousarray(table[name].to_numpy()), features + [name])
-
-
-def show_table(title: str, table: pd.DataFrame) -> None:
-    """What the course looked at first: the shape, the first rows, per-column statistics."""
-    with pd.option_context("display.width", 160, "display.max_columns", 20,
-                           "display.precision", 3):
-        print(f"\n{title}: {table.shape[0]} rows x {table.shape[1]} columns")
-        print(table.head().to_string(index=False))
-        print(table.describe().T[["mean", "std", "min", "max"]].to_string())
-
-
-def load_data(args):
-    """Train/test arrays (features, target) and the column names, from the UCI file (split
-    8:2 with the seed) or from the course's pre-split files."""
-    if (args.train_csv is None) != (args.test_csv is None):
-        raise machinery.LabError("--train-csv and --test-csv go together: pass both or neither")
-    if args.train_csv is not None:
-        train, test = read_table(args.train_csv), read_table(args.test_csv)
-        if list(train.columns) != list(test.columns):
-            raise machinery.LabError(f"{args.test_csv}: columns differ from {args.train_csv} "
-                                     f"({len(test.columns)} vs {len(train.columns)}: "
-                                     f"{sorted(set(test.columns) ^ set(train.columns))[:4]})")
-        show_table(f"{args.train_csv}", train)
-        show_table(f"{args.test_csv}", test)
-        x_tr, y_tr, cols = split_target(train, args.target)
-        x_te, y_te, _ = split_target(test, args.target)
-        return x_tr, y_tr, x_te, y_te, cols
-    path, content = datafiles.data_file(datafiles.resolve_data_dir(args.data_dir), UCI_FILE)
-    table = read_table(path, content)
-    datafiles.check_official(path, UCI_FILE, content)
-    show_table(str(path), table)
-    x, y, cols = split_target(table, args.target)
-    order = np.random.RandomState(args.seed).permutation(len(y))
-    n_test = int(round(len(y) * args.test_fraction))
-    test_idx, train_idx = order[:n_test], order[n_test:]
-    return x[train_idx], y[train_idx], x[test_idx], y[test_idx], cols
-
-
-def check_sizes(x_tr, y_tr, x_te, columns: list[str], normalize_target: bool) -> None:
-    """Refuse data too small for what the lab computes, and warn about columns that carry
-    nothing, instead of returning NaN or a meaningless number."""
-    need = x_tr.shape[1] + 2  # OLS with an intercept needs features + 1 rows, plus one to spare
-    if len(y_tr) < need:
-        raise machinery.LabError(f"{len(y_tr)} training rows is too few for {x_tr.shape[1]} "
-                                 f"features: the OLS baseline and the standardisation need at "
-                                 f"least {need}")
-    if len(x_te) == 0:
-        raise machinery.LabError("the test split is empty: use more rows or a larger "
-                                 "--test-fraction")
-    for name in [c for c, constant in zip(columns, np.ptp(x_tr, axis=0) == 0) if constant]:
-        print(f"{Path(sys.argv[0]).name}: warning: column '{name}' is constant in the training "
-              f"split; it carries no information and stays 0 after standardising",
-              file=sys.stderr)
-    if np.ptp(y_tr) == 0:
-        if normalize_target:
-            raise machinery.LabError(f"--normalize-target: the target '{columns[-1]}' is "
-                                     f"constant in the training split (its std is 0)")
-        print(f"{Path(sys.argv[0]).name}: warning: the target '{columns[-1]}' is constant in "
-              f"the training split; every model just predicts it", file=sys.stderr)
-
-
-def write_split(out_dir: Path, columns: list[str], x_tr, y_tr, x_te, y_te) -> None:
-    """The split used, as the course handed it out: wine_train.csv and wine_test.csv,
-    comma-separated, header row, target last. Values as read (not normalised) and written
-    exactly (shortest round-trip repr), so reading them back gives the same floats."""
-    for split, x, y in (("train", x_tr, y_tr), ("test", x_te, y_te)):
-        table = pd.DataFrame(np.column_stack([x, y]), columns=columns)
-        with machinery.atomic_write(Path(out_dir) / f"wine_{split}.csv") as f:
-            table.to_csv(f, index=False, lineterminator="\n")
-    print(f"wrote {Path(out_dir) / 'wine_train.csv'} and {Path(out_dir) / 'wine_test.csv'}")
-
-
-# %% [markdown]
-# ## Baselines
-#
-# The features are scaled with the training split's statistics only. Two baselines fitted on
-# the same split tell whether the MLP learned anything: predicting the train mean, and
-# ordinary least squares.
-
-# %%
-def standardise(x_tr: np.ndarray, x_te: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Scale features with the training split's mean and std only: the test split must look
-    like unseen data, so nothing about it may leak into the preprocessing. Constant columns
-    (warned about by check_sizes) stay 0: their computed std is not always exactly 0 (the mean
-    can round), and dividing by ~1e-16 would blow them up."""
-    mu, sd = x_tr.mean(axis=0), x_tr.std(axis=0)
-    sd[np.ptp(x_tr, axis=0) == 0] = 1.0
-    return (x_tr - mu) / sd, (x_te - mu) / sd
-
-
-def baselines(x_tr, y_tr, x_te, y_te) -> dict:
-    """Test MSE of predicting the train mean, and of ordinary least squares (with intercept)."""
-    mean_mse = float(np.mean((y_te - y_tr.mean()) ** 2))
-
-    def design(x):
-        return np.hstack([x, np.ones((len(x), 1))])
-    coef, *_ = np.linalg.lstsq(design(x_tr), y_tr, rcond=None)
-    ols_mse = float(np.mean((design(x_te) @ coef - y_te) ** 2))
-    return {"mean_test_mse": mean_mse, "mean_test_rmse": mean_mse ** 0.5,
-            "ols_test_mse": ols_mse, "ols_test_rmse": ols_mse ** 0.5}
 
 
 # %% [markdown]
@@ -315,6 +120,36 @@ def evaluate(model, loader):
         targets.append(y)
     mse = F.mse_loss(torch.cat(outputs), torch.cat(targets)).item()
     return mse, mse ** 0.5
+
+
+# %% [markdown]
+# ## Scaling the features, and two baselines
+#
+# The features are scaled with the training split's statistics only. Two baselines fitted on
+# the same split tell whether the MLP learned anything: predicting the train mean, and
+# ordinary least squares.
+
+# %%
+def standardise(x_tr: np.ndarray, x_te: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Scale features with the training split's mean and std only: the test split must look
+    like unseen data, so nothing about it may leak into the preprocessing. Constant columns
+    (a warning names them as the data is read) stay 0: their computed std is not always
+    exactly 0 (the mean can round), and dividing by ~1e-16 would blow them up."""
+    mu, sd = x_tr.mean(axis=0), x_tr.std(axis=0)
+    sd[np.ptp(x_tr, axis=0) == 0] = 1.0
+    return (x_tr - mu) / sd, (x_te - mu) / sd
+
+
+def baselines(x_tr, y_tr, x_te, y_te) -> dict:
+    """Test MSE of predicting the train mean, and of ordinary least squares (with intercept)."""
+    mean_mse = float(np.mean((y_te - y_tr.mean()) ** 2))
+
+    def design(x):
+        return np.hstack([x, np.ones((len(x), 1))])
+    coef, *_ = np.linalg.lstsq(design(x_tr), y_tr, rcond=None)
+    ols_mse = float(np.mean((design(x_te) @ coef - y_te) ** 2))
+    return {"mean_test_mse": mean_mse, "mean_test_rmse": mean_mse ** 0.5,
+            "ols_test_mse": ols_mse, "ols_test_rmse": ols_mse ** 0.5}
 
 
 # %% [markdown]
@@ -455,10 +290,11 @@ def main(argv=None) -> dict:
     device = common.setup(args)
     name = common.run_name("lab4_wine_mlp", args, parser)
     start = time.perf_counter()
-    x_tr, y_tr, x_te, y_te, columns = load_data(args)
-    check_sizes(x_tr, y_tr, x_te, columns, args.normalize_target)
+    x_tr, y_tr, x_te, y_te, columns = datafiles.wine_split(  # one line for each bad file
+        args.data_dir, args.train_csv, args.test_csv, target=args.target, seed=args.seed,
+        test_fraction=args.test_fraction, normalize_target=args.normalize_target)
     if args.export_split:
-        write_split(args.out_dir, columns, x_tr, y_tr, x_te, y_te)
+        datafiles.write_wine_split(args.out_dir, columns, x_tr, y_tr, x_te, y_te)
     x_tr, x_te = standardise(x_tr, x_te)
     y_mu, y_sd = (y_tr.mean(), y_tr.std()) if args.normalize_target else (0.0, 1.0)
     print(f"\n{len(y_tr)} train / {len(y_te)} test rows, {x_tr.shape[1]} features, target "

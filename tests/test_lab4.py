@@ -10,6 +10,7 @@ import pytest
 import torch
 
 import common
+import datafiles
 import machinery
 import lab4_wine_mlp as lab4
 import lift
@@ -28,10 +29,10 @@ QUICK = ["--epochs", "30", "--device", "cpu"]
 
 
 def test_reads_the_uci_layout_with_pandas(wine_dir, capsys):
-    table = lab4.read_table(wine_dir / "wine" / "winequality-red.csv")
+    table = datafiles.read_table(wine_dir / "wine" / "winequality-red.csv")
     assert list(table.columns) == WINE_FEATURES + ["quality"] and table.shape == (150, 12)
     assert table.to_numpy().dtype == np.float64
-    lab4.show_table("wine", table)
+    datafiles.show_table("wine", table)
     printed = capsys.readouterr().out
     assert "150 rows x 12 columns" in printed and "mean" in printed and "alcohol" in printed
 
@@ -101,12 +102,12 @@ def test_export_round_trip_gives_the_same_numbers(wine_dir, tmp_path):
 def test_target_is_last_column_without_quality(tmp_path):
     path = tmp_path / "t.csv"
     path.write_text("a,b,score\n1,2,3\n4,5,6\n\n")
-    x, y, cols = lab4.split_target(lab4.read_table(path), None)
+    x, y, cols = datafiles.split_target(datafiles.read_table(path), None)
     assert cols == ["a", "b", "score"] and y.tolist() == [3.0, 6.0] and x.shape == (2, 2)
 
 
 def test_constant_column_is_a_warning_not_a_nan(wine_dir, tmp_path, capsys):
-    table = lab4.read_table(wine_dir / "wine" / "winequality-red.csv")
+    table = datafiles.read_table(wine_dir / "wine" / "winequality-red.csv")
     table["pH"] = 3.3
     path = tmp_path / "constant.csv"
     table.to_csv(path, index=False)
@@ -213,8 +214,8 @@ def test_missing_uci_file_and_failed_download(tmp_path, monkeypatch):
 
 @requires_real_data
 def test_real_uci_file_counts():
-    table = lab4.read_table(real_data_dir() / "wine" / "winequality-red.csv")
-    x, y, _ = lab4.split_target(table, None)
+    table = datafiles.read_table(real_data_dir() / "wine" / "winequality-red.csv")
+    x, y, _ = datafiles.split_target(table, None)
     assert x.shape == (1599, 11)
     assert {int(q): int((y == q).sum()) for q in np.unique(y)} == {3: 10, 4: 53, 5: 681, 6: 638,
                                                                    7: 199, 8: 18}
