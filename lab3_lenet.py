@@ -93,20 +93,65 @@ def xavier_init(model: nn.Module) -> None:
             nn.init.xavier_uniform_(module.weight)
 
 
-def layer_shapes(model: nn.Sequential, x: torch.Tensor) -> tuple[list, torch.Tensor]:
-    """Each layer's name and output shape for input ``x``, and the final output."""
-    shapes = []
-    for layer in model:
-        x = layer(x)
-        shapes.append([type(layer).__name__, list(x.shape)])
-    return shapes, x
+# %% [markdown]
+# ## Training and evaluation
+#
+# The lesson, in plain PyTorch. `train_step` is the write-up's step: forward, loss, zero_grad,
+# backward, update. `train_epoch` runs it on every batch of any iterable of `(x, y)` (a torch
+# `DataLoader` too) and returns the mean loss and accuracy, counted on the fly in train mode as
+# d2l counts them; each step's loss stays on the device until the end of the epoch, so the loop
+# never waits for a GPU. `evaluate` does the same on test data in eval mode. They use nothing
+# but torch: copy them into a notebook beside your own `DataLoader` (docs/coursework.md).
+
+# %%
+def train_step(model, x, y, optimizer):
+    """One SGD step on the batch ``(x, y)``; returns the loss and the logits."""
+    logits = model(x)
+    loss = F.cross_entropy(logits, y)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+    return loss, logits
+
+
+def train_epoch(model, loader, optimizer, step=train_step, on_step=None):
+    """One pass over ``loader`` in train mode; returns the mean training loss and accuracy.
+    ``step`` is train_step or a faster form of it (compiled, a CUDA graph); ``on_step(losses,
+    hits, sizes)``, when given, sees the per-step lists after each step (a progress report,
+    live curves, a divergence check). Leave both out and it trains the same."""
+    model.train()
+    losses, hits, sizes = [], [], []
+    for x, y in loader:
+        loss, logits = step(model, x, y, optimizer)
+        losses.append(loss.detach())
+        hits.append((logits.argmax(1) == y).sum())
+        sizes.append(len(y))
+        if on_step is not None:
+            on_step(losses, hits, sizes)
+    n = torch.tensor(sizes, dtype=torch.float64)
+    loss_sum = (torch.stack(losses).cpu().double() * n).sum()  # float64, on the host
+    return (loss_sum / n.sum()).item(), torch.stack(hits).sum().item() / n.sum().item()
+
+
+@torch.no_grad()
+def evaluate(model, loader):
+    """Mean cross-entropy loss and accuracy of ``model`` over ``loader``, in eval mode."""
+    model.eval()
+    loss_sum, correct, seen = 0.0, 0, 0
+    for x, y in loader:
+        logits = model(x)
+        loss_sum += F.cross_entropy(logits, y, reduction="sum").item()
+        correct += (logits.argmax(1) == y).sum().item()
+        seen += len(y)
+    return loss_sum / seen, correct / seen
 
 
 # %% [markdown]
-# ## Part 1: the blitz walkthrough
+# ## The blitz walkthrough, and the d2l LeNet's shapes
 #
-# The model, its parameters, one forward and backward pass, what a 28x28 input does to it, the
-# loss and its `grad_fn` chain, and SGD by hand and with `optim.SGD`, each printed with why.
+# Part 1: the model, its parameters, one forward and backward pass, what a 28x28 input does to
+# it, the loss and its `grad_fn` chain, and SGD by hand and with `optim.SGD`, each printed with
+# why. Part 2 first prints each layer's output shape for one input.
 
 # %%
 def say(text: str) -> None:
@@ -200,6 +245,15 @@ def blitz_walkthrough(device: torch.device) -> dict:
             "sgd_losses_fall": all(b < a for a, b in zip(losses, losses[1:]))}
 
 
+def layer_shapes(model: nn.Sequential, x: torch.Tensor) -> tuple[list, torch.Tensor]:
+    """Each layer's name and output shape for input ``x``, and the final output."""
+    shapes = []
+    for layer in model:
+        x = layer(x)
+        shapes.append([type(layer).__name__, list(x.shape)])
+    return shapes, x
+
+
 def d2l_layer_shapes() -> dict:
     say("Output shape of each layer for a random 1x1x28x28 input (X = torch.rand):")
     shapes, out = layer_shapes(d2l_lenet(), torch.rand(1, 1, 28, 28))
@@ -207,59 +261,6 @@ def d2l_layer_shapes() -> dict:
         print(f"  {layer:<10} output shape: {shape}")
     print(out.detach())
     return {"layer_shapes": shapes, "layer_output": out.detach()}
-
-
-# %% [markdown]
-# ## Training and evaluation
-#
-# The lesson, in plain PyTorch. `train_step` is the write-up's step: forward, loss, zero_grad,
-# backward, update. `train_epoch` runs it on every batch of any iterable of `(x, y)` (a torch
-# `DataLoader` too) and returns the mean loss and accuracy, counted on the fly in train mode as
-# d2l counts them; each step's loss stays on the device until the end of the epoch, so the loop
-# never waits for a GPU. `evaluate` does the same on test data in eval mode. They use nothing
-# but torch: copy them into a notebook beside your own `DataLoader` (docs/coursework.md).
-
-# %%
-def train_step(model, x, y, optimizer):
-    """One SGD step on the batch ``(x, y)``; returns the loss and the logits."""
-    logits = model(x)
-    loss = F.cross_entropy(logits, y)
-    optimizer.zero_grad(set_to_none=True)
-    loss.backward()
-    optimizer.step()
-    return loss, logits
-
-
-def train_epoch(model, loader, optimizer, step=train_step, on_step=None):
-    """One pass over ``loader`` in train mode; returns the mean training loss and accuracy.
-    ``step`` is train_step or a faster form of it (compiled, a CUDA graph); ``on_step(losses,
-    hits, sizes)``, when given, sees the per-step lists after each step (a progress report,
-    live curves, a divergence check). Leave both out and it trains the same."""
-    model.train()
-    losses, hits, sizes = [], [], []
-    for x, y in loader:
-        loss, logits = step(model, x, y, optimizer)
-        losses.append(loss.detach())
-        hits.append((logits.argmax(1) == y).sum())
-        sizes.append(len(y))
-        if on_step is not None:
-            on_step(losses, hits, sizes)
-    n = torch.tensor(sizes, dtype=torch.float64)
-    loss_sum = (torch.stack(losses).cpu().double() * n).sum()  # float64, on the host
-    return (loss_sum / n.sum()).item(), torch.stack(hits).sum().item() / n.sum().item()
-
-
-@torch.no_grad()
-def evaluate(model, loader):
-    """Mean cross-entropy loss and accuracy of ``model`` over ``loader``, in eval mode."""
-    model.eval()
-    loss_sum, correct, seen = 0.0, 0, 0
-    for x, y in loader:
-        logits = model(x)
-        loss_sum += F.cross_entropy(logits, y, reduction="sum").item()
-        correct += (logits.argmax(1) == y).sum().item()
-        seen += len(y)
-    return loss_sum / seen, correct / seen
 
 
 # %% [markdown]
