@@ -2,7 +2,8 @@
 every tool and runner can import it without a circle.
 
 The tools run as modules from the repository's root (``python -m tools.report``), which puts
-the root on the import path: no tool edits sys.path.
+the root on the import path; a tool with a command line run as a file (``python
+tools/report.py``) puts the root there itself, first thing.
 """
 from __future__ import annotations
 

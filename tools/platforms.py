@@ -22,9 +22,12 @@ import tempfile
 import time
 from pathlib import Path
 
-import machinery
-from tools import report
-from tools.paths import REFERENCE_DIR, ROOT
+if not __package__:  # run as a file (python tools/platforms.py): import from the root, as -m does
+    sys.path[0] = str(Path(__file__).resolve().parents[1])
+
+import machinery  # noqa: E402
+from tools import report  # noqa: E402
+from tools.paths import REFERENCE_DIR, ROOT  # noqa: E402
 
 PLATFORMS = {  # name -> (uv's --python-platform, the oldest macOS it stands for)
     "Windows x86-64": ("x86_64-pc-windows-msvc", None),
