@@ -5,6 +5,7 @@ synthetic datasets, with capped loops where a lab would take minutes, and with -
 needs what a test machine lacks (a GPU, the network, a maintainer's rights)."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -18,7 +19,8 @@ import pytest
 import torch
 
 from conftest import ROOT, real_data_dir
-from tools.paths import documents
+from tools import report
+from tools.paths import REFERENCE_DIR, documents
 
 DOCS = list(documents())
 LINK = re.compile(r"\]\(([^)\s]+)\)")
@@ -200,3 +202,65 @@ def test_the_plan_refuses_what_a_fresh_clone_cannot_do():
     assert plan("python -m venv .venv")[0] == plan("python3.13 -m venv .venv")[0] == "skip"
     with pytest.raises(AssertionError, match="no rule"):
         plan("set LABS_DATA_DIR=D:\\datasets")
+
+
+# What the pages may not write by hand: a CPU's model (the machines behind the committed numbers
+# are named by the results; a one-off measurement names its architecture), a count of values
+# that agree between the GPU and CPU runs, and, on the labs page, a run time.
+CPU_MODEL = re.compile(r"EPYC|Xeon|Ryzen|Threadripper|Core\(TM\)|Core i[3579]\b")
+AGREEING = re.compile(r"\b\d+ of (the )?\d+ values|\d+ values compared|\d+ (values )?are identical"
+                      r"|比较的 ?\d+ ?个数值|有 ?\d+ ?个(和|与) ?CPU")
+DURATION = re.compile(r"(?<![\w.])\d+(\.\d+)? ?(s|min|minutes?|秒|分钟)(?!\w)")
+
+
+def by_hand(text: str) -> str:
+    """A page without what `python -m tools.report --write` fills in: the generated blocks and
+    the quoted values."""
+    text = re.sub(r"<!-- ([\w-]+):begin -->.*?<!-- \1:end -->", "", text, flags=re.S)
+    return report.QUOTED.sub("", text)
+
+
+def test_numbers_from_the_results_are_quoted_from_them_not_copied():
+    """The numbers the prose takes from results/ (the reference machine, each step's time, the
+    ledger's counts, how the GPU run compares) sit between <!-- name --> and <!-- /name -->,
+    which the report fills and --check holds: a copy written by hand drifts when the reference
+    is run again (a page said 127 of 199 where the ledger said 123, and named another CPU)."""
+    problems = []
+    for doc in DOCS:
+        text = by_hand(doc.read_text(encoding="utf-8"))
+        checks = [CPU_MODEL, AGREEING] + ([DURATION] if doc.name == "labs.md" else [])
+        for pattern in checks:
+            problems += [f"{doc.relative_to(ROOT)}: {m[0]!r} written by hand"
+                         for m in pattern.finditer(text)]
+    for readme in ("README.md", "README.zh-CN.md"):  # the first table's run times
+        for row in (ROOT / readme).read_text(encoding="utf-8").splitlines():
+            if row.startswith("| `lab") or row.startswith("| `mnist"):
+                if re.search(r"\d", by_hand(row.rsplit("|", 2)[1])):
+                    problems.append(f"{readme}: {row.split('|')[1].strip()} has a time by hand")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_quoted_values_are_the_results_own():
+    """Each quoted value against the results file it comes from, read here on its own."""
+    rows = report.evaluate(REFERENCE_DIR)
+    gpu = report.evaluate(REFERENCE_DIR / "cuda")
+    en = report.quoted_values(REFERENCE_DIR, rows, gpu, "en")
+    zh = report.quoted_values(REFERENCE_DIR, rows, gpu, "zh")
+    run = json.loads((REFERENCE_DIR / "run_all.json").read_text(encoding="utf-8"))
+    lab1 = next(s["seconds"] for s in run["steps"] if s["command"] == "lab1_tensor_ops.py")
+    assert en["time-lab1"] == f"{round(lab1)} s" and zh["time-lab1"] == f"{round(lab1)} 秒"
+    bs4 = next(s["seconds"] for s in run["steps"] if "--batch-size 4" in s["command"])
+    assert en["time-d2l-bs4"] == f"{bs4 / 60:.1f} min"
+    assert en["ref-cpu"] == run["environment"]["device_name"]
+    ledger = (REFERENCE_DIR / "LEDGER.md").read_text(encoding="utf-8")
+    assert f"; {en['cuda-same']} values are identical to the CPU's" in ledger
+    compared = [(r, v, w) for (r, v, _), (_, w, _) in zip(rows, gpu)
+                if r.rule != "figure" and not r.varies]
+    assert en["cuda-compared"] == str(len(compared))
+    assert en["cuda-same"] == str(sum(v == w for _, v, w in compared))
+    assert en["printed-values"] == str(sum(r.printed for r, *_ in rows))
+    page = "a <!-- time-lab1 -->4 s<!-- /time-lab1 --> step"
+    assert report.replace_quoted(page, en) == f"a <!-- time-lab1 -->{en['time-lab1']}" \
+                                              f"<!-- /time-lab1 --> step"
+    with pytest.raises(SystemExit, match="no value named 'time-lab9'"):
+        report.replace_quoted("<!-- time-lab9 -->4 s<!-- /time-lab9 -->", en)

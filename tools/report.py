@@ -2,10 +2,12 @@
 
     python -m tools.report              # print the short table of results/; exit 1 on a failure
     python -m tools.report --write      # rewrite the generated blocks of the READMEs, docs/
-                                        # and results/LEDGER.md
+                                        # and results/LEDGER.md; refresh the notebooks whose
+                                        # scripts changed in text only (comments, docstrings)
     python -m tools.report --check      # exit 1 if any of those is stale or hand-edited, a row
                                         # fails, or a committed notebook's cells differ from
-                                        # its script's
+                                        # its script's (saying whether --write refreshes it or
+                                        # it needs the reference run)
     python -m tools.report --results runs/reproduce --compare results   # a run against ours
     python -m tools.report --results runs/smoke --smoke   # every row's value is present
 
@@ -25,11 +27,15 @@ import re
 import sys
 from pathlib import Path
 
-import datafiles
-import machinery
-from tools import ledger, notebooks, tables
-from tools.ledger import Row
-from tools.paths import BENCHMARK, CUDA, LEDGER_FILE, NOTEBOOKS, REFERENCE_DIR, SWEEPS, documents
+if not __package__:  # run as a file (python tools/report.py): import from the root, as -m does
+    sys.path[0] = str(Path(__file__).resolve().parents[1])
+
+import datafiles  # noqa: E402
+import machinery  # noqa: E402
+from tools import ledger, notebooks, tables  # noqa: E402
+from tools.ledger import Row  # noqa: E402
+from tools.paths import (BENCHMARK, CUDA, LEDGER_FILE, NOTEBOOKS,  # noqa: E402
+                         REFERENCE_DIR, SWEEPS, documents)
 
 PASS, DEVIATION, FAIL = "pass", "deviation", "FAIL"
 
@@ -190,6 +196,14 @@ def status_cell(row: Row, status: str, lang: str = "en") -> str:
     return "通过" if lang == "zh" else "pass"
 
 
+def identical(rows, cuda) -> tuple[int, int]:
+    """(values compared, values identical) between the CPU's rows and a GPU run's: every row
+    but figures and values that vary by design (timings, unseeded draws)."""
+    compared = [(v, w) for (r, v, _), (_, w, _) in zip(rows, cuda)
+                if not r.varies and r.rule != "figure"]
+    return len(compared), sum(v == w for v, w in compared)
+
+
 def render_ledger(rows, cuda=None, cuda_name: str = "") -> str:
     """The full ledger; with ``cuda`` (the rows of a run on a GPU, ``cuda_name``), a CUDA
     column beside the CPU one: same rows, same tolerances."""
@@ -206,8 +220,7 @@ def render_ledger(rows, cuda=None, cuda_name: str = "") -> str:
              f"{c[FAIL]} fail.**"]
     if cuda is not None:
         cc = counts(cuda)
-        same = sum(1 for (r, v, _), (_, w, _) in zip(rows, cuda)
-                   if not r.varies and r.rule != "figure" and v == w)
+        same = identical(rows, cuda)[1]
         lines += ["", f"**On CUDA** ({cuda_name}, results/cuda/): {cc[PASS]} pass, "
                   f"{cc[DEVIATION]} documented deviations, {cc[FAIL]} fail; {same} values are "
                   f"identical to the CPU's (docs/devices.md says which differ, and why)."]
@@ -415,6 +428,76 @@ def render_steps(results_dir: Path, lang: str = "en") -> str:
     return "\n".join(lines)
 
 
+# The steps of run_all.json the pages quote by name, each by the start of its command.
+STEP_TIMES = {"lab1": "lab1_tensor_ops.py", "lab2": "lab2_logistic.py",
+              "blitz": "lab3_lenet.py --model blitz", "d2l-bs4": "lab3_lenet.py --batch-size 4",
+              "d2l-bs256": "lab3_lenet.py --batch-size 256", "lab4": "lab4_wine_mlp.py",
+              "mnist": "mnist_checkpoint.py --epochs 3",
+              "mnist-resume": "mnist_checkpoint.py --epochs 8"}
+
+
+def duration(seconds: float, lang: str = "en") -> str:
+    """A run time as the pages quote it: whole seconds up to 90, minutes above."""
+    if seconds < 90:
+        return f"{seconds:.0f} 秒" if lang == "zh" else f"{seconds:.0f} s"
+    return f"{seconds / 60:.1f} 分钟" if lang == "zh" else f"{seconds / 60:.1f} min"
+
+
+def quoted_values(results_dir: Path, rows, gpu, lang: str = "en") -> dict[str, str]:
+    """The numbers and names the pages quote in their prose, each written between
+    ``<!-- name -->`` and ``<!-- /name -->`` so that it comes from the results, as the tables
+    do: the reference machine, each step's run time, the ledger's counts, and how the GPU run
+    compares with the CPU's."""
+    values = {"printed-values": str(sum(r.printed for r, *_ in rows))}
+    run = Path(results_dir) / "run_all.json"
+    if run.exists():
+        data = json.loads(run.read_text(encoding="utf-8"))
+        env = data["environment"]
+        values["ref-cpu"] = env["device_name"]
+        values["ref-machine"] = (f"{env['device_name']}，{env['cpu_threads']} 线程" if lang == "zh"
+                                 else f"{env['device_name']}, {env['cpu_threads']} threads")
+        for key, command in STEP_TIMES.items():
+            seconds = [s["seconds"] for s in data["steps"] if s["command"].startswith(command)]
+            if seconds:
+                values[f"time-{key}"] = duration(seconds[0], lang)
+        values["time-total"] = duration(data["total_seconds"], lang)
+    bench = Path(results_dir) / BENCHMARK
+    if bench.exists():
+        data = json.loads(bench.read_text(encoding="utf-8"))
+        values["bench-cpu"] = data["environment"]["device_name"]
+        if "environment" in data.get("peer", {}):  # the d2l comparison, measured on its own
+            values["peer-cpu"] = data["peer"]["environment"]["device_name"]
+    if gpu is not None:
+        compared, same = identical(rows, gpu)
+        c = counts(gpu)
+        values["cuda-compared"], values["cuda-same"] = str(compared), str(same)
+        values["cuda-counts"] = (
+            f"{c[PASS]} 行通过，{c[DEVIATION]} 行为有说明的差异，{c[FAIL]} 行失败" if lang == "zh"
+            else f"{c[PASS]} pass, {c[DEVIATION]} documented deviations, {c[FAIL]} fail")
+        for where, folder in (("cpu", Path(results_dir)), ("cuda", Path(results_dir) / CUDA)):
+            record = folder / "lab3_d2l_bs4.json"
+            if record.exists():
+                loss = json.loads(record.read_text(encoding="utf-8"))["metrics"]["train_loss"]
+                values[f"{where}-bs4-loss"] = f"{loss:.4f}"
+        first = Path(results_dir) / CUDA / "lab1_tensor_ops.json"
+        name = json.loads(first.read_text(encoding="utf-8"))["environment"]["device_name"]
+        values["cuda-gpu"] = " ".join(name.split()[:2])  # 'NVIDIA H100 80GB HBM3': the model
+    return values
+
+
+QUOTED = re.compile(r"<!-- ([\w-]+) -->(.*?)<!-- /\1 -->")
+
+
+def replace_quoted(text: str, values: dict[str, str]) -> str:
+    """``text`` with every ``<!-- name -->...<!-- /name -->`` holding ``values[name]``."""
+    def fill(match):
+        name = match[1]
+        if name not in values:
+            raise SystemExit(f"no value named {name!r} (tools/report.py, quoted_values)")
+        return f"<!-- {name} -->{values[name]}<!-- /{name} -->"
+    return QUOTED.sub(fill, text)
+
+
 def ledger_link(doc: Path, results_dir: Path = REFERENCE_DIR) -> str:
     """The ledger, as a link relative to the document that shows the table."""
     return Path(os.path.relpath(Path(results_dir) / LEDGER_FILE, doc.parent)).as_posix()
@@ -449,15 +532,16 @@ def generated_files(results_dir: Path, rows, docs: dict[Path, str] | None = None
     """Every generated file as it should read now: the documents (``docs``: path -> language;
     default: both READMEs and every page of docs/) with fresh blocks, and the ledger."""
     wanted = {}
+    gpu_dir = Path(results_dir) / CUDA
+    first = gpu_dir / "lab1_tensor_ops.json"  # there when tools/gpu_check.sh has run
+    gpu = evaluate(gpu_dir) if first.exists() else None
+    values = {lang: quoted_values(results_dir, rows, gpu, lang) for lang in ("en", "zh")}
     for path, lang in (documents() if docs is None else docs).items():
         text = path.read_text(encoding="utf-8")
         for name, render in BLOCKS.items():
             if f"<!-- {name}:begin -->" in text:
                 text = replace_block(text, name, render(Path(results_dir), rows, lang, path))
-        wanted[path] = text
-    gpu_dir = Path(results_dir) / CUDA
-    first = gpu_dir / "lab1_tensor_ops.json"  # there when tools/gpu_check.sh has run
-    gpu = evaluate(gpu_dir) if first.exists() else None
+        wanted[path] = replace_quoted(text, values[lang])
     name = json.loads(first.read_text(encoding="utf-8"))["environment"].get(
         "device_name", "a GPU") if gpu else ""
     wanted[Path(results_dir) / LEDGER_FILE] = render_ledger(rows, gpu, name)
@@ -558,6 +642,9 @@ def main(argv=None) -> int:
     if args.write:
         for path in write_all(args.results, docs):
             print(f"updated {path}")
+        if (Path(args.results) / NOTEBOOKS).is_dir():
+            for path in notebooks.refresh(args.results):
+                print(f"refreshed {path} (its outputs kept: no code it runs changed)")
     if args.check:
         for path, text in generated_files(args.results, rows, docs).items():
             if not path.exists() or path.read_text(encoding="utf-8") != text:
