@@ -8,8 +8,9 @@ It reports the Python that runs and where it lives, whether a Jupyter kernel wil
 the line that registers it), the versions and builds of torch, torchvision, numpy, pandas and
 matplotlib, why CUDA or MPS is or is not available, each data file and its verdict, whether the
 output folder and the cache can be written, and the known bad pairs (torch before 2.3 with
-numpy 2, two OpenMP runtimes in one process, a missing Visual C++ runtime on Windows), each
-problem with the exact fix. It never stops with a traceback: a check that cannot run says why.
+numpy 2, two OpenMP runtimes in one process, a missing Visual C++ runtime on Windows, an Intel
+Python under Rosetta on an Apple chip, --compile's compiler cache on a path the C++ compiler can
+fail on), each problem with the exact fix. It never stops with a traceback: a check that cannot run says why.
 docs/troubleshooting.md explains every problem it names.
 """
 from __future__ import annotations
@@ -59,6 +60,9 @@ class Machine:
     macos_version: str = platform.mac_ver()[0]
     platforms_file: Path = PLATFORMS_FILE
     system_proxy: object = None      # () -> (enabled, server) from the registry, or a stand-in
+    apple_silicon: object = None     # () -> is this Mac's processor Apple's? (sysctl), or a stand-in
+    prefix: str = sys.prefix         # the environment torch is installed into
+    compile_cache: str | None = None  # --compile's compiler cache, or None: where torch puts it
 
 
 def version(name: str) -> str | None:
@@ -111,12 +115,27 @@ def platform_name(m: Machine) -> str | None:
     return None
 
 
+def apple_silicon() -> bool:
+    """Is this Mac's processor Apple's (arm64), whatever this Python was built for? An Intel
+    (x86-64) Python runs there under Rosetta and reports x86_64 as its machine; the hardware
+    still answers hw.optional.arm64 = 1."""
+    try:
+        proc = subprocess.run(["sysctl", "-n", "hw.optional.arm64"], capture_output=True,
+                              text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return proc.stdout.strip() == "1"
+
+
 def python_has_torch(m: Machine) -> list[Finding]:
     """Does torch ship a wheel for this Python on this platform? From the resolution of
     requirements.txt for every platform and Python (tools/platforms.py), committed in
     results/platforms.json: said before pip install fails, with the Python to install."""
     import json  # noqa: PLC0415
     mine = "%d.%d" % m.python_version
+    rosetta = m.macos and m.arch.lower() == "x86_64" and (m.apple_silicon or apple_silicon)()
+    if rosetta:  # what the Mac needs, not what this Python looks like
+        m = dataclasses.replace(m, arch="arm64")
     name = platform_name(m)
     try:
         rows = json.loads(m.platforms_file.read_text(encoding="utf-8"))["rows"]
@@ -133,6 +152,15 @@ def python_has_torch(m: Machine) -> list[Finding]:
     newest, oldest = with_torch[-1], with_torch[0]
     install = f"install Python {newest} from python.org, then make the venv with it " \
               f"({'py -' + newest if m.windows else 'python' + newest} -m venv .venv)"
+    if rosetta:
+        return [Finding("problem", "this Python is an Intel (x86-64) build running under "
+                                   "Rosetta on a Mac with an Apple chip: pip gives it the Intel "
+                                   "Macs' torch 2.2.2, without MPS (and no torch at all after "
+                                   "Python 3.12)",
+                        f"{install}; python.org's macOS installer runs natively on Apple chips "
+                        f"(an old Anaconda or a Homebrew under /usr/local is Intel: install "
+                        f"the arm64 one); in the venv, python -c \"import platform; "
+                        f"print(platform.machine())\" must print arm64")]
     if machinery.release(mine) < machinery.release(oldest):
         return [Finding("problem", f"the labs need Python {oldest} or newer, not {mine}", install)]
     if mine in have and not have[mine]:
@@ -145,14 +173,42 @@ def python_has_torch(m: Machine) -> list[Finding]:
                           f"{have[mine]} when resolved)")]
 
 
+def inductor_cache() -> str:
+    """Where --compile's compiler (torch inductor) keeps what it builds, as torch decides it
+    (torch/_inductor/runtime/cache_dir_utils.py), without importing torch: the
+    TORCHINDUCTOR_CACHE_DIR variable, or torchinductor_<user name> in the temporary folder,
+    which on Windows is under the home folder."""
+    import getpass  # noqa: PLC0415
+    if os.environ.get("TORCHINDUCTOR_CACHE_DIR"):
+        return os.path.abspath(os.environ["TORCHINDUCTOR_CACHE_DIR"])
+    try:
+        user = getpass.getuser()
+    except (KeyError, ModuleNotFoundError, OSError):
+        user = "unknown_user"
+    return os.path.join(tempfile.gettempdir(), "torchinductor_" + user)
+
+
 def check_paths(m: Machine) -> list[Finding]:
+    """Paths with characters other than ASCII (a Chinese user name): the labs read and write
+    them fine; only --compile's C++ compiler can fail on them, in its cache and in torch's own
+    headers, so that is what is said, with the fix for each."""
     found = []
-    for label, path in (("the repository", ROOT), ("your home folder", Path.home())):
-        if not str(path).isascii():
-            found.append(Finding("problem" if m.windows else "note",
-                                 f"{label} has characters other than ASCII in its path ({path}); "
-                                 f"some C++ compilers and older tools fail there",
-                                 "keep the repository in a plain path such as C:\\labs"))
+    cache = m.compile_cache or inductor_cache()
+    if not cache.isascii():
+        setting = "setx TORCHINDUCTOR_CACHE_DIR C:\\torchcache, then open a new terminal" \
+            if m.windows else "export TORCHINDUCTOR_CACHE_DIR=/tmp/torchcache (in your shell's " \
+                              "profile to keep it)"
+        found.append(Finding("note", f"--compile's compiler cache is in a path with characters "
+                                     f"other than ASCII ({cache}), where the C++ compiler can "
+                                     f"fail; nothing else uses it, and the labs run without "
+                                     f"--compile", f"point it to a plain folder: {setting}"))
+    if not str(m.prefix).isascii():
+        found.append(Finding("note", f"this environment's path has characters other than ASCII "
+                                     f"({m.prefix}): --compile's C++ compiler reads torch's "
+                                     f"headers from there and can fail; the labs run without "
+                                     f"--compile",
+                             "for --compile, make the venv in a plain path such as "
+                             "C:\\labs\\.venv"))
     if m.windows:
         try:
             import winreg  # noqa: PLC0415
@@ -163,9 +219,9 @@ def check_paths(m: Machine) -> list[Finding]:
                                              "fails (deep venvs, the Store's Python)",
                                      "keep the repository near the drive's root, or enable "
                                      "long paths (docs/troubleshooting.md)"))
-        except OSError:
+        except (OSError, ImportError):  # ImportError: a stand-in Windows in the tests
             pass
-    return found or [Finding("ok", f"plain paths ({ROOT})")]
+    return found or [Finding("ok", f"plain paths for --compile's compiler: {m.prefix}, {cache}")]
 
 
 def check_kernel(m: Machine) -> list[Finding]:

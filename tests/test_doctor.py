@@ -5,6 +5,7 @@ a check that breaks): each appears with its fix, and the report never stops."""
 from __future__ import annotations
 
 import builtins
+import subprocess
 
 import pytest
 import torch
@@ -178,10 +179,64 @@ def test_a_python_torch_has_no_wheel_for_is_named_with_the_one_to_install(
     Python is a problem only where torch has no wheel for it there."""
     machine.windows, machine.macos, machine.arch = windows, macos, arch
     machine.macos_version, machine.python_version = mac, python
+    machine.apple_silicon = lambda: False  # an Intel Mac is Intel to the bone
     [found] = doctor.python_has_torch(machine)
     assert (found.status, says in found.what) == (status, True), found
     if status == "problem":
         assert ("py -3." if windows else "python3.") in found.fix
+
+
+def test_an_intel_python_on_an_apple_chip_is_told_to_install_the_arm64_one(machine):
+    """An x86-64 Python (an old Anaconda, a Python under Rosetta) on an Apple-silicon Mac
+    looks like an Intel Mac: pip would give it torch 2.2.2 without MPS, and the Intel Mac's
+    advice (Python 3.12) is wrong there. The hardware tells them apart."""
+    machine.macos, machine.windows, machine.arch = True, False, "x86_64"
+    machine.macos_version, machine.python_version = "14.5", (3, 12)
+    machine.apple_silicon = lambda: True
+    [found] = doctor.python_has_torch(machine)
+    assert found.status == "problem" and "Rosetta" in found.what and "2.2.2" in found.what
+    assert "python3.15 -m venv .venv" in found.fix and "arm64" in found.fix
+    machine.apple_silicon = lambda: False  # a real Intel Mac: 3.12 is right there
+    [found] = doctor.python_has_torch(machine)
+    assert found.status == "ok" and "macOS x86-64" in found.what
+
+
+@pytest.mark.parametrize("answer, apple", [("1\n", True), ("0\n", False), ("", False)])
+def test_the_hardware_is_asked_with_sysctl(monkeypatch, answer, apple):
+    asked = []
+
+    def sysctl(argv, **kwargs):
+        asked.append(argv)
+        return subprocess.CompletedProcess(argv, 0 if answer else 1, stdout=answer, stderr="")
+    monkeypatch.setattr(doctor.subprocess, "run", sysctl)
+    assert doctor.apple_silicon() is apple
+    assert asked == [["sysctl", "-n", "hw.optional.arm64"]]
+
+
+def test_a_chinese_user_name_touches_only_the_compiler_cache(machine, monkeypatch):
+    """A Windows user name in Chinese puts --compile's compiler cache (in the temporary folder,
+    named after the user) on a path the C++ compiler can fail on; nothing else minds. The note
+    says so, and the fix is TORCHINDUCTOR_CACHE_DIR, not moving the repository."""
+    machine.windows, machine.prefix = True, r"C:\labs\.venv"
+    machine.compile_cache = r"C:\Users\张三\AppData\Local\Temp\torchinductor_张三"
+    [cache] = [f for f in doctor.check_paths(machine) if "compiler cache" in f.what]
+    assert cache.status == "note" and "torchinductor_张三" in cache.what
+    assert "setx TORCHINDUCTOR_CACHE_DIR C:\\torchcache" in cache.fix
+    assert "repository" not in cache.fix
+    machine.prefix = r"C:\Users\张三\anaconda3\envs\labs"  # a conda environment in the home
+    assert [f.status for f in doctor.check_paths(machine)
+            if "environment's path" in f.what] == ["note"]
+    machine.compile_cache, machine.prefix = None, r"C:\labs\.venv"
+    monkeypatch.setenv("TORCHINDUCTOR_CACHE_DIR", "C:\\torchcache")  # the fix, taken
+    assert not any("compiler cache" in f.what for f in doctor.check_paths(machine))
+
+
+def test_the_compiler_cache_is_where_torch_puts_it(monkeypatch):
+    cache_dir_utils = pytest.importorskip("torch._inductor.runtime.cache_dir_utils")
+    monkeypatch.delenv("TORCHINDUCTOR_CACHE_DIR", raising=False)
+    assert doctor.inductor_cache() == cache_dir_utils.default_cache_dir()
+    monkeypatch.setenv("TORCHINDUCTOR_CACHE_DIR", "/srv/plain")
+    assert doctor.inductor_cache() == "/srv/plain"
 
 
 def test_a_windows_system_proxy_left_on_by_a_vpn_client(machine):
