@@ -535,7 +535,9 @@ def read_table(path: Path, raw: bytes | None = None):
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         raise LabError(f"{path}: not UTF-8 text (byte 0x{raw[err.start]:02x} at offset "
-                       f"{err.start}); expected a CSV file") from None
+                       f"{err.start}); expected a CSV file; from Excel, save it as CSV UTF-8 "
+                       f"(Save As: 'CSV UTF-8 (Comma delimited)', in Chinese Excel "
+                       f"'CSV UTF-8(逗号分隔)')") from None
     lines = text.splitlines()
     if not text.strip():
         raise LabError(f"{path}: the file is empty")

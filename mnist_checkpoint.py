@@ -135,7 +135,9 @@ def evaluate(model, loader):
 # Written whole or not at all: into a temporary file in the same folder, flushed to the disk
 # (`os.fsync`), then renamed over the previous checkpoint (`os.replace`, which a crash cannot
 # leave half done). A crash, Ctrl-C or a full disk at any moment leaves the previous checkpoint
-# as it was. Plain torch and os: copy these beside your own training loop.
+# as it was, and so does a state that could not be loaded back (a numpy number in the history
+# saves, but `weights_only=True` refuses it): it is read back before the write. Plain torch and
+# os: copy these beside your own training loop.
 
 # %%
 def rng_states(batch_order=None) -> dict:
@@ -170,6 +172,13 @@ def save_checkpoint(path, state) -> None:
     """Write ``state`` to ``path`` whole or not at all."""
     buffer = io.BytesIO()
     torch.save(state, buffer)  # serialised first: the file then gets one plain write
+    try:  # read back as load_checkpoint will: what could not be loaded is not written
+        torch.load(io.BytesIO(buffer.getvalue()), map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as err:
+        found = str(err).split("WeightsUnpickler error: ")[-1].split(". ")[0]
+        raise ValueError(f"{path}: not saved, it would not load with weights_only=True "
+                         f"({found}); keep only tensors, numbers, strings, lists and dicts in "
+                         f"it (float(x) for a numpy number)") from None
     # In the same folder, so on the same disk: the rename below is then atomic.
     tmp = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.{os.getpid()}.tmp")
     try:

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 import torch
 
+import datafiles
 from conftest import ROOT, real_data_dir
 from tools import report
 from tools.paths import REFERENCE_DIR, documents
@@ -264,3 +265,35 @@ def test_the_quoted_values_are_the_results_own():
                                               f"<!-- /time-lab1 --> step"
     with pytest.raises(SystemExit, match="no value named 'time-lab9'"):
         report.replace_quoted("<!-- time-lab9 -->4 s<!-- /time-lab9 -->", en)
+
+
+# One term for each thing on the Chinese pages, hand-written and generated alike (the d2l book's
+# terms), and no space between a full-width bracket and what it follows.
+ZH_WRONG = {"整轮": "全程 (a whole pass) beside 轮 (a round)", "准确率": "精度",
+            "自动求导": "自动微分", "演练": "逐步演示", "logistic ": "逻辑回归",
+            "张量操作": "张量运算"}
+
+
+def test_the_chinese_pages_use_one_term_for_each_thing():
+    rows = report.evaluate(REFERENCE_DIR)
+    zh = {path: lang for path, lang in documents().items() if lang == "zh"}
+    problems = []
+    for path, text in report.generated_files(REFERENCE_DIR, rows, zh).items():
+        if path.suffix != ".md" or path not in zh:
+            continue
+        text = re.sub(r"```.*?```", "", text, flags=re.S)
+        text = re.sub(r"\]\([^)]*\)", "]", re.sub(r"`[^`\n]*`", "X", text))  # code, links
+        problems += [f"{path.name}: {wrong!r}, write {right}" for wrong, right in ZH_WRONG.items()
+                     if wrong in text]
+        problems += [f"{path.name}: {m[0]!r}" for m in re.finditer(r"[^\s|] （|（ | ）", text)]
+    assert not problems, "\n".join(problems)
+
+
+def test_torchvision_takes_the_fetched_files_as_its_own():
+    """docs/coursework.md: the .gz files fetch_data.py keeps are the ones torchvision's
+    download=True checks by MD5, so it unpacks them without the network."""
+    datasets = pytest.importorskip("torchvision.datasets")
+    for rel, (_, _, gz_md5) in datafiles.OFFICIAL.items():
+        if gz_md5:
+            folder, _, name = rel.split("/")
+            assert dict(getattr(datasets, folder).resources)[name + ".gz"] == gz_md5, rel

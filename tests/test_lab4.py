@@ -106,6 +106,17 @@ def test_target_is_last_column_without_quality(tmp_path):
     assert cols == ["a", "b", "score"] and y.tolist() == [3.0, 6.0] and x.shape == (2, 2)
 
 
+def test_a_csv_that_excel_saved_in_gbk_gets_the_utf8_choice(tmp_path):
+    """Chinese Excel's plain "CSV" is GBK: refused with where it breaks, then what to choose."""
+    path = tmp_path / "成绩.csv"
+    path.write_bytes("酒精,品质\n9.4,5\n".encode("gbk"))
+    with pytest.raises(machinery.LabError) as info:
+        datafiles.read_table(path)
+    assert str(info.value) == (f"{path}: not UTF-8 text (byte 0xbe at offset 0); expected a CSV "
+                               f"file; from Excel, save it as CSV UTF-8 (Save As: 'CSV UTF-8 "
+                               f"(Comma delimited)', in Chinese Excel 'CSV UTF-8(逗号分隔)')")
+
+
 def test_constant_column_is_a_warning_not_a_nan(wine_dir, tmp_path, capsys):
     table = datafiles.read_table(wine_dir / "wine" / "winequality-red.csv")
     table["pH"] = 3.3

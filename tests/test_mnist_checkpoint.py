@@ -5,9 +5,11 @@ import io
 import json
 import math
 import os
+import pickle
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -274,8 +276,8 @@ LESSON = ["MnistNet", "train_step", "train_epoch", "evaluate", "rng_states", "ch
 def pasted_lesson() -> dict:
     """The tutorial's network, step, epoch loop and evaluation and the checkpoint lesson,
     pasted into a namespace holding only torch, nn, F, numpy and the standard library modules
-    the checkpoint functions use (io, os, random), as a notebook after those imports."""
-    return lift.lifted("mnist_checkpoint.py", LESSON, modules=(io, os, random))
+    the checkpoint functions use (io, os, pickle, random), as a notebook after those imports."""
+    return lift.lifted("mnist_checkpoint.py", LESSON, modules=(io, os, pickle, random))
 
 
 def test_the_lesson_lifts_out_into_a_plain_notebook():
@@ -327,6 +329,22 @@ def test_the_pasted_checkpoint_lesson_resumes_a_plain_dataloader_exactly(tmp_pat
     assert lesson["restore_checkpoint"](loaded, model, optimizer, order) == []
     lesson["train_epoch"](model, loader, optimizer)
     assert all(torch.equal(a, b) for a, b in zip(uninterrupted, lift.weights(model)))
+
+
+def test_a_state_that_would_not_load_is_not_saved_over_the_last_good_one(tmp_path):
+    """A numpy number in the history pickles, but load_checkpoint (weights_only=True) would
+    refuse it, at the resume that needs it. save_checkpoint reads the state back first: the
+    mistake is named when it is made, and the previous checkpoint stays."""
+    lesson = pasted_lesson()
+    path = tmp_path / "ckpt.pt"
+    lesson["save_checkpoint"](path, {"epoch": 1, "history": {"loss": [0.5]}})
+    with pytest.raises(ValueError, match=r"ckpt.pt: not saved, it would not load with "
+                                         r"weights_only=True \(Unsupported .*numpy.*\); keep "
+                                         r"only tensors, numbers, strings, lists and dicts in it "
+                                         r"\(float\(x\) for a numpy number\)$"):
+        lesson["save_checkpoint"](path, {"epoch": 2, "history": {"loss": [np.float64(0.4)]}})
+    assert lesson["load_checkpoint"](path)["epoch"] == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["ckpt.pt"]
 
 
 def test_a_checkpoint_lesson_that_calls_the_machinery_does_not_lift(tmp_path):

@@ -339,9 +339,9 @@ ROWS_004_CHECKS = [
         rule="abs", tol=2e-4),
     Row("004", "cell 21", "dataset size", LG, "metrics.samples", 1000000),
     Row("004", "cell 21", "x_0", LG, "metrics.x0", 0.5488133381316141,
-        headline="logistic data x0", zh="logistic 数据 x0", lab="lab2"),
+        headline="logistic data x0", zh="逻辑回归数据 x0", lab="lab2"),
     Row("004", "cell 21", "y_0", LG, "metrics.y0", 0.45217091576438073,
-        headline="logistic data y0", zh="logistic 数据 y0", lab="lab2"),
+        headline="logistic data y0", zh="逻辑回归数据 y0", lab="lab2"),
     Row("004", "cell 32", "one-hot input", SM, "metrics.one_hot_input", [2, 1, 0]),
     Row("004", "cell 32", "my_one_hot", SM, "metrics.one_hot_ours",
         [[0, 0, 1, 0, 0], [0, 1, 0, 0, 0], [1, 0, 0, 0, 0]]),
@@ -433,28 +433,28 @@ ROWS_004_LOGISTIC = (
              DEFECT_ACC, "abs", TOL["defect_acc"], transient=2, reason=INIT, reason_zh=INIT_ZH)
     + [Row("004", "cell 23", "from scratch (the defect): weight", LG, "metrics.defect_weight",
            -0.0037125118542462587, rule="abs", tol=0.01, lab="lab2",
-           headline="logistic scratch, write-up defect: weight", zh="logistic 从零实现（报告缺陷）：权重"),
+           headline="logistic scratch, write-up defect: weight", zh="逻辑回归从零实现（报告缺陷）：权重"),
        Row("004", "cell 23", "from scratch (the defect): bias", LG, "metrics.defect_bias",
            0.017451055347919464, rule="abs", tol=0.01),
        Row("004", "cell 23", "from scratch (the defect): prediction for x = 2", LG,
            "metrics.defect_prediction_x2", 0.5034345984458923, rule="abs", tol=0.002,
            headline="logistic scratch, write-up defect: prediction",
-           zh="logistic 从零实现（报告缺陷）：预测值", lab="lab2")]
+           zh="逻辑回归从零实现（报告缺陷）：预测值", lab="lab2")]
     + epochs("cell 28", "torch.nn: loss sum", LG, "nn", "loss_sum", NN_LOSS, "abs",
              TOL["logistic_loss"], transient=4, reason=INIT, reason_zh=INIT_ZH,
              headline_last="logistic torch.nn: epoch-10 loss sum",
-             zh_last="logistic torch.nn：第 10 个迭代周期的损失和")
+             zh_last="逻辑回归 torch.nn：第 10 个迭代周期的损失和")
     + epochs("cell 28", "torch.nn: 'Acc'", LG, "nn", "writeup_acc", NN_ACC, "abs",
              TOL["logistic_acc"], transient=4, reason=INIT, reason_zh=INIT_ZH)
     + [Row("004", "cell 28", "torch.nn: weight", LG, "metrics.nn_weight", -3.6833968323036084,
            rule="abs", tol=0.01, headline="logistic torch.nn: weight",
-           zh="logistic torch.nn：权重", lab="lab2"),
+           zh="逻辑回归 torch.nn：权重", lab="lab2"),
        Row("004", "cell 28", "torch.nn: bias", LG, "metrics.nn_bias", 1.8628376037952126,
-           rule="abs", tol=0.005, headline="logistic torch.nn: bias", zh="logistic torch.nn：偏置",
+           rule="abs", tol=0.005, headline="logistic torch.nn: bias", zh="逻辑回归 torch.nn：偏置",
            lab="lab2"),
        Row("004", "cell 28", "torch.nn: prediction for x = 2", LG, "metrics.nn_prediction_x2",
            0.13936666014014443, rule="abs", tol=0.001,
-           headline="logistic torch.nn: prediction x=2", zh="logistic torch.nn：x=2 的预测值",
+           headline="logistic torch.nn: prediction x=2", zh="逻辑回归 torch.nn：x=2 的预测值",
            lab="lab2")]
 )
 
@@ -467,28 +467,28 @@ ROWS_004_SOFTMAX = (
     + epochs("cell 40", "from scratch, write-up init: test acc", SM, "writeup", "test_acc",
              SCRATCH_ACC, "abs", TOL["softmax_writeup_acc"],
              headline_last="softmax scratch, write-up init: test acc",
-             zh_last="softmax 从零实现（报告初始化）：测试精度")
+             zh_last="softmax 回归从零实现（报告初始化）：测试精度")
     + epochs("cell 46", "torch.nn: loss sum", SM, "nn", "train_loss_sum", SOFTMAX_NN_LOSS, "rel",
              TOL["softmax_nn_loss"], headline_last="softmax torch.nn: epoch-10 loss sum",
-             zh_last="softmax torch.nn：第 10 个迭代周期的损失和")
+             zh_last="softmax 回归 torch.nn：第 10 个迭代周期的损失和")
     + epochs("cell 46", "torch.nn: test acc", SM, "nn", "test_acc", SOFTMAX_NN_ACC, "abs",
              TOL["softmax_nn_acc"], headline_last="softmax torch.nn: test acc",
-             zh_last="softmax torch.nn：测试精度")
+             zh_last="softmax 回归 torch.nn：测试精度")
 )
 
 # Corrected from-scratch runs: the write-up's torch.nn numbers are what they must reach.
 ROWS_004_FIXED = [
     Row("004", "cell 28", "our corrected from-scratch logistic: weight (as torch.nn)", LG,
         "metrics.scratch_weight", -3.6833968323036084, rule="abs", tol=0.01, printed=0,
-        headline="logistic scratch (fixed): weight", zh="logistic 从零实现（修正）：权重",
+        headline="logistic scratch (fixed): weight", zh="逻辑回归从零实现（修正）：权重",
         lab="lab2"),
     Row("004", "cell 28", "our corrected from-scratch logistic: prediction (as torch.nn)", LG,
         "metrics.scratch_prediction_x2", 0.13936666014014443, rule="abs", tol=0.001, printed=0,
-        headline="logistic scratch (fixed): prediction", zh="logistic 从零实现（修正）：预测值",
+        headline="logistic scratch (fixed): prediction", zh="逻辑回归从零实现（修正）：预测值",
         lab="lab2"),
     Row("004", "cell 46", "our corrected from-scratch softmax: test acc (torch.nn's)", SM,
         "metrics.scratch_test_acc", 0.7996999621391296, rule="abs", tol=0.01, printed=0,
-        headline="softmax scratch (fixed): test acc", zh="softmax 从零实现（修正）：测试精度",
+        headline="softmax scratch (fixed): test acc", zh="softmax 回归从零实现（修正）：测试精度",
         lab="lab2"),
 ]
 

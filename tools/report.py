@@ -273,7 +273,7 @@ def render_short(rows, lang: str = "en", ledger_link: str | None = "results/LEDG
     c, shown = counts(rows), sum(1 for r, *_ in rows if r.headline)
     if lang == "zh":
         link = f" [{ledger_link}]({ledger_link}) " if ledger_link else ""
-        lines.append(f"\n上表为{shown}个主要数值。完整清单{link}共"
+        lines.append(f"\n上表为 {shown} 个主要数值。完整清单{link}共"
                      f" {len(rows)} 行：{c[PASS]} 行通过，{c[DEVIATION]} 行为有说明的差异，"
                      f"{c[FAIL]} 行失败。")
     else:
@@ -391,10 +391,10 @@ def render_platforms(results_dir: Path, lang: str = "en") -> str:
 
 
 STEP_ZH = {  # run_all.py's step labels, in Chinese (a test holds every label of results/)
-    "lab1: tensor ops and autograd (004, 003)": "lab1：张量操作与自动求导（004、003）",
-    "lab2: logistic + softmax regression (004)": "lab2：logistic 回归与 softmax 回归（004）",
+    "lab1: tensor ops and autograd (004, 003)": "lab1：张量运算与自动微分（004、003）",
+    "lab2: logistic + softmax regression (004)": "lab2：逻辑回归与 softmax 回归（004）",
     "lab3: blitz LeNet walkthrough + MNIST 32x32 (000, 003)":
-        "lab3：blitz LeNet 演练与 MNIST 32x32（000、003）",
+        "lab3：blitz LeNet 逐步演示与 MNIST 32x32（000、003）",
     "lab3: d2l LeNet, batch 4 (002)": "lab3：d2l LeNet，批量大小 4（002）",
     "lab3: d2l LeNet, batch 256 (d2l book)": "lab3：d2l LeNet，批量大小 256（d2l 教材）",
     "lab4: wine MLP (003)": "lab4：红酒 MLP（003）",

@@ -64,11 +64,11 @@ TEXT = {
                    "`load_data_fashion_mnist` 数据加载器（4 个 worker），对比 lab3 的 `train_epoch` "
                    "与 `evaluate`；同一份 Fashion-MNIST 文件；交替运行 {rounds} 轮；训练阶段每秒样本数，"
                    "取中位数；括号内为各轮与 d2l 的比值）。*训练步*按 d2l 的 Timer 计时（只计训练步，"
-                   "不含等待批量）；*整轮*按 lab3 的方式计时（整个训练迭代周期）；*总秒数*为每次调用的"
+                   "不含等待批量）；*全程*按 lab3 的方式计时（整个训练迭代周期）；*总秒数*为每次调用的"
                    "秒数（训练、评估，以及 d2l 的绘图）。",
            "qcols": "| 设置 | 计时方式 | d2l `train_ch6` | lab3 eager | lab3 `--compile` | "
                     "`--compile` 速度为 d2l 的 |",
-           "counted": {"timer_rate": "训练步", "loop_rate": "整轮", "wall_seconds": "总秒数"},
+           "counted": {"timer_rate": "训练步", "loop_rate": "全程", "wall_seconds": "总秒数"},
            "case": "批量大小 {bs}，{epochs} × {examples:,} 个样本",
            "chose": "批量大小 {bs} 时 `--compile` 的输出：{said}",
            "peer_skipped": "**对比 d2l 软件包**：未测量（{reason}）。",
@@ -114,7 +114,8 @@ def benchmark(data: dict, lang: str = "en") -> str:
             base, plan = row["variants"]["default kernels"], row["variants"][now]
             ratios = [a / b for a, b in zip(plan["rounds"], base["rounds"])]
             lines.append(f"| {case(row['case'], lang)} | {base['median']:,.0f} | "
-                         f"{plan['median']:,.0f} | {times(row['speedup'][now], lang)} "
+                         f"{plan['median']:,.0f} | {times(row['speedup'][now], lang)}"
+                         f"{' ' if lang == 'en' else ''}"  # no space before a full-width bracket
                          f"{brackets(f'{min(ratios):.2f}-{max(ratios):.2f}', lang)} |")
         lines.append("")
     if data.get("anatomy"):
