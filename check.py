@@ -1,0 +1,3307 @@
+"""Check your own implementations of the labs' exercise functions (exercises/, one sheet per lab).
+
+Each function a sheet asks for is run on cases whose answers come from the mathematics (float64
+formulas, values worked by hand) and never from the labs' own code. For each function the first
+failing case is reported: the input, what was expected, what came back, and the mistake that
+matches it with a hint, in Chinese or English. A function that passes gets "these checks
+passed": a check is a set of cases, not a proof.
+
+    python check.py lab2 my_work.ipynb            # a notebook or a .py file: exit 0, 1 or 2
+    python check.py lab3 submissions/*.ipynb      # several files: one table, one row per file
+    python check.py lab2 my_work.py --json        # the same, as data
+    python check.py lab2 my_work.py --lang zh     # 中文 (default: the system's language)
+
+In a notebook (the sheets do this): ``import check`` then ``check.lab2(globals())``, or
+``check.lab2(globals(), "bce_loss")`` for one function.
+
+A file is not run as a script: its imports, function and class definitions and plain
+assignments are taken, any other top-level code (a training run at the bottom) is not. Each
+file's checks run in a child process, each function with a time limit (10 s, --time-limit).
+Exit status: 0 every function found passed these checks; 1 one failed or is not written yet;
+2 a file cannot be read or holds none of the lab's functions. A lab takes a few seconds per
+file on a laptop CPU, most of it starting torch.
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+import contextlib
+import copy
+import dataclasses
+import functools
+import inspect
+import io
+import json
+import linecache
+import locale
+import math
+import os
+import queue
+import re
+import signal
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import threading
+import time
+import traceback
+import types
+import unicodedata
+import warnings
+from pathlib import Path
+
+LABS = ("lab1", "lab2", "lab3", "lab4", "mnist")
+TIME_LIMIT = 10.0          # seconds for one function's check
+LOAD_LIMIT = 180.0         # seconds for a child to start torch and read a file
+PROTOCOL = "\x1echeck "    # marks the child's report lines among whatever the student prints
+HERE = os.path.abspath(__file__)
+
+
+# %% [markdown]
+# ## Language
+#
+# Every sentence the checker says is in the catalogue at the end of this file, in English and
+# in Chinese, with the same placeholders. The language is --lang, or `lang=` in a notebook,
+# or else the system's.
+
+# %%
+_chosen_language: str | None = None
+
+
+def system_language() -> str:
+    """'zh' where the user's locale is Chinese (LC_ALL, LC_MESSAGES, LANG, LANGUAGE, then the
+    locale module, then Windows' display language), else 'en'."""
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
+        value = os.environ.get(var, "")
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    with contextlib.suppress(Exception):
+        name = (locale.getlocale()[0] or "").lower()
+        if name.startswith("zh") or name.startswith("chinese"):
+            return "zh"
+    if sys.platform == "win32":
+        with contextlib.suppress(Exception):
+            import ctypes  # noqa: PLC0415
+            if ctypes.windll.kernel32.GetUserDefaultUILanguage() & 0x3FF == 0x04:  # Chinese
+                return "zh"
+    return "en"
+
+
+def set_language(lang: str | None) -> None:
+    """Use ``lang`` ('zh' or 'en') from now on in this session; None: the system's again."""
+    global _chosen_language
+    _chosen_language = None if lang is None else language(lang)
+
+
+def language(lang: str | None = None) -> str:
+    if lang is None:
+        return _chosen_language or system_language()
+    lang = lang.lower()
+    if lang.startswith("zh") or lang in ("cn", "chinese", "中文"):
+        return "zh"
+    if lang.startswith("en"):
+        return "en"
+    raise ValueError(f"unknown language {lang!r}: use 'zh' or 'en'")
+
+
+def say(key: str, lang: str, **fields) -> str:
+    """The catalogue's sentence ``key`` in ``lang``, its placeholders filled in."""
+    en, zh = MESSAGES[key]
+    if lang != "zh":
+        return en.format(**fields)
+    if "what" in fields:
+        fields = {**fields, "what": WHAT.get(fields["what"], fields["what"])}
+    # a space the English template needed between two Chinese words goes
+    return re.sub(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff])", "", zh.format(**fields))
+
+
+# %% [markdown]
+# ## Reading a student's file
+#
+# A `.py` file or a notebook's code cells, parsed, never run as a whole: imports, definitions
+# and plain assignments run one by one; anything else at the top level (a training run, a
+# plot, a download) is skipped. The names that skipped lines would have set are remembered, so
+# that a function that leans on one (a global `model`, `device`) is told so.
+
+# %%
+class Unreadable(Exception):
+    """A file the checker cannot read: the message key and its fields."""
+
+    def __init__(self, key: str, **fields):
+        super().__init__(key)
+        self.key, self.fields = key, fields
+
+
+@dataclasses.dataclass
+class Source:
+    """What a file defines: the namespace its kept lines built, and what was left out."""
+    path: str
+    namespace: dict
+    skipped: dict        # name -> line of a top-level statement that was not run
+    failed: dict         # name -> (line, error) of an import or definition that failed
+    defined: list        # every top-level name the file binds, in order
+
+
+# Calls a plain assignment may make: values, not work (a device, a loss object, a partial).
+SAFE_CALLS = {"dict", "list", "tuple", "set", "frozenset", "int", "float", "str", "bool", "range",
+              "len", "sorted", "zip", "enumerate", "min", "max", "abs", "round", "pow",
+              "torch.device", "torch.cuda.is_available", "torch.backends.mps.is_available",
+              "torch.tensor", "torch.get_default_dtype", "functools.partial", "pathlib.Path",
+              "os.path.join", "os.getenv", "os.environ.get"}
+
+
+def cells_of(path: Path) -> list[tuple[str, str]]:
+    """(name for tracebacks, source) of each code cell of a notebook, or the whole .py file.
+    IPython's magics and shell lines become blank lines, so line numbers stay."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise Unreadable("file.missing", path=str(path)) from None
+    except OSError as err:
+        raise Unreadable("file.oserror", path=str(path), error=err.strerror or str(err)) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise Unreadable("file.not_utf8", path=str(path)) from None
+    if path.suffix.lower() != ".ipynb":
+        return [(str(path), text)]
+    try:
+        cells = json.loads(text)["cells"]
+    except (ValueError, KeyError, TypeError):
+        raise Unreadable("file.not_notebook", path=str(path)) from None
+    found = []
+    for number, cell in enumerate(cells, 1):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else str(source)
+        if source.lstrip().startswith("%%"):
+            continue  # a cell magic: not Python
+        lines = ["" if re.match(r"\s*[%!]", line) or line.rstrip().endswith("?") else line
+                 for line in source.splitlines()]
+        found.append((f"{path} [cell {number}]", "\n".join(lines) + "\n"))
+    return found
+
+
+def dotted(node) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        inner = dotted(node.value)
+        return f"{inner}.{node.attr}" if inner else None
+    return None
+
+
+def plain(value: ast.AST, aliases: dict) -> bool:
+    """Whether an assignment's value only builds a value: no call but to SAFE_CALLS and to the
+    loss classes of torch.nn (lambdas are not called when assigned)."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Lambda):
+            continue
+        if isinstance(node, ast.Call):
+            name = dotted(node.func)
+            if name is None:
+                return False
+            head, _, rest = name.partition(".")
+            full = aliases.get(head, head) + (f".{rest}" if rest else "")
+            if not (full in SAFE_CALLS or full.startswith("math.") or
+                    (full.startswith("torch.nn.") and full.endswith("Loss"))):
+                return False
+        stack.extend(ast.iter_child_nodes(node))
+    return True
+
+
+def bound_names(node) -> list[str]:
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return [node.name]
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return [(a.asname or a.name).split(".")[0] for a in node.names if a.name != "*"]
+    targets = node.targets if isinstance(node, ast.Assign) else \
+        [node.target] if isinstance(node, (ast.AnnAssign, ast.AugAssign)) else []
+    names = []
+    for target in targets:
+        names += [n.id for n in ast.walk(target) if isinstance(n, ast.Name)]
+    for child in ast.walk(node) if isinstance(node, (ast.For, ast.With, ast.If, ast.Try)) else []:
+        if isinstance(child, (ast.Assign, ast.AnnAssign, ast.FunctionDef, ast.ClassDef,
+                              ast.Import, ast.ImportFrom)) and child is not node:
+            names += bound_names(child)
+    return names
+
+
+def parse(path: Path) -> list[tuple[str, str, ast.Module]]:
+    """Each cell (or the file) parsed: (name, source, tree). A notebook cell with a syntax
+    error is left out (the rest may still define the functions); a .py file with one is
+    unreadable."""
+    parsed = []
+    for name, source in cells_of(path):
+        try:
+            parsed.append((name, source, ast.parse(source, filename=name)))
+        except SyntaxError as err:
+            if path.suffix.lower() != ".ipynb":
+                raise Unreadable("file.syntax", path=str(path), line=err.lineno or 0,
+                                 error=err.msg) from None
+    return parsed
+
+
+def names_in(path: Path) -> list[str]:
+    """Every top-level name a file binds, without running it."""
+    return [n for _, _, tree in parse(path) for node in tree.body for n in bound_names(node)]
+
+
+def load(path: Path) -> Source:
+    """Run a file's imports, definitions and plain assignments, statement by statement, into a
+    fresh namespace."""
+    import __future__  # noqa: PLC0415
+    path = Path(path)
+    namespace = {"__name__": "student", "__file__": str(path)}
+    skipped, failed, defined, aliases, flags = {}, {}, [], {}, 0
+    for name, source, tree in parse(path):
+        linecache.cache[name] = (len(source), None, source.splitlines(True), name)
+        for node in tree.body:
+            names = bound_names(node)
+            defined += names
+            if isinstance(node, ast.ImportFrom) and node.module == "__future__":
+                for alias in node.names:
+                    feature = getattr(__future__, alias.name, None)
+                    flags |= feature.compiler_flag if feature else 0
+                continue
+            if isinstance(node, ast.Import):
+                aliases.update({(a.asname or a.name.split(".")[0]): (a.name if a.asname else
+                                a.name.split(".")[0]) for a in node.names})
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                aliases.update({(a.asname or a.name): f"{node.module}.{a.name}"
+                                for a in node.names})
+            keep = isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef,
+                                     ast.AsyncFunctionDef, ast.ClassDef)) or \
+                (isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None and
+                 plain(node.value, aliases))
+            if not keep:
+                for n in names:
+                    skipped.setdefault(n, node.lineno)
+                continue
+            code = compile(ast.Module(body=[node], type_ignores=[]), name, "exec",
+                           flags=flags, dont_inherit=True)
+            try:
+                with quiet():
+                    exec(code, namespace)  # noqa: S102 -- the student's definitions, as asked
+            except Exception as err:  # noqa: BLE001 -- an import that fails here, say
+                for n in names:
+                    failed[n] = (node.lineno, f"{type(err).__name__}: {err}".strip())
+    return Source(str(path), namespace, skipped, failed, defined)
+
+
+# %% [markdown]
+# ## Running one function's check
+#
+# A check is a function `check_x(ck, student_function)`: it marks its stages (`ck.stage`),
+# describes each input (`ck.given`), calls the student's code through `ck.call` and raises
+# `Failure` on the first wrong result. The runner turns what happened into an `Outcome`:
+# passed, failed, raised (with the student's own traceback), not written yet, timed out.
+
+# %%
+class Failure(Exception):
+    """A wrong result: the catalogue key of what was wrong, the mistake it matches (if one
+    does) and the numbers for the message."""
+
+    def __init__(self, key: str, mistake: str | None = None, **fields):
+        super().__init__(key)
+        self.key, self.mistake, self.fields = key, mistake, fields
+
+
+class NotWritten(Exception):
+    """The student's function still raises NotImplementedError."""
+
+
+class StudentRaised(Exception):
+    """The student's code raised: the error and its traceback, their frames only."""
+
+    def __init__(self, error: BaseException):
+        super().__init__(type(error).__name__)
+        self.error, self.trace = error, student_trace(error)
+
+
+class CheckTimeout(BaseException):
+    """The time limit ran out (a BaseException, so a student's `except Exception` lets it
+    through)."""
+
+
+@dataclasses.dataclass
+class Outcome:
+    name: str
+    status: str                  # passed failed raised not_written timeout interrupted
+    #                              crashed missing needs checker_bug
+    passed: list = dataclasses.field(default_factory=list)    # stage keys passed
+    key: str | None = None       # what was wrong (catalogue key)
+    mistake: str | None = None   # the mistake it matches (catalogue key)
+    fields: dict = dataclasses.field(default_factory=dict)
+    case: list | None = None     # [catalogue key, fields] of the failing input
+    stage: str | None = None     # the stage that failed (catalogue key)
+    trace: str | None = None     # the student's traceback, their frames only
+    notes: list = dataclasses.field(default_factory=list)     # [key, fields] pairs
+    seconds: float = 0.0
+
+    @property
+    def message_id(self) -> str | None:
+        """The most specific word on what went wrong: the mistake if one matched."""
+        return self.mistake or self.key
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "passed"
+
+
+class Ck:
+    """The running check of one function: its stages, the current input, the calls."""
+
+    def __init__(self, source: Source | None = None):
+        self.source, self.passed, self.current, self.case, self.notes = source, [], None, None, []
+        self.hints: list[tuple[str, str]] = []   # (regex on the error, mistake key)
+
+    def stage(self, key: str | None) -> None:
+        if self.current and self.current not in self.passed:
+            self.passed.append(self.current)
+        self.current, self.case = key, None
+
+    def given(self, key: str, **fields) -> None:
+        self.case = [key, fields]
+
+    def note(self, key: str, **fields) -> None:
+        self.notes.append([key, fields])
+
+    def call(self, fn, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except (CheckTimeout, KeyboardInterrupt, Failure):
+            raise
+        except NotImplementedError:
+            raise NotWritten() from None
+        except BaseException as err:  # noqa: BLE001 -- SystemExit too: it is the student's
+            raise StudentRaised(err) from None
+
+    def fail(self, key: str, mistake: str | None = None, **fields):
+        raise Failure(key, mistake, **fields)
+
+
+def _library_dirs() -> tuple[str, ...]:
+    paths = sysconfig.get_paths()
+    found = {os.path.abspath(paths[k]) for k in ("stdlib", "platstdlib", "purelib", "platlib")
+             if k in paths}
+    found |= {os.path.abspath(p) for p in sys.path if "site-packages" in p}
+    return tuple(sorted(found))
+
+
+LIBRARY_DIRS = _library_dirs()
+
+
+def is_students(filename: str) -> bool:
+    if filename.startswith("<frozen") or filename.startswith("<__array_function__"):
+        return False
+    if filename.startswith("<"):
+        return True
+    path = os.path.abspath(filename)
+    return path != HERE and not path.startswith(LIBRARY_DIRS)
+
+
+def student_trace(error: BaseException) -> str:
+    """The traceback of ``error`` through the student's own frames only: the checker's and
+    the libraries' frames are left out."""
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if is_students(f.filename)]
+    text = "".join(traceback.format_list(frames))
+    return text + "".join(traceback.format_exception_only(type(error), error))
+
+
+@contextlib.contextmanager
+def quiet():
+    """What the student's code prints, and its warnings, stay out of the report."""
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()), \
+            warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+def alarm_usable() -> bool:
+    return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float | None):
+    """Raise CheckTimeout in the student's code after ``seconds``, where the platform has an
+    alarm (not on Windows, not off the main thread); an alarm already set (pytest-timeout's)
+    is put back afterwards."""
+    if not seconds or not alarm_usable():
+        yield
+        return
+
+    def expire(signum, frame):
+        raise CheckTimeout()
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    outer, interval = signal.setitimer(signal.ITIMER_REAL, seconds)
+    start = time.monotonic()
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        if outer:
+            left = max(outer - (time.monotonic() - start), 1e-3)
+            signal.setitimer(signal.ITIMER_REAL, left, interval)
+
+
+# Errors whose text names a mistake a student makes (the student's traceback stays beside it).
+ERROR_HINTS = [
+    (r"a leaf Variable that requires grad is being used in an in-place operation",
+     "hint.inplace_leaf"),
+    (r"element 0 of tensors does not require grad", "hint.no_graph"),
+    (r"Trying to backward through the graph a second time", "hint.backward_twice"),
+    (r"doesn't match the broadcast shape", "hint.inplace_broadcast"),
+    (r"mat1 and mat2 shapes cannot be multiplied", "hint.matmul_shapes"),
+    (r"[Ee]xpected .*(Long|Float|Double)|expected scalar type|found dtype", "hint.dtype"),
+]
+
+
+def hint_for(err: StudentRaised, ck: Ck, exercise) -> tuple[str | None, dict]:
+    """The mistake a student's error points to, if one does."""
+    error = err.error
+    if isinstance(error, NameError) and ck.source is not None:
+        name = getattr(error, "name", None) or \
+            (re.findall(r"'(\w+)'", str(error)) or [None])[0]
+        if name in ck.source.failed:
+            line, why = ck.source.failed[name]
+            return "hint.failed_import", {"name": name, "line": line, "error": why}
+        if name in ck.source.skipped:
+            return "hint.skipped_global", {"name": name, "line": ck.source.skipped[name]}
+    if isinstance(error, TypeError) and re.search(
+            r"positional argument|unexpected keyword|required (positional|keyword)|takes \d+",
+            str(error)):
+        return "hint.signature", {"signature": exercise.signature}
+    text = f"{type(error).__name__}: {error}"
+    for pattern, key in ck.hints + ERROR_HINTS:
+        if re.search(pattern, text):
+            return key, {}
+    return None, {}
+
+
+def run_one(exercise, namespace: dict, source: Source | None = None,
+            limit: float | None = TIME_LIMIT) -> Outcome:
+    """Check one exercise on the functions ``namespace`` holds. Everything the student's code
+    prints is swallowed; the global random state is as it was afterwards."""
+    import torch  # noqa: PLC0415
+
+    missing = [n for n in exercise.needs if not callable(namespace.get(n))]
+    if missing == [exercise.name]:
+        return Outcome(exercise.name, "missing")
+    if missing:
+        return Outcome(exercise.name, "needs", key="status.needs",
+                       fields={"names": ", ".join(missing)})
+    functions = [namespace[n] for n in exercise.needs]
+    ck = Ck(source)
+    outcome = Outcome(exercise.name, "passed")
+    start = time.perf_counter()
+    try:
+        with quiet(), torch.random.fork_rng(devices=[]), time_limit(limit):
+            exercise.check(ck, *functions)
+        ck.stage(None)
+    except Failure as failure:
+        outcome.status, outcome.key, outcome.mistake = "failed", failure.key, failure.mistake
+        outcome.fields = failure.fields
+    except NotWritten:
+        outcome.status = "not_written"
+    except StudentRaised as err:
+        outcome.status, outcome.key, outcome.trace = "raised", "status.raised", err.trace
+        outcome.mistake, outcome.fields = hint_for(err, ck, exercise)
+    except CheckTimeout:
+        outcome.status, outcome.key = "timeout", "status.timeout"
+        outcome.fields = {"seconds": f"{limit:g}"}
+    except KeyboardInterrupt:
+        outcome.status, outcome.key = "interrupted", "status.interrupted"
+    except Exception as err:  # noqa: BLE001 -- the checker's own bug: say so, plainly
+        outcome.status, outcome.key = "checker_bug", "status.checker_bug"
+        outcome.fields = {"error": f"{type(err).__name__}: {err}"}
+    outcome.passed, outcome.notes = list(ck.passed), ck.notes
+    if outcome.status != "passed":
+        outcome.case, outcome.stage = ck.case, ck.current
+    outcome.seconds = round(time.perf_counter() - start, 3)
+    return outcome
+
+
+def run_checks(lab: str, namespace: dict, names=None, source: Source | None = None,
+               limit: float | None = TIME_LIMIT) -> list[Outcome]:
+    """Check every exercise of ``lab`` (or those ``names``) on ``namespace``'s functions, in
+    the sheet's order."""
+    outcomes = []
+    for exercise in exercises(lab, names):
+        outcomes.append(run_one(exercise, namespace, source, limit))
+        if outcomes[-1].status == "interrupted":
+            break
+    return outcomes
+
+
+# %% [markdown]
+# ## Comparing what came back with what was expected
+#
+# Values are compared in float64 with tolerances that float32 code written a reasonable way
+# meets. A wrong value names the entry that is furthest off, and where a known mistake gives
+# exactly what came back (the sum instead of the mean, softmax over the other dimension), the
+# mistake is named.
+
+# %%
+def fmt(x) -> str:
+    """A number as the messages show it."""
+    if isinstance(x, bool):
+        return str(x)
+    if isinstance(x, int):
+        return str(x)
+    x = float(x)
+    if math.isnan(x) or math.isinf(x):
+        return str(x)
+    return f"{x:.7g}"
+
+
+def shape_text(shape) -> str:
+    dims = [str(int(s)) for s in shape]
+    return "(" + ", ".join(dims) + ("," if len(dims) == 1 else "") + ")"
+
+
+def describe(value) -> str:
+    """A value in Python's words (the same in both languages): type, shape, dtype, and the
+    numbers themselves when there are few."""
+    import numpy as np  # noqa: PLC0415
+    import torch  # noqa: PLC0415
+
+    if isinstance(value, torch.Tensor):
+        text = f"tensor {shape_text(value.shape)} {str(value.dtype).replace('torch.', '')}"
+        if value.requires_grad:
+            text += " (requires_grad)"
+        if value.numel() <= 6:
+            text += " " + numbers_text(value.detach().cpu().flatten().tolist())
+        return text
+    if isinstance(value, np.ndarray):
+        text = f"ndarray {shape_text(value.shape)} {value.dtype}"
+        return text + (" " + numbers_text(value.flatten().tolist()) if value.size <= 6 else "")
+    if isinstance(value, (bool, int, float, np.number)):
+        return fmt(value)
+    if value is None:
+        return "None"
+    if isinstance(value, (tuple, list)):
+        inner = ", ".join(describe(v) for v in value[:3]) + (", ..." if len(value) > 3 else "")
+        return f"{type(value).__name__} of {len(value)} ({inner})"
+    if isinstance(value, dict):
+        return "dict {" + ", ".join(repr(k) for k in list(value)[:8]) + "}"
+    return type(value).__name__
+
+
+def numbers_text(values) -> str:
+    return "[" + ", ".join(fmt(v) if isinstance(v, (int, float)) else str(v) for v in values) + "]"
+
+
+def numeric(ck: Ck, value, what: str):
+    """``value`` (a tensor, an array, a number or a list of numbers) as a float64 CPU tensor;
+    anything else fails."""
+    import numpy as np  # noqa: PLC0415
+    import torch  # noqa: PLC0415
+
+    if isinstance(value, torch.Tensor) and (value.is_floating_point() or
+                                            value.dtype in (torch.int64, torch.int32,
+                                                            torch.uint8, torch.bool)):
+        return value.detach().to("cpu", torch.float64)
+    with contextlib.suppress(TypeError, ValueError):
+        if not isinstance(value, (str, bytes, dict)) and value is not None:
+            array = np.asarray([v.item() if isinstance(v, torch.Tensor) else v for v in value]
+                               if isinstance(value, (list, tuple)) else value, dtype=np.float64)
+            return torch.from_numpy(array.copy())
+    ck.fail("value.type", what=what, got=describe(value))
+
+
+def close(got, expected, rtol: float, atol: float):
+    """Entry by entry, |got - expected| <= atol + rtol |expected| (NaN is never close)."""
+    return (got - expected).abs() <= atol + rtol * expected.abs()
+
+
+def expect_close(ck: Ck, got, expected, what: str, rtol: float = 1e-5, atol: float = 1e-6,
+                 alternatives=(), nonfinite: str | None = None, mistake: str | None = None):
+    """Fail unless ``got`` equals ``expected`` (float64) within the tolerance. On a wrong
+    value: the mistake of the first ``alternatives`` pair (key, value) that ``got`` equals,
+    or ``nonfinite`` when ``got`` has inf or NaN where ``expected`` has none, or ``mistake``."""
+    import torch  # noqa: PLC0415
+
+    g = numeric(ck, got, what)
+    e = expected.detach().to(torch.float64)
+    if g.shape != e.shape and g.numel() == e.numel() == 1:
+        g = g.reshape(e.shape)
+    if g.shape != e.shape:
+        for key, alt in alternatives:
+            if alt.shape == g.shape and bool(close(g, alt.double(), 1e-4, 1e-6).all()):
+                ck.fail("value.shape", key, what=what, expected=shape_text(e.shape),
+                        got=shape_text(g.shape))
+        ck.fail("value.shape", mistake, what=what, expected=shape_text(e.shape),
+                got=shape_text(g.shape))
+    ok = close(g, e, rtol, atol)
+    if bool(ok.all()):
+        return
+    named = None
+    if nonfinite and not bool(torch.isfinite(g).all()) and bool(torch.isfinite(e).all()):
+        named = nonfinite
+    for key, alt in alternatives:
+        if named is None and alt.shape == g.shape and \
+                bool(close(g, alt.double(), max(rtol, 1e-4), atol).all()):
+            named = key
+    excess = torch.where(torch.isnan(g), torch.full_like(g, math.inf),
+                         (g - e).abs() - (atol + rtol * e.abs()))
+    flat = int(torch.argmax(excess.flatten()))
+    index = [int(i) for i in torch.unravel_index(torch.tensor(flat), e.shape)] if e.dim() \
+        else []
+    where = "[" + ", ".join(map(str, index)) + "]" if index else ""
+    ck.fail("value.wrong_at" if e.numel() > 1 else "value.wrong", named or mistake, what=what,
+            where=where, expected=fmt(e.flatten()[flat]), got=fmt(g.flatten()[flat]),
+            diff=fmt((g - e).abs().flatten()[flat]), wrong=int((~ok).sum()), total=e.numel())
+
+
+def expect_tensor(ck: Ck, value, what: str, shape=None, dtype=None, shape_mistake=None,
+                  dtype_mistake=None):
+    import torch  # noqa: PLC0415
+
+    if not isinstance(value, torch.Tensor):
+        ck.fail("value.not_tensor", what=what, got=describe(value))
+    if shape is not None and tuple(value.shape) != tuple(shape):
+        ck.fail("value.shape", shape_mistake, what=what, expected=shape_text(shape),
+                got=shape_text(value.shape))
+    if dtype is not None and value.dtype != dtype:
+        ck.fail("value.dtype", dtype_mistake, what=what,
+                expected=str(dtype).replace("torch.", ""),
+                got=str(value.dtype).replace("torch.", ""))
+    return value
+
+
+def expect_loss_value(ck: Ck, value, what: str, dtype=None):
+    """A loss: a tensor holding one number (a mean, not one value per example)."""
+    expect_tensor(ck, value, what)
+    if value.numel() != 1:
+        ck.fail("value.not_scalar", "loss.no_mean", what=what, got=shape_text(value.shape))
+    if dtype is not None:
+        expect_tensor(ck, value, what, dtype=dtype)
+    return value
+
+
+def no_graph(ck: Ck, value, what: str) -> None:
+    """What a loop returns holds no autograd graph (Python numbers or detached tensors)."""
+    import torch  # noqa: PLC0415
+
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, torch.Tensor) and (item.requires_grad or item.grad_fn is not None):
+            ck.fail("loop.graph", "loop.returns_graph", what=what, got=describe(item))
+        if isinstance(item, (tuple, list)):
+            stack.extend(item)
+
+
+def as_number(ck: Ck, value, what: str) -> float:
+    """A Python number, a numpy scalar or a one-number tensor, as a float."""
+    import numpy as np  # noqa: PLC0415
+    import torch  # noqa: PLC0415
+
+    if isinstance(value, torch.Tensor):
+        if value.numel() != 1:
+            ck.fail("value.not_scalar", what=what, got=shape_text(value.shape))
+        return float(value.detach().cpu().double().item())
+    if isinstance(value, (int, float, np.number)) and not isinstance(value, bool):
+        return float(value)
+    ck.fail("value.type", what=what, got=describe(value))
+
+
+def parts(ck: Ck, value, count: int, what: str) -> tuple:
+    if not isinstance(value, (tuple, list)) or len(value) != count:
+        ck.fail("value.parts", what=what, count=count, got=describe(value))
+    return tuple(value)
+
+
+def accepts(fn, name: str) -> bool:
+    """Whether ``fn`` takes an argument ``name`` (or any keyword)."""
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.name == name or p.kind is p.VAR_KEYWORD for p in params)
+
+
+# %% [markdown]
+# ## The instruments: a model, an optimizer and batches that watch the student's loop
+#
+# A small model that notes at each forward pass whether it was in training mode and whether
+# autograd was recording; an SGD that notes each zero_grad and step; a hook that notes each
+# backward pass. The order of those notes names the mistake when the weights come out wrong.
+
+# %%
+@functools.lru_cache(maxsize=None)
+def kit():
+    """The instrument classes (built on first use, so that `--help` needs no torch)."""
+    import torch  # noqa: PLC0415
+    import torch.nn.functional as F  # noqa: PLC0415
+    from torch import nn  # noqa: PLC0415
+
+    class Probe(nn.Module):
+        """One linear layer on the flattened input, as logits, log-probabilities or a
+        regression output, with optional dropout in front; each forward notes the mode."""
+
+        def __init__(self, n_in: int, n_out: int, output: str, dropout: float = 0.0,
+                     log: list | None = None):
+            super().__init__()
+            self.dropout = nn.Dropout(dropout)
+            self.linear = nn.Linear(n_in, n_out)
+            self.output, self.seen = output, []
+            self.log = [] if log is None else log
+
+        def forward(self, x):
+            self.seen.append((self.training, torch.is_grad_enabled()))
+            self.log.append("forward")
+            z = self.linear(self.dropout(x.flatten(1)))
+            return F.log_softmax(z, dim=1) if self.output == "log_probs" else z
+
+        def zero_grad(self, set_to_none: bool = True):
+            self.log.append("zero_grad")
+            super().zero_grad(set_to_none)
+
+    class SpySGD(torch.optim.SGD):
+        def __init__(self, params, lr: float, log: list, momentum: float = 0.0):
+            super().__init__(params, lr=lr, momentum=momentum)
+            self.log = log
+
+        def zero_grad(self, set_to_none: bool = True):
+            self.log.append("zero_grad")
+            super().zero_grad(set_to_none)
+
+        def step(self, closure=None):
+            self.log.append("step")
+            return super().step(closure)
+
+    class ScratchModel:
+        """A model as lab2 writes one from scratch: no nn.Module, only __call__, parameters,
+        train and eval."""
+
+        def __init__(self, n_in: int, n_out: int, log: list):
+            g = torch.Generator().manual_seed(5)
+            self.weight = (torch.randn(n_in, n_out, generator=g) * 0.1).requires_grad_()
+            self.bias = torch.zeros(n_out).requires_grad_()
+            self.training, self.seen, self.log = True, [], log
+
+        def __call__(self, x):
+            self.seen.append((self.training, torch.is_grad_enabled()))
+            self.log.append("forward")
+            return x.flatten(1) @ self.weight + self.bias
+
+        def parameters(self):
+            return [self.weight, self.bias]
+
+        def train(self, mode: bool = True):
+            self.training = mode
+            return self
+
+        def eval(self):
+            return self.train(False)
+
+    class ScratchSGD:
+        """An optimizer as lab2 writes one from scratch: step and zero_grad only."""
+
+        def __init__(self, params, lr: float, log: list):
+            self.params, self.lr, self.log = list(params), lr, log
+
+        @torch.no_grad()
+        def step(self):
+            self.log.append("step")
+            for p in self.params:
+                if p.grad is not None:
+                    p -= self.lr * p.grad
+
+        def zero_grad(self, set_to_none: bool = True):
+            self.log.append("zero_grad")
+            for p in self.params:
+                p.grad = None
+
+    return types.SimpleNamespace(Probe=Probe, SpySGD=SpySGD, ScratchModel=ScratchModel,
+                                 ScratchSGD=ScratchSGD)
+
+
+@dataclasses.dataclass(frozen=True)
+class Lesson:
+    """What a lab's training functions take and return (its sheet says the same)."""
+    output: str          # the model's output: "logits", "log_probs" or "regression"
+    step_returns: str    # train_step returns "loss_out" (loss, output) or "loss"
+    loss_fn: bool        # train_step and evaluate take a loss_fn (lab2)
+    epoch_returns: str   # "record" (per-step losses, outputs, targets), "loss_acc" or "loss"
+    eval_returns: str    # "loss_acc" or "mse_rmse"
+
+
+LESSONS = {
+    "lab2": Lesson("logits", "loss_out", True, "record", "loss_acc"),
+    "lab3": Lesson("logits", "loss_out", False, "loss_acc", "loss_acc"),
+    "lab4": Lesson("regression", "loss", False, "loss", "mse_rmse"),
+    "mnist": Lesson("log_probs", "loss", False, "loss", "loss_acc"),
+}
+N_IN, N_CLASSES, LR = 6, 3, 0.1
+
+
+def lesson_data(lesson: Lesson, n: int = 10, seed: int = 1):
+    """``n`` examples: features, and class labels or a (n, 1) float32 regression target."""
+    import torch  # noqa: PLC0415
+
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, N_IN, generator=g)
+    if lesson.output == "regression":
+        w = torch.randn(N_IN, 1, generator=g)
+        return x, x @ w + 0.3 * torch.randn(n, 1, generator=g)
+    return x, torch.randint(0, N_CLASSES, (n,), generator=g)
+
+
+def lesson_model(lesson: Lesson, log: list, dropout: float = 0.0, seed: int = 3):
+    import torch  # noqa: PLC0415
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return kit().Probe(N_IN, 1 if lesson.output == "regression" else N_CLASSES, lesson.output,
+                     dropout, log)
+
+
+def batches(x, y, batch_size: int = 4):
+    """A plain DataLoader, in order: 10 examples give batches of 4, 4 and a last one of 2."""
+    import torch  # noqa: PLC0415
+
+    return torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y),
+                                       batch_size=batch_size)
+
+
+def oracle_loss(lesson: Lesson, out, y, reduction: str = "mean"):
+    """The lesson's loss of one batch, as torch computes it (none of these clamps)."""
+    import torch.nn.functional as F  # noqa: PLC0415
+
+    if lesson.output == "regression":
+        return F.mse_loss(out, y.to(out.dtype), reduction=reduction)
+    if lesson.output == "log_probs":
+        return F.nll_loss(out, y, reduction=reduction)
+    return F.cross_entropy(out, y, reduction=reduction)
+
+
+def watch_backward(params, log: list) -> None:
+    for p in params:
+        p.register_hook(lambda grad: log.append("backward") or None)
+
+
+def order_mistake(log: list) -> str | None:
+    """The mistake the order of forward, zero_grad, backward and step shows, if any."""
+    if "step" not in log:
+        return "step.no_step"
+    if "backward" not in log:
+        return "step.no_backward"
+    back, step = log.index("backward"), log.index("step")
+    if step < back:
+        return "step.step_before_backward"
+    zeros = [i for i, event in enumerate(log) if event == "zero_grad"]
+    if not zeros:
+        return "step.zero_grad_missing"
+    if any(back < z < step for z in zeros):
+        return "step.zero_grad_between"
+    return None
+
+
+def prefill_grads(params, seed: int = 11) -> None:
+    """Gradients left over from a step before: a step that forgets zero_grad adds them in."""
+    import torch  # noqa: PLC0415
+
+    g = torch.Generator().manual_seed(seed)
+    for p in params:
+        p.grad = torch.randn(p.shape, generator=g, dtype=p.dtype)
+
+
+# %% [markdown]
+# ## The training step, the loop over an epoch, the evaluation (labs 2, 3, 4, mnist)
+#
+# One check for each, with what differs between the labs in `Lesson`. The expected numbers
+# come from the same step done in float64 on a copy of the model.
+
+# %%
+def expected_step(model, x, y, lesson: Lesson, lr: float):
+    """The loss, output and weights after one correct SGD step, in float64, on a copy."""
+    import torch  # noqa: PLC0415
+
+    twin = copy.deepcopy(model)
+    if isinstance(twin, torch.nn.Module):
+        twin.double()
+    else:  # lab2's from-scratch form
+        twin.weight = twin.weight.detach().double().requires_grad_()
+        twin.bias = twin.bias.detach().double().requires_grad_()
+    params = list(twin.parameters())
+    for p in params:
+        p.grad = None
+    out = twin(x.double())
+    loss = oracle_loss(lesson, out, y)
+    loss.backward()
+    with torch.no_grad():
+        after = [p - lr * p.grad for p in params]
+    return loss.detach(), out.detach(), after
+
+
+def loss_alternatives(lesson: Lesson, out, y) -> list:
+    """What a step's loss comes out as under the known mistakes."""
+    import torch.nn.functional as F  # noqa: PLC0415
+
+    found = [("loss.sum_not_mean", oracle_loss(lesson, out, y, "sum"))]
+    if lesson.output == "logits":
+        found.append(("step.softmax_before_ce", F.cross_entropy(F.softmax(out, 1), y)))
+    if lesson.output == "regression":
+        found.append(("loss.broadcast", ((out - y.view(-1).double()) ** 2).mean()))
+    return found
+
+
+def check_train_step(ck: Ck, train_step, lesson: Lesson) -> None:
+    import torch  # noqa: PLC0415
+    import torch.nn.functional as F  # noqa: PLC0415
+
+    K = kit()
+    x_all, y_all = lesson_data(lesson)
+    x, y = x_all[:4], y_all[:4]
+    log = []
+    model = lesson_model(lesson, log)
+    loss0, out0, after = expected_step(model, x, y, lesson, LR)
+    watch_backward(model.parameters(), log)
+    prefill_grads(model.parameters())
+    optimizer = K.SpySGD(model.parameters(), LR, log)
+    model.train()
+    calls = []
+
+    def loss_fn(out, target):
+        calls.append(1)
+        return F.cross_entropy(out, target)
+
+    extra = {"loss_fn": loss_fn} if lesson.loss_fn else {}
+    ck.stage("stage.runs")
+    ck.given("case.step", n=len(x), model=f"Linear({N_IN}, {out0.shape[1]})", lr=LR)
+    log.clear()
+    result = ck.call(train_step, model, x, y, optimizer, **extra)
+    ck.stage("stage.returns")
+    if lesson.step_returns == "loss_out":
+        loss, out = parts(ck, result, 2, "train_step")
+        expect_tensor(ck, out, "the output", shape=out0.shape)
+    else:
+        loss, out = result, None
+    if isinstance(loss, torch.Tensor):
+        expect_loss_value(ck, loss, "the loss")
+    ck.stage("stage.loss")
+    expect_close(ck, loss, loss0, "the loss", alternatives=loss_alternatives(lesson, out0, y))
+    if out is not None:
+        expect_close(ck, out, out0, "the output")
+    ck.stage("stage.update")
+    expect_close(ck, torch.cat([p.detach().flatten() for p in model.parameters()]),
+                 torch.cat([p.flatten() for p in after]), "the weights after the step",
+                 mistake=order_mistake(log))
+    if lesson.loss_fn:
+        if not calls:
+            ck.fail("step.loss_fn_ignored")
+        ck.stage("stage.scratch")
+        ck.given("case.step_scratch", n=len(x), lr=LR)
+        log = []
+        scratch = K.ScratchModel(N_IN, N_CLASSES, log)
+        loss0, out0, after = expected_step(scratch, x, y, lesson, LR)
+        watch_backward(scratch.parameters(), log)
+        prefill_grads(scratch.parameters())
+        ck.call(train_step, scratch, x, y, K.ScratchSGD(scratch.parameters(), LR, log),
+                loss_fn=F.cross_entropy)
+        expect_close(ck, torch.cat([p.detach().flatten() for p in scratch.parameters()]),
+                     torch.cat([p.flatten() for p in after]), "the weights after the step",
+                     mistake=order_mistake(log))
+
+
+def recording_step(lesson: Lesson, records: list):
+    """A correct train_step of the lesson's form that records each batch's loss, output and
+    targets: what the loop was given back, to check what it makes of them."""
+    def step(model, x, y, optimizer):
+        out = model(x)
+        loss = oracle_loss(lesson, out, y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        records.append((loss.detach().clone(), out.detach().clone(), y.clone()))
+        return (loss, out) if lesson.step_returns == "loss_out" else loss
+    return step
+
+
+def epoch_expected(lesson: Lesson, records: list) -> dict:
+    """The epoch's numbers from what each step returned, and the known wrong ones."""
+    import torch  # noqa: PLC0415
+
+    losses = torch.stack([r[0].double() for r in records])
+    sizes = torch.tensor([len(r[2]) for r in records], dtype=torch.float64)
+    n = sizes.sum()
+    found = {"loss": (losses * sizes).sum() / n,
+             "loss_alts": [("loop.mean_of_batch_means", losses.mean()),
+                           ("loop.sum_not_mean", (losses * sizes).sum()),
+                           ("loop.sum_not_mean", losses.sum())]}
+    if lesson.output != "regression":
+        hits = torch.stack([(r[1].argmax(1) == r[2]).sum().double() for r in records])
+        found["acc"] = hits.sum() / n
+        found["acc_alts"] = [("loop.accuracy_count", hits.sum()),
+                             ("loop.mean_of_batch_means", (hits / sizes).mean())]
+    return found
+
+
+def check_train_epoch(ck: Ck, train_epoch, lesson: Lesson) -> None:
+    import torch  # noqa: PLC0415
+
+    SpySGD = kit().SpySGD
+    x, y = lesson_data(lesson)
+    log, records = [], []
+    model = lesson_model(lesson, log)
+    optimizer = SpySGD(model.parameters(), LR, log)
+    model.eval()  # a loop that forgets model.train() leaves it so
+    takes_step = accepts(train_epoch, "step")
+    if not takes_step:  # it trains with its own step: replay the epoch on a copy
+        twin_log = []
+        twin = copy.deepcopy(model)
+        twin.log = twin_log
+        twin_opt = SpySGD(twin.parameters(), LR, twin_log)
+        twin.train()
+        for xb, yb in batches(x, y):
+            recording_step(lesson, records)(twin, xb, yb, twin_opt)
+    ck.stage("stage.runs")
+    ck.given("case.loop", n=len(x), sizes="4, 4, 2", lr=LR)
+    seen_records = [] if takes_step else records
+    extra = {"step": recording_step(lesson, seen_records)} if takes_step else {}
+    prefill_grads(model.parameters())
+    result = ck.call(train_epoch, model, batches(x, y), optimizer, **extra)
+    ck.stage("stage.batches")
+    if takes_step and [len(r[2]) for r in seen_records] != [4, 4, 2]:
+        ck.fail("loop.batches", got=", ".join(str(len(r[2])) for r in seen_records) or "-",
+                expected="4, 4, 2")
+    if not model.seen:
+        ck.fail("loop.batches", got="-", expected="4, 4, 2")
+    ck.stage("stage.mode")
+    if not all(training for training, _ in model.seen):
+        ck.fail("loop.mode", "loop.train_missing")
+    ck.stage("stage.returns")
+    no_graph(ck, result, "train_epoch")
+    expected = epoch_expected(lesson, seen_records)
+    tol = {"rtol": 1e-5 if takes_step else 1e-4, "atol": 1e-6 if takes_step else 1e-5}
+    if lesson.epoch_returns == "record":
+        losses, outputs, targets = parts(ck, result, 3, "train_epoch")
+        ck.stage("stage.values")
+        expect_close(ck, losses, torch.stack([r[0] for r in seen_records]),
+                     "the per-step losses", **tol)
+        expect_close(ck, outputs, torch.cat([r[1] for r in seen_records]), "the outputs", **tol)
+        expect_close(ck, targets, torch.cat([r[2] for r in seen_records]), "the targets")
+    elif lesson.epoch_returns == "loss_acc":
+        loss, acc = parts(ck, result, 2, "train_epoch")
+        loss, acc = as_number(ck, loss, "the mean loss"), as_number(ck, acc, "the accuracy")
+        ck.stage("stage.values")
+        expect_close(ck, torch.tensor(loss), expected["loss"], "the mean loss",
+                     alternatives=expected["loss_alts"], **tol)
+        expect_close(ck, torch.tensor(acc), expected["acc"], "the accuracy",
+                     alternatives=expected["acc_alts"], **tol)
+    else:
+        loss = as_number(ck, result, "the mean loss")
+        ck.stage("stage.values")
+        expect_close(ck, torch.tensor(loss), expected["loss"], "the mean loss",
+                     alternatives=expected["loss_alts"], **tol)
+    if not takes_step:
+        expect_close(ck, torch.cat([p.detach().flatten() for p in model.parameters()]),
+                     torch.cat([p.detach().flatten() for p in twin.parameters()]),
+                     "the weights after the epoch", rtol=1e-4, atol=1e-6,
+                     mistake=order_mistake(log))
+
+
+def check_evaluate(ck: Ck, evaluate, lesson: Lesson) -> None:
+    import torch  # noqa: PLC0415
+    import torch.nn.functional as F  # noqa: PLC0415
+
+    x, y = lesson_data(lesson, seed=4)
+    model = lesson_model(lesson, [], dropout=0.5)
+    model.train()  # an evaluation that forgets model.eval() leaves it so
+    twin = copy.deepcopy(model).double().eval()
+    calls = []
+
+    def loss_fn(out, target):
+        calls.append(1)
+        return F.cross_entropy(out, target)
+
+    ck.stage("stage.runs")
+    ck.given("case.evaluate", n=len(x), sizes="4, 4, 2")
+    extra = {"loss_fn": loss_fn} if lesson.loss_fn else {}
+    result = ck.call(evaluate, model, batches(x, y), **extra)
+    ck.stage("stage.mode")
+    if not model.seen:
+        ck.fail("loop.batches", got="-", expected="4, 4, 2")
+    if any(training for training, _ in model.seen):
+        ck.fail("loop.mode", "loop.eval_missing")
+    if any(grad for _, grad in model.seen):
+        ck.fail("loop.mode", "loop.no_grad_missing")
+    ck.stage("stage.returns")
+    no_graph(ck, result, "evaluate")
+    first, second = parts(ck, result, 2, "evaluate")
+    first, second = as_number(ck, first, "the first value"), as_number(ck, second,
+                                                                       "the second value")
+    if lesson.loss_fn and not calls:
+        ck.fail("step.loss_fn_ignored")
+    ck.stage("stage.values")
+    with torch.no_grad():
+        outs = [twin(xb.double()) for xb, _ in batches(x, y)]
+        ys = [yb for _, yb in batches(x, y)]
+        sizes = torch.tensor([len(b) for b in ys], dtype=torch.float64)
+        sums = torch.stack([oracle_loss(lesson, o, b, "sum") for o, b in zip(outs, ys)])
+        mean = sums.sum() / sizes.sum()
+        if lesson.eval_returns == "mse_rmse":
+            alts = [("loop.mean_of_batch_means", (sums / sizes).mean())]
+            expect_close(ck, torch.tensor(first), mean, "the MSE", alternatives=alts)
+            expect_close(ck, torch.tensor(second), mean.sqrt(), "the RMSE", alternatives=[
+                ("loop.rmse_of_batches", (sums / sizes).sqrt().mean())])
+            return
+        hits = torch.stack([(o.argmax(1) == b).sum().double() for o, b in zip(outs, ys)])
+        alts = [("loop.mean_of_batch_means", (sums / sizes).mean()),
+                ("loop.sum_not_mean", sums.sum())]
+        if lesson.output == "logits":
+            alts.append(("step.softmax_before_ce", sum(
+                F.cross_entropy(F.softmax(o, 1), b, reduction="sum") for o, b in zip(outs, ys))
+                / sizes.sum()))
+        expect_close(ck, torch.tensor(first), mean, "the mean loss", alternatives=alts)
+        expect_close(ck, torch.tensor(second), hits.sum() / sizes.sum(), "the accuracy",
+                     alternatives=[("loop.accuracy_count", hits.sum()),
+                                   ("loop.mean_of_batch_means", (hits / sizes).mean())])
+
+
+# %% [markdown]
+# ## Lab 2: the pieces from scratch
+#
+# BCE and cross-entropy against their formulas in float64 (log-sum-exp for the softmax), with
+# hand-worked values (the write-up's BCE(sigmoid(0.8), 1) = 0.37110066; equal logits give
+# log C), probabilities of exactly 0 and 1, logits of +-1000, and gradients in float64.
+
+# %%
+def random_generator(seed: int):
+    import torch  # noqa: PLC0415
+    return torch.Generator().manual_seed(seed)
+
+
+def bce_terms(p, t):
+    return -(t * p.log() + (1 - t) * (1 - p).log())
+
+
+def check_bce_loss(ck: Ck, bce_loss) -> None:
+    import torch  # noqa: PLC0415
+
+    g = random_generator(20)
+    ck.stage("stage.runs")
+    ck.given("case.bce_writeup")
+    out = ck.call(bce_loss, torch.sigmoid(torch.tensor([[0.8]])), torch.tensor([[1.0]]))
+    ck.stage("stage.returns")
+    expect_loss_value(ck, out, "the loss", dtype=torch.float32)
+    ck.stage("stage.hand")
+    expect_close(ck, out, torch.tensor(math.log1p(math.exp(-0.8)), dtype=torch.float64),
+                 "the loss", alternatives=[("loss.sign", -torch.tensor(0.37110066))])
+    ck.given("case.bce_half")
+    target = torch.tensor([[0.0], [1.0], [0.3], [0.9]])
+    expect_close(ck, ck.call(bce_loss, torch.full((4, 1), 0.5), target),
+                 torch.tensor(math.log(2.0), dtype=torch.float64), "the loss",
+                 alternatives=[("loss.sum_not_mean", torch.tensor(4 * math.log(2.0)))])
+    ck.stage("stage.random")
+    for trial in range(20):
+        n = 2 + int(torch.randint(0, 40, (1,), generator=g))
+        p = torch.rand(n, 1, generator=g) * 0.96 + 0.02
+        t = torch.rand(n, 1, generator=g)
+        t = (t > 0.5).float() if trial % 2 else t
+        ck.given("case.bce_random", shape=shape_text(p.shape),
+                 targets="0/1" if trial % 2 else "[0, 1]")
+        got = expect_loss_value(ck, ck.call(bce_loss, p, t), "the loss")
+        p64, t64 = p.double(), t.double()
+        terms = bce_terms(p64, t64)
+        expect_close(ck, got, terms.mean(), "the loss", alternatives=[
+            ("loss.sum_not_mean", terms.sum()), ("loss.sign", -terms.mean()),
+            ("bce.swapped", bce_terms(1 - p64, t64).mean()),
+            ("bce.one_term", (-t64 * p64.log()).mean())])
+    ck.stage("stage.edge")
+    ck.given("case.bce_certain_right")
+    got = as_number(ck, expect_loss_value(ck, ck.call(bce_loss, torch.tensor([[1.0], [0.0]]),
+                                                     torch.tensor([[1.0], [0.0]])), "the loss"),
+                    "the loss")
+    if not math.isfinite(got):
+        ck.fail("value.not_finite", "bce.log_zero", what="the loss", got=fmt(got))
+    if got > 0.02:
+        ck.fail("bce.edge_right", got=fmt(got))
+    ck.given("case.bce_certain_wrong")
+    got = as_number(ck, expect_loss_value(ck, ck.call(bce_loss, torch.tensor([[0.0], [1.0]]),
+                                                     torch.tensor([[1.0], [0.0]])), "the loss"),
+                    "the loss")
+    if not math.isfinite(got):
+        ck.fail("value.not_finite", "bce.log_zero", what="the loss", got=fmt(got))
+    if got < 4.6:
+        ck.fail("bce.edge_wrong", got=fmt(got))
+    ck.given("case.batch_of_one")
+    p, t = torch.tensor([[0.3]]), torch.tensor([[1.0]])
+    expect_close(ck, ck.call(bce_loss, p, t), bce_terms(p.double(), t.double()).mean(),
+                 "the loss")
+    ck.stage("stage.grad")
+    p = (torch.rand(12, 1, generator=g, dtype=torch.float64) * 0.9 + 0.05).requires_grad_()
+    t = torch.rand(12, 1, generator=g, dtype=torch.float64)
+    ck.given("case.bce_grad", shape=shape_text(p.shape))
+    gradient(ck, lambda: ck.call(bce_loss, p, t), p,
+             ((p - t) / (p * (1 - p)) / p.numel()).detach(), "d loss / d pred")
+    ck.stage("stage.mismatch")
+    p, t = torch.rand(8, 1, generator=g) * 0.9 + 0.05, torch.rand(8, generator=g)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            got = bce_loss(p, t)
+    except Exception:  # noqa: BLE001 -- refusing mismatched shapes is right
+        return
+    pairs = bce_terms(p.double(), t.double())  # (8, 1) against (8,): every pair, (8, 8)
+    if isinstance(got, torch.Tensor) and got.numel() == 1 and \
+            bool(close(got.detach().double().reshape(()), pairs.mean(), 1e-4, 1e-6)):
+        ck.note("note.bce_broadcast")
+
+
+def gradient(ck: Ck, compute, leaf, expected, what: str) -> None:
+    """The student's value ``compute()`` differentiated with respect to ``leaf`` in float64,
+    against the gradient worked out by hand."""
+    out = compute()
+    expect_loss_value(ck, out, "the loss")
+    if not out.requires_grad:
+        ck.fail("grad.detached", what=what)
+    leaf.grad = None
+    ck.call(out.backward)
+    if leaf.grad is None:
+        ck.fail("grad.detached", what=what)
+    expect_close(ck, leaf.grad, expected, f"the gradient {what}", rtol=1e-4, atol=1e-7)
+
+
+def ce_oracle(logits, target):
+    """Mean cross-entropy in float64: log-sum-exp of each row minus the target's score."""
+    import torch  # noqa: PLC0415
+
+    logits, target = logits.double(), target.double()
+    return -(target * (logits - torch.logsumexp(logits, 1, keepdim=True))).sum(1).mean()
+
+
+def check_cross_entropy(ck: Ck, cross_entropy) -> None:
+    import torch  # noqa: PLC0415
+    import torch.nn.functional as F  # noqa: PLC0415
+
+    g = random_generator(21)
+
+    def hot(labels, c):
+        return F.one_hot(torch.tensor(labels), c).float()
+
+    ck.stage("stage.runs")
+    ck.given("case.ce_equal")
+    out = ck.call(cross_entropy, torch.zeros(2, 5), hot([1, 4], 5))
+    ck.stage("stage.returns")
+    expect_loss_value(ck, out, "the loss", dtype=torch.float32)
+    ck.stage("stage.hand")
+    expect_close(ck, out, torch.tensor(math.log(5.0), dtype=torch.float64), "the loss",
+                 alternatives=[("loss.sum_not_mean", torch.tensor(2 * math.log(5.0))),
+                               ("ce.mean_over_classes", torch.tensor(math.log(5.0) / 5))])
+    ck.given("case.ce_hand")
+    logits = torch.tensor([[0.0, math.log(2.0), math.log(5.0)]])
+    expect_close(ck, ck.call(cross_entropy, logits, hot([2], 3)),
+                 torch.tensor(-math.log(5 / 8), dtype=torch.float64), "the loss")
+    ck.stage("stage.random")
+    for _ in range(20):
+        b, c = 2 + int(torch.randint(0, 15, (1,), generator=g)), \
+            2 + int(torch.randint(0, 8, (1,), generator=g))
+        logits = torch.randn(b, c, generator=g) * 3
+        target = F.one_hot(torch.randint(0, c, (b,), generator=g), c).float()
+        ck.given("case.ce_random", shape=shape_text(logits.shape))
+        got = expect_loss_value(ck, ck.call(cross_entropy, logits, target), "the loss")
+        right = ce_oracle(logits, target)
+        dim0 = -(target.double() * torch.log_softmax(logits.double(), 0)).sum(1).mean()
+        expect_close(ck, got, right, "the loss", alternatives=[
+            ("loss.sum_not_mean", right * b), ("ce.softmax_dim", dim0),
+            ("ce.mean_over_classes", right / c), ("loss.sign", -right)])
+    ck.stage("stage.edge")
+    for logits, labels, key, mistake in (
+            ([[1000.0, 0.0, -1000.0], [0.0, 1000.0, 500.0]], [0, 2], "case.ce_large",
+             "ce.no_max_shift"),
+            ([[-1000.0, -1001.0, -1002.0], [1000.0, 999.0, 998.0]], [1, 0], "case.ce_levels",
+             "ce.row_shift")):
+        logits, target = torch.tensor(logits), hot(labels, 3)
+        ck.given(key)
+        got = expect_loss_value(ck, ck.call(cross_entropy, logits, target), "the loss")
+        expect_close(ck, got, ce_oracle(logits, target), "the loss", nonfinite=mistake)
+    ck.given("case.batch_of_one")
+    logits, target = torch.tensor([[0.5, -1.0, 2.0, 0.0]]), hot([3], 4)
+    expect_close(ck, ck.call(cross_entropy, logits, target), ce_oracle(logits, target),
+                 "the loss")
+    ck.stage("stage.grad")
+    logits = torch.randn(6, 4, generator=g, dtype=torch.float64).mul(2).requires_grad_()
+    target = F.one_hot(torch.randint(0, 4, (6,), generator=g), 4).double()
+    ck.given("case.ce_grad", shape=shape_text(logits.shape))
+    expected = ((torch.softmax(logits.detach(), 1) - target) / 6)
+    gradient(ck, lambda: ck.call(cross_entropy, logits, target), logits, expected,
+             "d loss / d logits")
+
+
+def check_one_hot(ck: Ck, one_hot) -> None:
+    import torch  # noqa: PLC0415
+    import torch.nn.functional as F  # noqa: PLC0415
+
+    g = random_generator(22)
+    ck.stage("stage.runs")
+    ck.given("case.one_hot_writeup")
+    out = ck.call(one_hot, torch.tensor([2, 1, 0]), 5)
+    ck.stage("stage.returns")
+    expect_tensor(ck, out, "the result", shape=(3, 5), shape_mistake="one_hot.transposed"
+                  if isinstance(out, torch.Tensor) and tuple(out.shape) == (5, 3) else None)
+    expect_tensor(ck, out, "the result", dtype=torch.float32, dtype_mistake="one_hot.dtype")
+    ck.stage("stage.hand")
+    expect_close(ck, out, torch.tensor([[0, 0, 1, 0, 0], [0, 1, 0, 0, 0], [1, 0, 0, 0, 0]],
+                                       dtype=torch.float64), "the result", rtol=0, atol=0)
+    ck.stage("stage.random")
+    for _ in range(10):
+        n, c = 1 + int(torch.randint(0, 30, (1,), generator=g)), \
+            2 + int(torch.randint(0, 12, (1,), generator=g))
+        labels = torch.randint(0, c, (n,), generator=g)
+        ck.given("case.one_hot_random", n=n, c=c)
+        got = ck.call(one_hot, labels, c)
+        expect_tensor(ck, got, "the result", shape=(n, c),
+                      shape_mistake="one_hot.width" if isinstance(got, torch.Tensor) and
+                      got.dim() == 2 and got.shape[0] == n else None)
+        expect_close(ck, got, F.one_hot(labels, c).double(), "the result", rtol=0, atol=0)
+    ck.stage("stage.edge")
+    ck.given("case.one_hot_narrow")
+    got = ck.call(one_hot, torch.tensor([0, 1]), 10)
+    expect_tensor(ck, got, "the result", shape=(2, 10), shape_mistake="one_hot.width")
+    ck.given("case.one_hot_dtype")
+    for dtype in (torch.float64, torch.long):
+        expect_tensor(ck, ck.call(one_hot, torch.tensor([2, 0]), 4, dtype), "the result",
+                      dtype=dtype, dtype_mistake="one_hot.dtype_ignored")
+
+
+def check_linear(ck: Ck, Linear) -> None:
+    import torch  # noqa: PLC0415
+
+    g = random_generator(23)
+    ck.stage("stage.runs")
+    ck.given("case.linear", n_in=3, n_out=2, shape="(4, 3)")
+    layer = ck.call(Linear, 3, 2)
+    x = torch.randn(4, 3, generator=g)
+    out = ck.call(layer, x)
+    ck.stage("stage.returns")
+    expect_tensor(ck, out, "the output", shape=(4, 2), dtype=torch.float32)
+    params = ck.call(lambda: list(layer.parameters()))
+    for p in params:
+        expect_tensor(ck, p, "a parameter")
+    count = sum(p.numel() for p in params)
+    if count != 3 * 2 + 2:
+        ck.fail("linear.count", "linear.shared_bias" if count == 3 * 2 + 1 else None,
+                expected=8, got=count)
+    for p in params:
+        if not p.requires_grad:
+            ck.fail("linear.param", "linear.no_requires_grad", shape=shape_text(p.shape))
+        if not p.is_leaf:
+            ck.fail("linear.param", "linear.non_leaf", shape=shape_text(p.shape))
+    ck.stage("stage.values")
+    with torch.no_grad():
+        b = ck.call(layer, torch.zeros(1, 3)).double()
+        w = ck.call(layer, torch.eye(3)).double() - b
+        expect_close(ck, out, x.double() @ w + b, "the output", mistake="linear.not_affine")
+    weights = [p for p in params if p.numel() == 6]
+    biases = [p for p in params if p.numel() == 2]
+    layout = None
+    for p in weights:
+        for shape, value in (((3, 2), w), ((2, 3), w.T)):
+            if tuple(p.shape) == shape and bool(close(p.detach().double(), value, 1e-5,
+                                                      1e-6).all()):
+                layout = (p, shape)
+    if layout is None or not any(bool(close(p.detach().double().flatten(), b.flatten(), 1e-5,
+                                            1e-6).all()) for p in biases):
+        ck.fail("linear.not_from_params")
+    ck.stage("stage.grad")
+    weight, shape = layout
+    bias = next(p for p in biases if bool(close(p.detach().double().flatten(), b.flatten(),
+                                                1e-5, 1e-6).all()))
+    x2, upstream = torch.randn(5, 3, generator=g), torch.randn(5, 2, generator=g)
+    ck.given("case.linear_grad", shape="(5, 3)")
+    for p in params:
+        p.grad = None
+    ck.call(lambda: (layer(x2) * upstream).sum().backward())
+    if weight.grad is None or bias.grad is None:
+        ck.fail("grad.detached", what="d output / d weight")
+    w_grad = x2.double().T @ upstream.double()
+    expect_close(ck, weight.grad, w_grad if shape == (3, 2) else w_grad.T,
+                 "the weight's gradient", rtol=1e-4)
+    expect_close(ck, bias.grad.flatten(), upstream.double().sum(0), "the bias's gradient",
+                 rtol=1e-4)
+    ck.stage("stage.modes")
+    for name in ("train", "eval"):
+        if not callable(getattr(layer, name, None)):
+            ck.fail("linear.modes", name=name)
+        ck.call(getattr(layer, name))
+    ck.stage("stage.init")
+    ck.given("case.linear", n_in=784, n_out=10, shape="(1, 784)")
+    big = ck.call(Linear, 784, 10)
+    big_weight = next((p for p in ck.call(lambda: list(big.parameters())) if p.numel() == 7840),
+                      None)
+    if big_weight is not None and float(big_weight.detach().double().std()) > 0.1:
+        ck.fail("linear.init", "linear.large_init",
+                got=fmt(float(big_weight.detach().double().std())))
+    if accepts(Linear, "dtype"):
+        ck.given("case.linear_dtype")
+        layer = ck.call(Linear, 3, 2, dtype=torch.float64)
+        expect_tensor(ck, ck.call(layer, x.double()), "the output", dtype=torch.float64)
+
+
+def check_sgd(ck: Ck, SGD) -> None:
+    import torch  # noqa: PLC0415
+
+    g = random_generator(24)
+    ck.stage("stage.runs")
+    ck.given("case.sgd_writeup")
+    x = torch.tensor(1.0, requires_grad=True)
+    optimizer = ck.call(SGD, [x], 0.1)
+    (x ** 2).backward()
+    ck.call(optimizer.step)
+    ck.stage("stage.hand")
+    expect_close(ck, x.detach(), torch.tensor(0.8, dtype=torch.float64), "x after one step",
+                 alternatives=[("sgd.sign", torch.tensor(1.2)), ("sgd.no_change", torch.tensor(1.0)),
+                               ("sgd.lr_ignored", torch.tensor(-1.0))])
+    if not (x.is_leaf and x.requires_grad):
+        ck.fail("sgd.graph")
+    ck.stage("stage.random")
+    w = torch.randn(3, 4, generator=g).requires_grad_()
+    b = torch.randn(4, generator=g).requires_grad_()
+    w.grad, b.grad = torch.randn(3, 4, generator=g), torch.randn(4, generator=g)
+    expected = torch.cat([(w - 0.05 * w.grad).detach().flatten(),
+                          (b - 0.05 * b.grad).detach().flatten()]).double()
+    ck.given("case.sgd_random")
+    optimizer = ck.call(SGD, [w, b], lr=0.05)
+    ck.call(optimizer.step)
+    got = torch.cat([w.detach().flatten(), b.detach().flatten()])
+    before = expected + 0.05 * torch.cat([w.grad.flatten(), b.grad.flatten()]).double()
+    expect_close(ck, got, expected, "the parameters after one step", alternatives=[
+        ("sgd.no_change", before), ("sgd.sign", 2 * before - expected)])
+    if not (w.is_leaf and b.is_leaf and w.requires_grad and b.requires_grad):
+        ck.fail("sgd.graph")
+    ck.stage("stage.zero_grad")
+    ck.call(optimizer.zero_grad)
+    for p in (w, b):
+        if p.grad is not None and bool(p.grad.ne(0).any()):
+            ck.fail("sgd.zero_grad")
+    ck.stage("stage.generator")
+    ck.given("case.sgd_generator")
+    v = torch.tensor([1.0, -2.0], requires_grad=True)
+    optimizer = ck.call(SGD, (p for p in [v]), 0.1)
+    for _ in range(2):
+        ck.call(optimizer.zero_grad)
+        (v ** 2).sum().backward()
+        ck.call(optimizer.step)
+    expect_close(ck, v.detach(), torch.tensor([0.64, -1.28], dtype=torch.float64),
+                 "the parameter after two steps",
+                 alternatives=[("sgd.generator", torch.tensor([0.8, -1.6]))])
+
+
+# %% [markdown]
+# ## Lab 3: the d2l LeNet and its Xavier initialisation
+#
+# Each convolution's and linear layer's output shape for a 1x1x28x28 input (6x28x28, 16x10x10;
+# 400 -> 120 -> 84 -> 10), the parameter count (61,706), and Xavier-uniform weights: inside
+# +-sqrt(6 / (fan_in + fan_out)) and spread like a uniform distribution there.
+
+# %%
+def layer_trace(model, x):
+    """The model's output for ``x`` and, in the order they ran, each Conv2d's and Linear's
+    (type, input shape, output shape)."""
+    from torch import nn  # noqa: PLC0415
+
+    found = []
+    hooks = [m.register_forward_hook(lambda m, i, o: found.append(
+        (type(m).__name__, tuple(i[0].shape), tuple(o.shape))))
+        for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+    try:
+        return found, model(x)
+    finally:
+        for hook in hooks:
+            hook.remove()
+
+
+def expect_module(ck: Ck, model, what: str) -> None:
+    from torch import nn  # noqa: PLC0415
+
+    if not isinstance(model, nn.Module):
+        ck.fail("model.not_module", what=what, got=describe(model))
+
+
+def expect_layers(ck: Ck, trace, convs, linears, first_conv_mistake=None) -> None:
+    """The output shapes of the convolutions (batch left out) and the (in, out) features of
+    the linear layers, in the order they ran."""
+    conv_shapes = [out[1:] for kind, _, out in trace if kind == "Conv2d"]
+    for k, (got, want) in enumerate(zip(conv_shapes, convs), 1):
+        if got != want:
+            ck.fail("model.layer", first_conv_mistake if k == 1 and got[1:] != want[1:]
+                    else None, layer=f"Conv2d #{k}", expected=shape_text(want),
+                    got=shape_text(got))
+    if len(conv_shapes) != len(convs):
+        ck.fail("model.count", kind="Conv2d", expected=len(convs), got=len(conv_shapes))
+    lin = [(inp[-1], out[-1]) for kind, inp, out in trace if kind == "Linear"]
+    if lin != list(linears):
+        ck.fail("model.linears", expected=", ".join(f"{a}->{b}" for a, b in linears),
+                got=", ".join(f"{a}->{b}" for a, b in lin) or "-")
+
+
+def expect_count(ck: Ck, model, expected: int) -> None:
+    count = sum(p.numel() for p in model.parameters())
+    if count != expected:
+        ck.fail("model.params", expected=f"{expected:,}", got=f"{count:,}")
+
+
+def is_probabilities(out) -> bool:
+    import torch  # noqa: PLC0415
+    out = out.detach().double()
+    return bool((out >= 0).all()) and bool(torch.allclose(out.sum(1), torch.ones(len(out)),
+                                                          atol=1e-4))
+
+
+def check_d2l_lenet(ck: Ck, d2l_lenet) -> None:
+    import torch  # noqa: PLC0415
+
+    g = random_generator(30)
+    ck.stage("stage.runs")
+    ck.given("case.lenet")
+    model = ck.call(d2l_lenet)
+    expect_module(ck, model, "d2l_lenet()")
+    model.eval()
+    ck.hints.append((r"1x256 and 400x120", "lenet.padding"))
+    ck.given("case.image", shape="(1, 1, 28, 28)")
+    trace, out = ck.call(layer_trace, model, torch.rand(1, 1, 28, 28, generator=g))
+    ck.stage("stage.shapes")
+    expect_layers(ck, trace, [(6, 28, 28), (16, 10, 10)], [(400, 120), (120, 84), (84, 10)],
+                  first_conv_mistake="lenet.padding")
+    expect_tensor(ck, out, "the output", shape=(1, 10))
+    ck.stage("stage.params")
+    expect_count(ck, model, 61_706)
+    ck.stage("stage.output")
+    ck.given("case.image", shape="(5, 1, 28, 28)")
+    out = ck.call(model, torch.rand(5, 1, 28, 28, generator=g))
+    expect_tensor(ck, out, "the output", shape=(5, 10))
+    if is_probabilities(out):
+        ck.fail("model.output", "lenet.softmax_output")
+
+
+def check_xavier_init(ck: Ck, xavier_init) -> None:
+    import torch  # noqa: PLC0415
+    from torch import nn  # noqa: PLC0415
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        model = nn.Sequential(
+            nn.Conv2d(1, 6, 5, padding=2), nn.Sigmoid(), nn.AvgPool2d(2, 2),
+            nn.Conv2d(6, 16, 5), nn.Sigmoid(), nn.AvgPool2d(2, 2), nn.Flatten(),
+            nn.Linear(400, 120), nn.Sigmoid(), nn.Linear(120, 84), nn.Sigmoid(),
+            nn.Linear(84, 10))
+    layers = [m for m in model if isinstance(m, (nn.Conv2d, nn.Linear))]
+    before = [m.weight.detach().clone() for m in layers]
+    ck.stage("stage.runs")
+    ck.given("case.xavier")
+    torch.manual_seed(1)
+    ck.call(xavier_init, model)
+    ck.stage("stage.values")
+    for m, old in zip(layers, before):
+        w = m.weight.detach().double()
+        receptive = w[0, 0].numel()
+        fan_in, fan_out = w.shape[1] * receptive, w.shape[0] * receptive
+        bound = math.sqrt(6.0 / (fan_in + fan_out))
+        name = f"{type(m).__name__}({w.shape[1]}, {w.shape[0]})"
+        if torch.equal(m.weight.detach(), old):
+            ck.fail("xavier.layer", "xavier.skipped", layer=name)
+        spread = float(w.std())
+        if float(w.abs().max()) > bound * (1 + 1e-6):
+            normal = abs(spread / (bound / math.sqrt(3)) - 1) < 0.15
+            ck.fail("xavier.bound", "xavier.normal" if normal else None, layer=name,
+                    bound=fmt(bound), got=fmt(float(w.abs().max())))
+        if abs(spread / (bound / math.sqrt(3)) - 1) > 0.15:
+            ck.fail("xavier.spread", layer=name, expected=fmt(bound / math.sqrt(3)),
+                    got=fmt(spread))
+
+
+# %% [markdown]
+# ## Lab 4: standardising with the training split only, the wine MLP
+#
+# standardise against (x - mean) / std of the training split (numpy's std or the sample std,
+# either way, as long as the same one), with test data drawn elsewhere so that the test split's
+# own statistics give other numbers; WineMLP's layers, its (N, 1) output, its activation
+# (called once per hidden layer, not on the output) and its dropout (on in training only).
+
+# %%
+def check_standardise(ck: Ck, standardise) -> None:
+    import numpy as np  # noqa: PLC0415
+    import torch  # noqa: PLC0415
+
+    def scaled(x, mu, sd):
+        return torch.from_numpy((x - mu) / sd)
+
+    ck.stage("stage.runs")
+    x_tr, x_te = np.array([[1.0, 10.0], [3.0, 30.0]]), np.array([[2.0, 40.0], [4.0, 0.0]])
+    ck.given("case.std_hand")
+    out = ck.call(standardise, x_tr.copy(), x_te.copy())
+    ck.stage("stage.returns")
+    tr, te = parts(ck, out, 2, "standardise")
+    tr, te = numeric(ck, tr, "the training features"), numeric(ck, te, "the test features")
+    ck.stage("stage.hand")
+    mu = x_tr.mean(0)
+    ddof = 1 if tr.shape == x_tr.shape and bool(close(tr, scaled(x_tr, mu, x_tr.std(0, ddof=1)),
+                                                      1e-5, 1e-5).all()) else 0
+    sd = x_tr.std(0, ddof=ddof)
+    expect_close(ck, tr, scaled(x_tr, mu, sd), "the training features", atol=1e-5)
+    expect_close(ck, te, scaled(x_te, mu, sd), "the test features", atol=1e-5, alternatives=[
+        ("std.test_statistics", scaled(x_te, x_te.mean(0), x_te.std(0, ddof=ddof)))])
+    ck.stage("stage.random")
+    rng = np.random.default_rng(40)
+    for _ in range(5):
+        scale, offset = rng.uniform(0.1, 50, 4), rng.uniform(-20, 20, 4)
+        x_tr = rng.normal(size=(40, 4)) * scale + offset
+        x_te = rng.normal(size=(15, 4)) * scale * 1.7 + offset + scale
+        ck.given("case.std_random", train="(40, 4)", test="(15, 4)")
+        copies = x_tr.copy(), x_te.copy()
+        tr, te = parts(ck, ck.call(standardise, x_tr, x_te), 2, "standardise")
+        mu, sd = copies[0].mean(0), copies[0].std(0, ddof=ddof)
+        both = np.vstack(copies)
+        common_alts = [("std.axis", torch.from_numpy((copies[0] - copies[0].mean(1, keepdims=True))
+                                                     / copies[0].std(1, ddof=ddof, keepdims=True))),
+                       ("std.not_scaled", torch.from_numpy(copies[0] - mu)),
+                       ("std.not_centred", torch.from_numpy(copies[0] / sd))]
+        expect_close(ck, tr, scaled(copies[0], mu, sd), "the training features", atol=1e-5,
+                     alternatives=common_alts + [
+                         ("std.all_statistics", scaled(copies[0], both.mean(0),
+                                                       both.std(0, ddof=ddof)))])
+        expect_close(ck, te, scaled(copies[1], mu, sd), "the test features", atol=1e-5,
+                     alternatives=[
+                         ("std.test_statistics", scaled(copies[1], copies[1].mean(0),
+                                                        copies[1].std(0, ddof=ddof))),
+                         ("std.all_statistics", scaled(copies[1], both.mean(0),
+                                                       both.std(0, ddof=ddof))),
+                         ("std.test_untouched", torch.from_numpy(copies[1]))])
+        if not (np.array_equal(x_tr, copies[0]) and np.array_equal(x_te, copies[1])):
+            ck.fail("std.modifies_input")
+
+
+def activation_calls(model, x, kind) -> int:
+    """How many times modules of class ``kind`` ran in one forward pass."""
+    calls = []
+    hooks = [m.register_forward_hook(lambda m, i, o: calls.append(1))
+             for m in model.modules() if isinstance(m, kind)]
+    try:
+        model(x)
+    finally:
+        for hook in hooks:
+            hook.remove()
+    return len(calls)
+
+
+def check_wine_mlp(ck: Ck, WineMLP) -> None:
+    import torch  # noqa: PLC0415
+    from torch import nn  # noqa: PLC0415
+
+    g = random_generator(41)
+    x = torch.randn(5, 11, generator=g)
+    ck.stage("stage.runs")
+    ck.given("case.wine", args="11, [64, 32]")
+    torch.manual_seed(0)
+    model = ck.call(WineMLP, 11, [64, 32])
+    expect_module(ck, model, "WineMLP(11, [64, 32])")
+    model.eval()
+    trace, out = ck.call(layer_trace, model, x)
+    ck.stage("stage.returns")
+    expect_tensor(ck, out, "the output", shape=(5, 1), dtype=torch.float32,
+                  shape_mistake="wine.output_shape")
+    ck.stage("stage.shapes")
+    expect_layers(ck, trace, [], [(11, 64), (64, 32), (32, 1)])
+    expect_count(ck, model, 11 * 64 + 64 + 64 * 32 + 32 + 32 + 1)
+    ck.stage("stage.activation")
+    for hidden, kind in (([8, 4], nn.Tanh), ([5], nn.Sigmoid), ([8, 4, 3], nn.ReLU)):
+        ck.given("case.wine", args=f"11, {hidden}, activation=nn.{kind.__name__}")
+        model = ck.call(WineMLP, 11, hidden, activation=kind)
+        expect_module(ck, model, "WineMLP")
+        model.eval()
+        calls = ck.call(activation_calls, model, x, kind)
+        if calls != len(hidden):
+            ck.fail("wine.activation", "wine.activation_ignored" if calls == 0 else
+                    "wine.activation_on_output" if calls == len(hidden) + 1 else None,
+                    kind=kind.__name__, expected=len(hidden), got=calls)
+    ck.given("case.wine", args="11, [8]")
+    model = ck.call(WineMLP, 11, [8])
+    if ck.call(activation_calls, model.eval(), x, nn.ReLU) != 1:
+        ck.fail("wine.activation", kind="ReLU", expected=1,
+                got=activation_calls(model, x, nn.ReLU))
+    ck.stage("stage.dropout")
+    xs = torch.randn(64, 11, generator=g)
+    ck.given("case.wine", args="11, [32, 16], dropout=0.5")
+    model = ck.call(WineMLP, 11, [32, 16], dropout=0.5)
+    model.train()
+    first, second = ck.call(model, xs), ck.call(model, xs)
+    if torch.equal(first, second):
+        ck.fail("model.dropout", "wine.dropout_ignored")
+    if int((first == 0).sum()) > 8:
+        ck.fail("model.dropout", "wine.dropout_on_output")
+    model.eval()
+    if not torch.equal(ck.call(model, xs), ck.call(model, xs)):
+        ck.fail("model.dropout", "model.dropout_in_eval")
+    ck.given("case.wine", args="11, [32, 16]")
+    model = ck.call(WineMLP, 11, [32, 16])
+    model.train()
+    if not torch.equal(ck.call(model, xs), ck.call(model, xs)):
+        ck.fail("model.dropout", "wine.dropout_default")
+    ck.stage("stage.edge")
+    ck.given("case.wine_one", args="11, [5]")
+    out = ck.call(ck.call(WineMLP, 11, [5]).eval(), x[:1])
+    expect_tensor(ck, out, "the output", shape=(1, 1), shape_mistake="wine.output_shape")
+
+
+# %% [markdown]
+# ## mnist: the tutorial's network, checkpoints written whole, a run resumed exactly
+#
+# A checkpoint must load with `weights_only=True`, survive a save that fails halfway (the
+# previous file stays whole) and reach its final name by a rename; a loader must refuse a file
+# holding other objects. The captured state must hold the weights, the optimizer's momentum,
+# torch's random state and the batch-order generator's, so that a run stopped after one epoch
+# and resumed into fresh objects ends bit for bit where the run straight through ends.
+
+# %%
+def check_mnist_net(ck: Ck, MnistNet) -> None:
+    import torch  # noqa: PLC0415
+
+    g = random_generator(50)
+    ck.stage("stage.runs")
+    ck.given("case.mnist_net")
+    model = ck.call(MnistNet)
+    expect_module(ck, model, "MnistNet()")
+    model.eval()
+    ck.given("case.image", shape="(3, 1, 28, 28)")
+    x = torch.rand(3, 1, 28, 28, generator=g)
+    trace, out = ck.call(layer_trace, model, x)
+    ck.stage("stage.shapes")
+    expect_layers(ck, trace, [(10, 24, 24), (20, 8, 8)], [(320, 50), (50, 10)])
+    expect_tensor(ck, out, "the output", shape=(3, 10))
+    ck.stage("stage.params")
+    expect_count(ck, model, 21_840)
+    ck.stage("stage.output")
+    sums = torch.logsumexp(out.detach().double(), 1)
+    if not bool(close(sums, torch.zeros(3, dtype=torch.float64), 0, 1e-4).all()):
+        ck.fail("model.output", "mnist.probabilities" if is_probabilities(out)
+                else "mnist.not_log_probs")
+    ck.stage("stage.dropout")
+    xs = torch.rand(16, 1, 28, 28, generator=g)
+    if not torch.equal(ck.call(model, xs), ck.call(model, xs)):
+        ck.fail("model.dropout", "model.dropout_in_eval")
+    model.train()
+    if torch.equal(ck.call(model, xs), ck.call(model, xs)):
+        ck.fail("model.dropout", "mnist.no_dropout")
+
+
+class Unsaveable:
+    """An object whose saving fails: torch.save has already begun its file when it gets here."""
+
+    def __reduce__(self):
+        raise RuntimeError("an object the checker made so that saving fails halfway")
+
+
+_audit_events: list | None = None
+_audit_installed = False
+
+
+def _audit(event: str, args: tuple) -> None:
+    if _audit_events is not None and event in ("open", "os.rename"):
+        _audit_events.append((event, args[0], args[1] if len(args) > 1 else None))
+
+
+@contextlib.contextmanager
+def audited():
+    """The files opened and renamed meanwhile (Python's audit events: an audit hook stays for
+    the life of the process, so one hook serves every check)."""
+    global _audit_events, _audit_installed
+    if not _audit_installed:
+        sys.addaudithook(_audit)
+        _audit_installed = True
+    _audit_events = []
+    try:
+        yield _audit_events
+    finally:
+        _audit_events = None
+
+
+def same_path(name, path: str) -> bool:
+    if isinstance(name, int):
+        return False
+    with contextlib.suppress(TypeError, ValueError):
+        return os.path.abspath(os.fsdecode(name)) == os.path.abspath(path)
+    return False
+
+
+def sample_state() -> dict:
+    """A run's state as the lab's checkpoint holds it: weights, optimizer state with momentum
+    buffers, epoch, history and config."""
+    import torch  # noqa: PLC0415
+    from torch import nn  # noqa: PLC0415
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(8)
+        model = nn.Linear(4, 3)
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.5)
+        model(torch.randn(5, 4)).square().mean().backward()
+        optimizer.step()
+    return {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "epoch": 3,
+            "history": {"train_loss": [0.9, 0.5, 0.3]}, "config": {"lr": 0.01, "batch": 64}}
+
+
+def same(a, b) -> bool:
+    """Equal containers, tensors equal entry by entry."""
+    import torch  # noqa: PLC0415
+
+    if isinstance(a, torch.Tensor) or isinstance(b, torch.Tensor):
+        return isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor) and \
+            a.shape == b.shape and torch.equal(a.cpu(), b.cpu())
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    return a == b
+
+
+def first_line(err: BaseException) -> str:
+    text = str(err).strip().splitlines()
+    return f"{type(err).__name__}: {text[0][:160]}" if text else type(err).__name__
+
+
+def check_save_checkpoint(ck: Ck, save_checkpoint) -> None:
+    import torch  # noqa: PLC0415
+
+    folder = tempfile.mkdtemp(prefix="check-")
+    try:
+        path = os.path.join(folder, "run.pt")
+        state = sample_state()
+        ck.stage("stage.runs")
+        ck.given("case.ckpt_save")
+        with audited() as events:
+            ck.call(save_checkpoint, path, state)
+        ck.stage("stage.loads")
+        if not os.path.isfile(path):
+            ck.fail("ckpt.no_file")
+        try:
+            loaded = torch.load(path, map_location="cpu", weights_only=True)
+        except Exception as err:  # noqa: BLE001 -- whatever refuses it, say what
+            ck.fail("ckpt.unloadable", "ckpt.weights_only", error=first_line(err))
+        if not same(loaded, state):
+            ck.fail("ckpt.contents", got=describe(loaded))
+        ck.stage("stage.atomic")
+        ck.given("case.ckpt_crash")
+        with contextlib.suppress(Exception):
+            save_checkpoint(path, {**state, "broken": Unsaveable()})
+        try:
+            again = torch.load(path, map_location="cpu", weights_only=True)
+        except Exception:  # noqa: BLE001 -- a broken file is what this looks for
+            again = None
+        if again is None or not same(again, state):
+            ck.fail("ckpt.atomic", "ckpt.not_atomic")
+        if not any(event == "os.rename" and same_path(dst, path) for event, _, dst in events):
+            ck.fail("ckpt.atomic", "ckpt.in_place")
+        left = sorted(set(os.listdir(folder)) - {"run.pt"})
+        if left:
+            ck.note("note.ckpt_leftover", files=", ".join(left))
+    finally:
+        import shutil  # noqa: PLC0415
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def check_load_checkpoint(ck: Ck, load_checkpoint) -> None:
+    import fractions  # noqa: PLC0415
+    import torch  # noqa: PLC0415
+
+    folder = tempfile.mkdtemp(prefix="check-")
+    try:
+        path, foreign = os.path.join(folder, "run.pt"), os.path.join(folder, "foreign.pt")
+        state = sample_state()
+        torch.save(state, path)
+        torch.save({"epoch": 1, "step": fractions.Fraction(1, 3)}, foreign)
+        ck.stage("stage.runs")
+        ck.given("case.ckpt_load")
+        loaded = ck.call(load_checkpoint, path)
+        ck.stage("stage.values")
+        if not same(loaded, state):
+            ck.fail("ckpt.load_contents", got=describe(loaded))
+        ck.stage("stage.safe")
+        ck.given("case.ckpt_foreign")
+        try:
+            got = load_checkpoint(foreign)
+        except Exception:  # noqa: BLE001 -- refusing it is right
+            got = None
+        if got is not None:
+            ck.fail("ckpt.unsafe", "ckpt.load_unsafe")
+    finally:
+        import shutil  # noqa: PLC0415
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def resume_kit():
+    """A small run whose exact course depends on everything a checkpoint must hold: weights,
+    SGD momentum, torch's random state (dropout) and a batch-order generator."""
+    import torch  # noqa: PLC0415
+    import torch.nn.functional as F  # noqa: PLC0415
+    from torch import nn  # noqa: PLC0415
+
+    g = random_generator(60)
+    x, y = torch.randn(24, 6, generator=g), torch.randint(0, 3, (24,), generator=g)
+
+    def fresh(seed: int):
+        torch.manual_seed(seed)
+        model = nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Dropout(0.3), nn.Linear(8, 3))
+        return model, torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.5)
+
+    def epoch(model, optimizer, order):
+        model.train()
+        for idx in torch.randperm(24, generator=order).split(8):
+            loss = F.cross_entropy(model(x[idx]), y[idx])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+
+    return fresh, epoch
+
+
+def holds(tree, target) -> bool:
+    """Whether ``target``'s numbers are somewhere in ``tree``: as a tensor of any dtype, a
+    list of numbers or bytes."""
+    import torch  # noqa: PLC0415
+
+    want = target.detach().cpu().flatten()
+    stack = [tree]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, torch.Tensor):
+            if item.numel() == want.numel() and torch.equal(item.detach().cpu().flatten().double(),
+                                                            want.double()):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            if len(item) == want.numel() and all(isinstance(v, (int, float)) for v in item):
+                if torch.equal(torch.tensor(item, dtype=torch.float64), want.double()):
+                    return True
+            else:
+                stack.extend(item)
+        elif isinstance(item, (bytes, bytearray)) and want.dtype == torch.uint8:
+            if bytes(item) == want.numpy().tobytes():
+                return True
+    return False
+
+
+def captured(ck: Ck, checkpoint_state, model, optimizer, order, history, config):
+    """The student's checkpoint_state for this run, saved and loaded back with weights_only as
+    a checkpoint is, and checked to hold what a resume needs."""
+    import torch  # noqa: PLC0415
+
+    weights = [t.detach().clone() for t in model.state_dict().values()]
+    momentum = [s["momentum_buffer"].clone() for s in optimizer.state.values()]
+    rng, order_state = torch.get_rng_state(), order.get_state()
+    ck.given("case.state")
+    state = ck.call(checkpoint_state, model, optimizer, 1, history, config, order)
+    ck.stage("stage.loads")
+    buffer = io.BytesIO()
+    try:
+        torch.save(state, buffer)
+        buffer.seek(0)
+        loaded = torch.load(buffer, weights_only=True)
+    except Exception as err:  # noqa: BLE001 -- whatever refuses it, say what
+        ck.fail("state.unloadable", "ckpt.weights_only", error=first_line(err))
+    ck.stage("stage.contents")
+    if not isinstance(loaded, dict):
+        ck.fail("state.not_dict", got=describe(loaded))
+    for key, value in (("epoch", 1), ("history", history), ("config", config)):
+        if key not in loaded or not same(loaded[key], value):
+            ck.fail("state.key", key=key, expected=describe(value),
+                    got=describe(loaded.get(key)))
+    for found, key in ((all(holds(loaded, w) for w in weights), "state.weights"),
+                       (all(holds(loaded, m) for m in momentum), "state.optimizer"),
+                       (holds(loaded, rng), "state.rng"),
+                       (holds(loaded, order_state), "state.batch_order")):
+        if not found:
+            ck.fail("state.missing", key)
+    return loaded
+
+
+def check_checkpoint_state(ck: Ck, checkpoint_state) -> None:
+    import torch  # noqa: PLC0415
+
+    fresh, epoch = resume_kit()
+    model, optimizer = fresh(3)
+    order = torch.Generator().manual_seed(7)
+    epoch(model, optimizer, order)
+    ck.stage("stage.runs")
+    captured(ck, checkpoint_state, model, optimizer, order, {"train_loss": [0.5]},
+             {"lr": 0.1, "batch_size": 8})
+
+
+def check_restore_checkpoint(ck: Ck, restore_checkpoint, checkpoint_state) -> None:
+    import torch  # noqa: PLC0415
+
+    fresh, epoch = resume_kit()
+    history, config = {"train_loss": [0.5]}, {"lr": 0.1, "batch_size": 8}
+    straight, optimizer = fresh(3)  # two epochs in one go
+    order = torch.Generator().manual_seed(7)
+    torch.manual_seed(10)
+    epoch(straight, optimizer, order)
+    epoch(straight, optimizer, order)
+    stopped, optimizer = fresh(3)  # the same, stopped after one
+    order = torch.Generator().manual_seed(7)
+    torch.manual_seed(10)
+    epoch(stopped, optimizer, order)
+    weights = [p.detach().clone() for p in stopped.parameters()]
+    momentum = [optimizer.state[p]["momentum_buffer"].clone() for p in stopped.parameters()]
+    rng, order_state = torch.get_rng_state(), order.get_state()
+    ck.stage("stage.runs")
+    try:
+        state = captured(ck, checkpoint_state, stopped, optimizer, order, history, config)
+    except Failure:
+        ck.fail("restore.needs_state")
+    ck.stage("stage.restored")
+    model, optimizer = fresh(4)  # what a later process builds: other weights, other states
+    order = torch.Generator().manual_seed(123)
+    torch.manual_seed(999)
+    ck.given("case.restore")
+    ck.call(restore_checkpoint, state, model, optimizer, order)
+    params = list(model.parameters())
+    if not all(torch.equal(p.detach(), w) for p, w in zip(params, weights)):
+        ck.fail("restore.missing", "restore.weights")
+    if not all("momentum_buffer" in optimizer.state.get(p, {}) and
+               torch.equal(optimizer.state[p]["momentum_buffer"], m)
+               for p, m in zip(params, momentum)):
+        ck.fail("restore.missing", "restore.optimizer")
+    if not torch.equal(torch.get_rng_state(), rng):
+        ck.fail("restore.missing", "restore.rng")
+    if not torch.equal(order.get_state(), order_state):
+        ck.fail("restore.missing", "restore.batch_order")
+    ck.stage("stage.resumed")
+    ck.given("case.resume")
+    epoch(model, optimizer, order)
+    expect_close(ck, torch.cat([p.detach().flatten() for p in model.parameters()]),
+                 torch.cat([p.detach().flatten() for p in straight.parameters()]),
+                 "the weights after the resumed epoch", rtol=0, atol=1e-7,
+                 mistake="restore.differs")
+
+
+# %% [markdown]
+# ## Lab 1: the write-ups' tensor tasks
+#
+# The lab's own functions, each taking the device and returning a dict of what it printed:
+# the values the write-ups worked out by hand ([[-3, -2, -1], [-4, -3, -2]]; 2.0 / 3.0 / 5.0
+# under no_grad; a.grad = [[3, 4]], c.grad = 1, sigmoid'(1) = 0.1966, gradients 4 -> 5 -> 0).
+
+# %%
+def lab1_result(ck: Ck, fn, keys: tuple) -> dict:
+    import torch  # noqa: PLC0415
+
+    ck.stage("stage.runs")
+    ck.given("case.lab1", keys=", ".join(keys))
+    out = ck.call(fn, torch.device("cpu"))
+    ck.stage("stage.returns")
+    if not isinstance(out, dict):
+        ck.fail("lab1.not_dict", got=describe(out))
+    missing = [k for k in keys if k not in out]
+    if missing:
+        ck.fail("lab1.keys", missing=", ".join(missing))
+    ck.stage("stage.hand")
+    return out
+
+
+def check_broadcast_subtraction(ck: Ck, broadcast_subtraction) -> None:
+    import torch  # noqa: PLC0415
+
+    keys = ("broadcast_minus", "broadcast_sub", "broadcast_manual", "inplace_error")
+    out = lab1_result(ck, broadcast_subtraction, keys)
+    right = torch.tensor([[-3.0, -2.0, -1.0], [-4.0, -3.0, -2.0]], dtype=torch.float64)
+    for key in keys[:3]:
+        expect_close(ck, out[key], right, key, rtol=0, atol=0,
+                     alternatives=[("lab1.reversed", -right)])
+    if not str(out["inplace_error"] or "").strip():
+        ck.fail("lab1.inplace_error", got=describe(out["inplace_error"]))
+
+
+def check_small_matmul(ck: Ck, small_matmul) -> None:
+    out = lab1_result(ck, small_matmul, ("p", "q", "qt", "pqt"))
+    for key, shape in (("p", (3, 2)), ("q", (4, 2)), ("qt", (2, 4)), ("pqt", (3, 4))):
+        expect_tensor(ck, out[key], key, shape=shape,
+                      shape_mistake="lab1.matmul_order" if key == "pqt" else None)
+    for key in ("p", "q"):
+        largest = float(out[key].detach().abs().max())
+        if not 1e-3 < largest < 0.06:
+            ck.fail("lab1.scale", "lab1.std", key=key, got=fmt(largest))
+    p, q = out["p"].detach().double(), out["q"].detach().double()
+    expect_close(ck, out["qt"], q.T, "qt", rtol=0, atol=0,
+                 alternatives=[("lab1.reshape_not_transpose", q.reshape(2, 4))])
+    expect_close(ck, out["pqt"], p @ q.T, "pqt", rtol=1e-5, atol=1e-9,
+                 alternatives=[("lab1.reshape_not_transpose", p @ q.reshape(2, 4))])
+
+
+def check_no_grad_gradients(ck: Ck, no_grad_gradients) -> None:
+    import torch  # noqa: PLC0415
+
+    keys = ("grad_no_y2", "grad_no_y1", "grad_full")
+    out = lab1_result(ck, no_grad_gradients, keys)
+    got = torch.stack([numeric(ck, out[k], k).reshape(()) for k in keys])
+    expect_close(ck, got, torch.tensor([2.0, 3.0, 5.0], dtype=torch.float64),
+                 "[grad_no_y2, grad_no_y1, grad_full]", alternatives=[
+                     ("lab1.no_grad_swapped", torch.tensor([3.0, 2.0, 5.0])),
+                     ("lab1.grad_accumulates", torch.tensor([2.0, 5.0, 10.0])),
+                     ("lab1.no_grad_ignored", torch.tensor([5.0, 5.0, 5.0]))])
+
+
+def check_autograd(ck: Ck, autograd) -> None:
+    import torch  # noqa: PLC0415
+
+    out = lab1_result(ck, autograd, ("a_grad", "c_grad", "sigmoid_grad", "accumulated_grads"))
+    expect_close(ck, out["a_grad"], torch.tensor([[3.0, 4.0]], dtype=torch.float64), "a_grad",
+                 alternatives=[("lab1.a_grad_transposed", torch.tensor([[3.0], [4.0]]))])
+    expect_close(ck, numeric(ck, out["c_grad"], "c_grad").reshape(()),
+                 torch.tensor(1.0, dtype=torch.float64), "c_grad")
+    s = 1 / (1 + math.exp(-1))
+    expect_close(ck, out["sigmoid_grad"], torch.full((20,), s * (1 - s), dtype=torch.float64),
+                 "sigmoid_grad", alternatives=[("lab1.sigmoid_value", torch.full((20,), s))])
+    expect_close(ck, out["accumulated_grads"], torch.tensor([4.0, 5.0, 0.0], dtype=torch.float64),
+                 "accumulated_grads", alternatives=[
+                     ("lab1.grad_reset", torch.tensor([4.0, 1.0, 0.0])),
+                     ("lab1.zero_missing", torch.tensor([4.0, 5.0, 5.0]))])
+
+
+# %% [markdown]
+# ## The exercises of each lab
+#
+# Each lab's sheet asks for these functions, under these names and signatures (the labs' own),
+# in this order.
+
+# %%
+@dataclasses.dataclass(frozen=True)
+class Exercise:
+    name: str
+    signature: str
+    check: object        # check(ck, *the functions named in needs)
+    needs: tuple         # the functions it takes: its own first
+
+
+def _lesson(lab: str, step: str, epoch: str, evaluate: str) -> list[Exercise]:
+    lesson = LESSONS[lab]
+    return [
+        Exercise("train_step", step, lambda ck, f: check_train_step(ck, f, lesson),
+                 ("train_step",)),
+        Exercise("train_epoch", epoch, lambda ck, f: check_train_epoch(ck, f, lesson),
+                 ("train_epoch",)),
+        Exercise("evaluate", evaluate, lambda ck, f: check_evaluate(ck, f, lesson),
+                 ("evaluate",))]
+
+
+def _one(name: str, signature: str, check) -> Exercise:
+    return Exercise(name, signature, check, (name,))
+
+
+EXERCISES = {
+    "lab1": [
+        _one("broadcast_subtraction", "broadcast_subtraction(device) -> dict",
+             check_broadcast_subtraction),
+        _one("small_matmul", "small_matmul(device) -> dict", check_small_matmul),
+        _one("no_grad_gradients", "no_grad_gradients(device) -> dict", check_no_grad_gradients),
+        _one("autograd", "autograd(device) -> dict", check_autograd)],
+    "lab2": [
+        _one("bce_loss", "bce_loss(pred, target) -> loss", check_bce_loss),
+        _one("cross_entropy", "cross_entropy(logits, target) -> loss", check_cross_entropy),
+        _one("one_hot", "one_hot(labels, num_classes, dtype=torch.float32) -> tensor",
+             check_one_hot),
+        _one("Linear", "Linear(n_in, n_out): __call__(x), parameters(), train(), eval()",
+             check_linear),
+        _one("SGD", "SGD(params, lr): step(), zero_grad()", check_sgd),
+        *_lesson("lab2", "train_step(model, x, y, optimizer, loss_fn=F.cross_entropy) -> "
+                         "(loss, output)",
+                 "train_epoch(model, loader, optimizer, step=train_step, on_step=None) -> "
+                 "(losses, outputs, targets)",
+                 "evaluate(model, loader, loss_fn=F.cross_entropy) -> (mean loss, accuracy)")],
+    "lab3": [
+        _one("d2l_lenet", "d2l_lenet() -> nn.Module", check_d2l_lenet),
+        _one("xavier_init", "xavier_init(model) -> None", check_xavier_init),
+        *_lesson("lab3", "train_step(model, x, y, optimizer) -> (loss, logits)",
+                 "train_epoch(model, loader, optimizer, step=train_step, on_step=None) -> "
+                 "(mean loss, accuracy)",
+                 "evaluate(model, loader) -> (mean loss, accuracy)")],
+    "lab4": [
+        _one("standardise", "standardise(x_tr, x_te) -> (x_tr, x_te)", check_standardise),
+        _one("WineMLP", "WineMLP(n_in, hidden, activation=nn.ReLU, dropout=0.0) -> nn.Module",
+             check_wine_mlp),
+        *_lesson("lab4", "train_step(model, x, y, optimizer) -> loss",
+                 "train_epoch(model, loader, optimizer, step=train_step, on_step=None) -> "
+                 "mean loss",
+                 "evaluate(model, loader) -> (mse, rmse)")],
+    "mnist": [
+        _one("MnistNet", "MnistNet() -> nn.Module", check_mnist_net),
+        *_lesson("mnist", "train_step(model, x, y, optimizer) -> loss",
+                 "train_epoch(model, loader, optimizer, step=train_step, on_step=None) -> "
+                 "mean loss",
+                 "evaluate(model, loader) -> (mean loss, accuracy)"),
+        _one("save_checkpoint", "save_checkpoint(path, state) -> None", check_save_checkpoint),
+        _one("load_checkpoint", "load_checkpoint(path) -> dict", check_load_checkpoint),
+        _one("checkpoint_state", "checkpoint_state(model, optimizer, epoch, history, config, "
+             "batch_order=None) -> dict", check_checkpoint_state),
+        Exercise("restore_checkpoint",
+                 "restore_checkpoint(state, model, optimizer, batch_order=None)",
+                 check_restore_checkpoint, ("restore_checkpoint", "checkpoint_state"))],
+}
+
+
+def exercises(lab: str, names=None) -> list[Exercise]:
+    """The exercises of ``lab``, or those of them named (an unknown name is a ValueError)."""
+    if lab not in EXERCISES:
+        raise ValueError(f"unknown lab {lab!r}: one of {', '.join(LABS)}")
+    if names is None:
+        return list(EXERCISES[lab])
+    known = {e.name: e for e in EXERCISES[lab]}
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise ValueError(", ".join(unknown))
+    return [known[n] for n in names]
+
+
+# %% [markdown]
+# ## Reports: one file's functions, a table of files, the same as data
+
+# %%
+def width(text: str) -> int:
+    """Columns a terminal gives ``text`` (a Chinese character takes two)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def pad(text: str, columns: int) -> str:
+    return text + " " * max(columns - width(text), 0)
+
+
+def indent(text: str, prefix: str) -> str:
+    return "\n".join(prefix + line for line in text.rstrip("\n").splitlines())
+
+
+def outcome_lines(outcome: Outcome, lang: str) -> list[str]:
+    """The lines of one function's result: what passed, or the first failing case."""
+    name = outcome.name
+    if outcome.status == "passed":
+        stages = say("report.sep", lang).join(say(s, lang) for s in outcome.passed)
+        lines = [say("report.passed", lang, name=name, stages=stages)]
+    elif outcome.status in ("missing", "not_written"):
+        return [say(f"report.{outcome.status}", lang, name=name)]
+    else:
+        lines = [say("report.failed", lang, name=name,
+                     stage=say(outcome.stage or "stage.runs", lang))]
+        if outcome.case:
+            lines.append("    " + say("report.input", lang,
+                                      case=say(outcome.case[0], lang, **outcome.case[1])))
+        if outcome.key:
+            lines.append(indent(say(outcome.key, lang, **outcome.fields), "    "))
+        if outcome.trace:
+            lines.append(indent(outcome.trace, "    | "))
+        if outcome.mistake:
+            lines.append(indent(say("report.mistake", lang,
+                                    text=say(outcome.mistake, lang, **outcome.fields)), "    "))
+        if outcome.passed:
+            lines.append("    " + say("report.passed_before", lang, stages=say(
+                "report.sep", lang).join(say(s, lang) for s in outcome.passed)))
+    lines += ["    " + say("report.note", lang, text=say(key, lang, **fields))
+              for key, fields in outcome.notes]
+    return lines
+
+
+def counts(outcomes: list[Outcome]) -> dict:
+    found = [o for o in outcomes if o.status != "missing"]
+    return {"found": len(found), "passed": sum(o.ok for o in found),
+            "not_written": sum(o.status == "not_written" for o in found),
+            "failed": sum(not o.ok and o.status != "not_written" for o in found)}
+
+
+def summary(outcomes: list[Outcome], lang: str) -> str:
+    c = counts(outcomes)
+    if c["found"] == 0:
+        return say("report.none_found", lang)
+    return say("report.summary", lang, **c)
+
+
+def file_status(outcomes: list[Outcome] | None) -> int:
+    if not outcomes or counts(outcomes)["found"] == 0:
+        return 2
+    return 0 if all(o.ok for o in outcomes if o.status != "missing") else 1
+
+
+def file_report(lab: str, path: str, outcomes: list[Outcome] | None, problem, lang: str) -> str:
+    lines = [say("report.head", lang, lab=lab, file=path)]
+    if problem is not None:
+        return "\n".join(lines + ["  " + say(problem[0], lang, **problem[1])])
+    for outcome in outcomes:
+        lines += outcome_lines(outcome, lang)
+    return "\n".join(lines + [summary(outcomes, lang)])
+
+
+def first_problem(outcomes: list[Outcome], lang: str) -> str:
+    for o in outcomes:
+        if not o.ok and o.status != "missing":
+            what = say(o.mistake, lang, **o.fields).split("\n")[0] if o.mistake else \
+                say(f"short.{o.status}", lang)
+            return f"{o.name}: {what}"
+    return say("table.all_passed", lang)
+
+
+def table(lab: str, rows: list[tuple], lang: str) -> str:
+    """One row per file: its counts and its first problem, then the lab's summary line."""
+    head = [say(f"table.{k}", lang) for k in ("file", "passed", "failed", "not_written",
+                                              "first")]
+    body = []
+    for path, outcomes, problem in rows:
+        if problem is not None:
+            body.append([path, "-", "-", "-", say(problem[0], lang, **problem[1])])
+            continue
+        c = counts(outcomes)
+        body.append([path, f"{c['passed']}/{c['found']}", str(c["failed"]),
+                     str(c["not_written"]), first_problem(outcomes, lang)])
+    widths = [max(width(r[i]) for r in [head] + body) for i in range(4)]
+    lines = ["  ".join(pad(cell, widths[i]) if i < 4 else cell for i, cell in enumerate(row))
+             for row in [head] + body]
+    ok = sum(1 for _, outcomes, problem in rows if problem is None and
+             file_status(outcomes) == 0)
+    return "\n".join([say("table.head", lang, lab=lab, files=len(rows))] + lines +
+                     [say("table.summary", lang, passed=ok, files=len(rows))])
+
+
+def as_data(lab: str, rows: list[tuple], lang: str) -> dict:
+    files = []
+    for path, outcomes, problem in rows:
+        entry = {"file": path, "exit_status": 2 if problem else file_status(outcomes),
+                 "problem": None if problem is None else
+                 {"id": problem[0], "message": say(problem[0], lang, **problem[1])},
+                 "functions": []}
+        for o in outcomes or []:
+            entry["functions"].append({
+                "name": o.name, "status": o.status, "passed": o.passed,
+                "message_id": o.message_id,
+                "message": "\n".join(outcome_lines(o, lang)),
+                "input": say(o.case[0], lang, **o.case[1]) if o.case else None,
+                "fields": o.fields, "traceback": o.trace,
+                "notes": [say(k, lang, **f) for k, f in o.notes], "seconds": o.seconds})
+        files.append(entry)
+    return {"lab": lab, "language": lang, "exit_status": overall([f["exit_status"]
+                                                                  for f in files]),
+            "files": files}
+
+
+def overall(statuses: list[int]) -> int:
+    return 2 if 2 in statuses else 1 if 1 in statuses else 0
+
+
+# %% [markdown]
+# ## In a notebook: `check.lab2(globals())`
+#
+# The notebook's own functions, checked in the notebook's process. Where the platform has an
+# alarm (Linux, macOS) a check that runs past its limit is stopped; elsewhere (Windows) a note
+# says how to stop one by hand. Nothing is returned, so the cell shows only the report.
+
+# %%
+def _in_notebook(lab: str, namespace: dict, names: tuple, lang, limit) -> None:
+    lang = language(lang)
+    try:
+        chosen = exercises(lab, names or None)
+    except ValueError as err:
+        print(say("notebook.unknown", lang, lab=lab, names=str(err),
+                  known=", ".join(e.name for e in EXERCISES[lab])))
+        return
+    if not alarm_usable():
+        print(say("notebook.no_alarm", lang, seconds=f"{limit:g}"))
+    outcomes = run_checks(lab, namespace, [e.name for e in chosen], limit=limit)
+    lines = []
+    for outcome in outcomes:
+        if outcome.status == "missing":
+            lines.append(say("notebook.missing", lang, name=outcome.name))
+        else:
+            lines += outcome_lines(outcome, lang)
+    if len(chosen) > 1:
+        lines.append(summary(outcomes, lang))
+    print("\n".join(lines))
+
+
+def lab1(namespace: dict, *names: str, lang: str | None = None, limit: float = TIME_LIMIT):
+    """Check lab1's functions defined in ``namespace`` (pass ``globals()``), or those named."""
+    _in_notebook("lab1", namespace, names, lang, limit)
+
+
+def lab2(namespace: dict, *names: str, lang: str | None = None, limit: float = TIME_LIMIT):
+    """Check lab2's functions defined in ``namespace`` (pass ``globals()``), or those named."""
+    _in_notebook("lab2", namespace, names, lang, limit)
+
+
+def lab3(namespace: dict, *names: str, lang: str | None = None, limit: float = TIME_LIMIT):
+    """Check lab3's functions defined in ``namespace`` (pass ``globals()``), or those named."""
+    _in_notebook("lab3", namespace, names, lang, limit)
+
+
+def lab4(namespace: dict, *names: str, lang: str | None = None, limit: float = TIME_LIMIT):
+    """Check lab4's functions defined in ``namespace`` (pass ``globals()``), or those named."""
+    _in_notebook("lab4", namespace, names, lang, limit)
+
+
+def mnist(namespace: dict, *names: str, lang: str | None = None, limit: float = TIME_LIMIT):
+    """Check mnist's functions defined in ``namespace`` (pass ``globals()``), or those named."""
+    _in_notebook("mnist", namespace, names, lang, limit)
+
+
+# %% [markdown]
+# ## From the command line: each file in a child process
+#
+# The parent reads each file's top-level names (no torch needed), then starts a child that
+# loads the file and checks one function after another, reporting each as a line. A function
+# that runs past its limit is stopped by the child's own alarm; where there is none, or where
+# the child hangs in C code, the parent kills the child and starts another for the functions
+# left. A child that dies (a crash, `os._exit` in the student's code) costs only the function
+# it was checking.
+
+# %%
+GRACE = 3.0  # seconds the parent waits beyond the limit before it kills the child
+
+
+def worker(spec: dict) -> None:
+    """The child: load the file, check each function, one report line per event."""
+    out = sys.__stdout__
+
+    def emit(event: dict) -> None:
+        out.write(PROTOCOL + json.dumps(event) + "\n")
+        out.flush()
+
+    for folder in (os.path.dirname(os.path.abspath(spec["file"])), os.path.dirname(HERE)):
+        if folder not in sys.path:
+            sys.path.insert(0, folder)
+    import torch  # noqa: PLC0415
+    torch.set_num_threads(min(2, torch.get_num_threads()))
+    source = load(Path(spec["file"]))
+    emit({"event": "loaded"})
+    for exercise in exercises(spec["lab"], spec["names"]):
+        emit({"event": "start", "name": exercise.name})
+        outcome = run_one(exercise, source.namespace, source,
+                          spec["limit"] if spec["alarm"] else None)
+        emit({"event": "done", "outcome": dataclasses.asdict(outcome)})
+
+
+def in_child(lab: str, path: str, names: list[str], limit: float, alarm: bool = True
+             ) -> list[Outcome]:
+    """Check ``names`` of ``path`` in child processes, killing one that overruns."""
+    done: dict[str, Outcome] = {}
+    left = list(names)
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8", "PYTHONUNBUFFERED": "1"}
+    while left:
+        spec = {"lab": lab, "file": path, "names": left, "limit": limit, "alarm": alarm}
+        proc = subprocess.Popen([sys.executable, HERE, "--worker", json.dumps(spec)],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, encoding="utf-8",
+                                errors="replace", env=env)
+        lines: queue.Queue = queue.Queue()
+        errors: list[str] = []
+        threading.Thread(target=lambda: [lines.put(x) for x in proc.stdout] + [lines.put(None)],
+                         daemon=True).start()
+        threading.Thread(target=lambda: errors.extend(proc.stderr), daemon=True).start()
+        deadline, current, loaded = time.monotonic() + LOAD_LIMIT, None, False
+        while True:
+            try:
+                line = lines.get(timeout=max(deadline - time.monotonic(), 0.01))
+            except queue.Empty:
+                line = "timeout"
+            if line == "timeout" or line is None:
+                stopped = line == "timeout"
+                if proc.poll() is None:
+                    proc.kill()
+                proc.wait()
+                if current is not None:
+                    done[current] = Outcome(current, "timeout", key="status.timeout",
+                                            fields={"seconds": f"{limit:g}"}) if stopped else \
+                        Outcome(current, "crashed", key="status.crashed", fields={
+                            "code": proc.returncode,
+                            "error": "".join(errors[-3:]).strip()[-300:] or "-"})
+                    left.remove(current)
+                elif not loaded:
+                    for name in left:
+                        done[name] = Outcome(name, "crashed", key="status.load_failed", fields={
+                            "error": "".join(errors[-3:]).strip()[-300:] or
+                            ("timeout" if stopped else f"exit {proc.returncode}")})
+                    left = []
+                break
+            if not line.startswith(PROTOCOL):
+                continue
+            event = json.loads(line[len(PROTOCOL):])
+            if event["event"] == "loaded":
+                loaded = True
+            elif event["event"] == "start":
+                current = event["name"]
+            elif event["event"] == "done":
+                outcome = Outcome(**event["outcome"])
+                done[outcome.name] = outcome
+                left.remove(outcome.name)
+                current = None
+            deadline = time.monotonic() + (limit + GRACE if loaded else LOAD_LIMIT)
+            if not left:
+                proc.wait()
+                break
+    return [done[n] for n in names]
+
+
+def check_file(lab: str, path: str, limit: float, alarm: bool = True):
+    """(outcomes, problem) of one file; problem is (key, fields) when it cannot be checked."""
+    try:
+        defined = set(names_in(Path(path)))
+    except Unreadable as err:
+        return None, (err.key, err.fields)
+    wanted = [e.name for e in EXERCISES[lab] if e.name in defined]
+    if not wanted:
+        return None, ("file.none", {"path": path, "lab": lab,
+                                     "names": ", ".join(e.name for e in EXERCISES[lab])})
+    names = [e.name for e in EXERCISES[lab]]
+    return in_child(lab, path, names, limit, alarm), None
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="check.py", description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="\n\n".join(__doc__.split("\n\n")[1:]))
+    parser.add_argument("lab", choices=LABS, help="which lab's exercises")
+    parser.add_argument("files", nargs="+", metavar="FILE",
+                        help="a .py file or a notebook (.ipynb) with your functions")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--lang", choices=("zh", "en"), default=None,
+                        help="language of the messages (default: the system's)")
+    parser.add_argument("--time-limit", type=float, default=TIME_LIMIT, metavar="SECONDS",
+                        help="longest a function's check may run (default: %(default)s)")
+    parser.add_argument("--details", action="store_true",
+                        help="with several files: each file's report before the table")
+    parser.add_argument("--no-alarm", action="store_true", help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--worker"]:
+        worker(json.loads(argv[1]))
+        return 0
+    args = parse_args(argv)
+    lang = language(args.lang)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(AttributeError, ValueError):
+            stream.reconfigure(errors="replace")
+    rows = []
+    for path in args.files:
+        outcomes, problem = check_file(args.lab, path, args.time_limit, not args.no_alarm)
+        rows.append((path, outcomes, problem))
+    statuses = [2 if problem else file_status(outcomes) for _, outcomes, problem in rows]
+    if args.json:
+        print(json.dumps(as_data(args.lab, rows, lang), ensure_ascii=False, indent=1))
+    elif len(rows) == 1:
+        print(file_report(args.lab, *rows[0], lang))
+    else:
+        if args.details:
+            for row in rows:
+                print(file_report(args.lab, *row, lang) + "\n")
+        print(table(args.lab, rows, lang))
+    return overall(statuses)
+
+
+# %% [markdown]
+# ## The catalogue: every sentence, in English and in Chinese
+#
+# One entry per message, (English, Chinese), with the same placeholders in both (a test holds
+# them equal). `WHAT` names the values that messages talk about.
+
+# %%
+WHAT = {
+    "the loss": "损失", "the output": "输出", "the outputs": "输出", "the targets": "目标",
+    "the weights after the step": "这一步之后的权重", "the per-step losses": "每一步的损失",
+    "the mean loss": "平均损失", "the accuracy": "准确率",
+    "the weights after the epoch": "这个迭代周期之后的权重",
+    "the first value": "第一个返回值", "the second value": "第二个返回值",
+    "the result": "结果", "a parameter": "参数", "the weight's gradient": "权重的梯度",
+    "the bias's gradient": "偏置的梯度", "x after one step": "走一步之后的 x",
+    "the parameters after one step": "走一步之后的参数",
+    "the parameter after two steps": "走两步之后的参数",
+    "the training features": "训练集特征", "the test features": "测试集特征",
+    "the weights after the resumed epoch": "恢复训练后那个迭代周期结束时的权重",
+    "the gradient d loss / d pred": "梯度 d loss / d pred",
+    "the gradient d loss / d logits": "梯度 d loss / d logits",
+}
+
+MESSAGES = {
+    # -- the report
+    "report.head": ("{lab} · {file}", "{lab} · {file}"),
+    "report.passed": ("  {name}: these checks passed ({stages})",
+                      "  {name}：通过了这些检查（{stages}）"),
+    "report.failed": ("  {name}: FAILED ({stage})", "  {name}：未通过（{stage}）"),
+    "report.not_written": ("  {name}: not written yet (it still raises NotImplementedError)",
+                           "  {name}：还没写（仍然是抛出 NotImplementedError 的空函数）"),
+    "report.missing": ("  {name}: not in this file", "  {name}：文件里没有这个函数"),
+    "report.input": ("input: {case}", "输入：{case}"),
+    "report.sep": ("; ", "；"),
+    "report.mistake": ("likely mistake: {text}", "可能的原因：{text}"),
+    "report.passed_before": ("(passed before this: {stages})", "（在此之前通过了：{stages}）"),
+    "report.note": ("note: {text}", "提示：{text}"),
+    "report.summary": ("{passed} of {found} functions passed these checks; {failed} failed, "
+                       "{not_written} not written yet.",
+                       "共 {found} 个函数：{passed} 个通过了这些检查，{failed} 个未通过，"
+                       "{not_written} 个还没写。"),
+    "report.none_found": ("None of this lab's functions is defined here.",
+                          "这里没有定义本实验的任何一个函数。"),
+    "table.head": ("{lab}: {files} files", "{lab}：{files} 个文件"),
+    "table.file": ("file", "文件"),
+    "table.passed": ("passed", "通过"),
+    "table.failed": ("failed", "未通过"),
+    "table.not_written": ("not written", "还没写"),
+    "table.first": ("first problem", "第一个问题"),
+    "table.all_passed": ("these checks passed", "通过了这些检查"),
+    "table.summary": ("{passed} of {files} files passed these checks.",
+                      "{files} 个文件中有 {passed} 个通过了这些检查。"),
+    "short.failed": ("wrong result", "结果不对"),
+    "short.raised": ("raises an error", "抛出异常"),
+    "short.not_written": ("not written yet", "还没写"),
+    "short.timeout": ("did not finish in time", "没有在限定时间内结束"),
+    "short.interrupted": ("interrupted", "被中断"),
+    "short.crashed": ("its check's process ended", "检查它的进程意外结束"),
+    "short.needs": ("not checked", "没有检查"),
+    "short.checker_bug": ("the checker failed", "检查程序自身出错"),
+    "notebook.no_alarm": (
+        "(Checks are not stopped automatically on this system: if one runs much longer than "
+        "{seconds} s, stop it with the notebook's stop button, or Kernel > Interrupt.)",
+        "（这个系统上检查不会被自动停止：如果某项检查运行得远远超过 {seconds} 秒，请点 notebook 的停止按钮，"
+        "或者选择 Kernel > Interrupt。）"),
+    "notebook.unknown": ("{lab} has no exercise called {names}; its exercises are: {known}",
+                         "{lab} 里没有叫 {names} 的练习；它的练习有：{known}"),
+    "notebook.missing": ("  {name}: not defined yet: run the cell that defines it first",
+                         "  {name}：还没有定义，请先运行定义它的那个单元格"),
+    # -- files that cannot be checked
+    "file.missing": ("{path}: no such file", "{path}：文件不存在"),
+    "file.oserror": ("{path}: cannot be read ({error})", "{path}：无法读取（{error}）"),
+    "file.not_utf8": ("{path}: not UTF-8 text", "{path}：不是 UTF-8 编码的文本"),
+    "file.not_notebook": ("{path}: not a Jupyter notebook (the JSON of an .ipynb file)",
+                          "{path}：不是 Jupyter notebook（.ipynb 文件应该是 JSON 格式）"),
+    "file.syntax": ("{path}, line {line}: {error}: the file is not valid Python",
+                    "{path} 第 {line} 行：{error}：这不是合法的 Python 代码"),
+    "file.none": ("{path} defines none of {lab}'s functions ({names})",
+                  "{path} 里没有定义 {lab} 的任何一个函数（{names}）"),
+    # -- what happened to a function
+    "status.raised": ("Your code raised an error (its traceback, your lines only):",
+                      "你的代码抛出了异常（下面的 traceback 只列出你自己的代码）："),
+    "status.timeout": ("Stopped after {seconds} s: a loop that never ends?",
+                       "运行了 {seconds} 秒仍未结束，已被停止：是不是有一个永远不会结束的循环？"),
+    "status.interrupted": ("Interrupted (Ctrl-C or the stop button).",
+                           "被中断了（Ctrl-C 或者停止按钮）。"),
+    "status.crashed": ("The process checking it ended unexpectedly (exit code {code}): {error}",
+                       "检查它的进程意外结束了（退出码 {code}）：{error}"),
+    "status.load_failed": ("The file could not be loaded: {error}", "无法加载这个文件：{error}"),
+    "status.needs": ("Not checked: it needs {names} too.", "没有检查：它还需要 {names}。"),
+    "status.checker_bug": (
+        "The checker itself failed here ({error}). That is a bug in check.py, not in your "
+        "code: please report it.",
+        "检查程序自身在这里出错了（{error}）。这是 check.py 的问题，不是你的代码的问题，请报告给我们。"),
+    # -- what passed
+    "stage.runs": ("runs", "能运行"),
+    "stage.returns": ("returns the right kind of value", "返回值的类型、形状和 dtype 正确"),
+    "stage.hand": ("cases worked by hand", "手算的例子"),
+    "stage.random": ("random cases against float64 formulas", "随机输入，与 float64 的公式对比"),
+    "stage.edge": ("edge cases", "边界情况"),
+    "stage.grad": ("gradients in float64", "float64 下的梯度"),
+    "stage.shapes": ("each layer's output shape", "每一层的输出形状"),
+    "stage.mismatch": ("predictions and targets of different shapes", "预测和目标形状不同的情况"),
+    "stage.params": ("the parameter count", "参数个数"),
+    "stage.output": ("what the output holds", "输出的含义"),
+    "stage.loss": ("the batch's loss", "这个小批量的损失"),
+    "stage.update": ("the weights after the step", "这一步之后的权重"),
+    "stage.scratch": ("with a from-scratch model and optimizer",
+                      "配合从零实现的模型和优化器"),
+    "stage.batches": ("every batch, the last smaller one too", "遍历了所有小批量，包括最后不满的一个"),
+    "stage.mode": ("train/eval mode and gradient recording", "训练/评估模式和梯度记录"),
+    "stage.values": ("the numbers", "数值"),
+    "stage.modes": ("train() and eval()", "train() 和 eval()"),
+    "stage.init": ("the initial weights' scale", "初始权重的大小"),
+    "stage.zero_grad": ("zero_grad", "zero_grad"),
+    "stage.generator": ("parameters given as a generator", "以生成器形式传入的参数"),
+    "stage.activation": ("the activation after each hidden layer", "每个隐藏层之后的激活函数"),
+    "stage.dropout": ("dropout in training only", "dropout 只在训练时生效"),
+    "stage.loads": ("loads with weights_only=True", "能用 weights_only=True 加载"),
+    "stage.atomic": ("written whole or not at all", "要么完整写入，要么完全不写"),
+    "stage.safe": ("refuses a file holding other objects", "拒绝加载含有其他对象的文件"),
+    "stage.contents": ("holds everything a resume needs", "包含恢复训练所需的全部状态"),
+    "stage.restored": ("puts every state back", "每一项状态都恢复了"),
+    "stage.resumed": ("a resumed run ends where the run straight through ends",
+                      "中断后恢复的训练和一口气跑完的训练结果一致"),
+    # -- the inputs
+    "case.bce_writeup": ("pred = sigmoid(0.8) = 0.6900 (shape (1, 1)), target 1.0: the "
+                         "write-up's example, loss 0.37110066",
+                         "pred = sigmoid(0.8) = 0.6900（形状 (1, 1)），target 为 1.0：实验报告里的例子，"
+                         "损失是 0.37110066"),
+    "case.bce_half": ("pred 0.5 everywhere (shape (4, 1)), targets 0, 1, 0.3, 0.9: at p = 0.5 "
+                      "the loss is log 2 = 0.6931 whatever the target",
+                      "pred 全是 0.5（形状 (4, 1)），target 为 0、1、0.3、0.9：p = 0.5 时，不管 "
+                      "target 是多少，损失都是 log 2 = 0.6931"),
+    "case.bce_random": ("random pred of shape {shape} in (0.02, 0.98), targets in {targets}",
+                        "形状为 {shape} 的随机 pred，取值在 (0.02, 0.98) 之间，target 取 {targets}"),
+    "case.bce_certain_right": ("pred [[1.0], [0.0]], targets [[1.0], [0.0]]: certain and right",
+                               "pred 为 [[1.0], [0.0]]，target 为 [[1.0], [0.0]]：十分肯定，而且对了"),
+    "case.bce_certain_wrong": ("pred [[0.0], [1.0]], targets [[1.0], [0.0]]: certain and wrong",
+                               "pred 为 [[0.0], [1.0]]，target 为 [[1.0], [0.0]]：十分肯定，但是错了"),
+    "case.batch_of_one": ("a batch of one example", "只有一个样本的小批量"),
+    "case.bce_grad": ("float64 pred of shape {shape} with requires_grad, random targets: the "
+                      "loss's gradient with respect to pred",
+                      "形状为 {shape} 的 float64 pred（requires_grad=True）和随机的 target："
+                      "损失对 pred 的梯度"),
+    "case.ce_equal": ("logits all 0 (shape (2, 5)), one-hot targets: equal scores give "
+                      "log 5 = 1.6094",
+                      "logits 全为 0（形状 (2, 5)），one-hot 的 target：各类别得分相同时，损失是 "
+                      "log 5 = 1.6094"),
+    "case.ce_hand": ("logits [[0, log 2, log 5]], target class 2: softmax gives it 5/8, the "
+                     "loss is -log(5/8) = 0.4700",
+                     "logits 为 [[0, log 2, log 5]]，target 是类别 2：softmax 给它的概率是 5/8，"
+                     "损失是 -log(5/8) = 0.4700"),
+    "case.ce_random": ("random logits of shape {shape} (standard deviation 3), one-hot targets",
+                       "形状为 {shape} 的随机 logits（标准差 3），one-hot 的 target"),
+    "case.ce_large": ("logits [[1000, 0, -1000], [0, 1000, 500]] (float32), targets classes "
+                      "0 and 2",
+                      "logits 为 [[1000, 0, -1000], [0, 1000, 500]]（float32），target 是类别 0 和 2"),
+    "case.ce_levels": ("logits [[-1000, -1001, -1002], [1000, 999, 998]]: rows at very "
+                       "different levels; targets classes 1 and 0",
+                       "logits 为 [[-1000, -1001, -1002], [1000, 999, 998]]：两行数值的高低相差很远；"
+                       "target 是类别 1 和 0"),
+    "case.ce_grad": ("float64 logits of shape {shape} with requires_grad, one-hot targets: the "
+                     "loss's gradient with respect to the logits",
+                     "形状为 {shape} 的 float64 logits（requires_grad=True）和 one-hot 的 target："
+                     "损失对 logits 的梯度"),
+    "case.one_hot_writeup": ("one_hot(torch.tensor([2, 1, 0]), 5): the write-up's example",
+                             "one_hot(torch.tensor([2, 1, 0]), 5)：实验报告里的例子"),
+    "case.one_hot_random": ("{n} random labels, num_classes={c}",
+                            "{n} 个随机标签，num_classes={c}"),
+    "case.one_hot_narrow": ("one_hot(torch.tensor([0, 1]), 10): the labels use only 2 of 10 "
+                            "classes",
+                            "one_hot(torch.tensor([0, 1]), 10)：标签只用到了 10 个类别中的 2 个"),
+    "case.one_hot_dtype": ("one_hot(torch.tensor([2, 0]), 4, dtype) with dtype torch.float64, "
+                           "then torch.long",
+                           "one_hot(torch.tensor([2, 0]), 4, dtype)，dtype 先后取 torch.float64 和 "
+                           "torch.long"),
+    "case.linear": ("Linear({n_in}, {n_out}) on x of shape {shape}",
+                    "Linear({n_in}, {n_out})，输入 x 的形状为 {shape}"),
+    "case.linear_grad": ("Linear(3, 2) on x of shape {shape}: backward() of (output times a "
+                         "random upstream gradient).sum()",
+                         "Linear(3, 2)，输入 x 的形状为 {shape}：对 (输出 × 随机的上游梯度).sum() 做 "
+                         "backward()"),
+    "case.linear_dtype": ("Linear(3, 2, dtype=torch.float64) on float64 input",
+                          "Linear(3, 2, dtype=torch.float64)，输入是 float64"),
+    "case.sgd_writeup": ("x = 1.0, loss x², SGD([x], 0.1), one step: x becomes 1 - 0.1 × 2 = "
+                         "0.8 (the write-up's example)",
+                         "x = 1.0，损失为 x²，SGD([x], 0.1) 走一步：x 变成 1 - 0.1 × 2 = 0.8"
+                         "（实验报告里的例子）"),
+    "case.sgd_random": ("two random parameters, (3, 4) and (4,), with random gradients; "
+                        "SGD([w, b], lr=0.05), one step",
+                        "两个随机参数，形状为 (3, 4) 和 (4,)，带着随机梯度；SGD([w, b], lr=0.05) 走一步"),
+    "case.sgd_generator": ("SGD(params, 0.1) with params a generator (model.parameters() is "
+                           "one), two steps on (v²).sum() from v = [1, -2]",
+                           "SGD(params, 0.1)，params 以生成器传入（model.parameters() 返回的就是"
+                           "生成器），从 v = [1, -2] 出发，对 (v²).sum() 走两步"),
+    "case.step": ("one step on a batch of {n} examples: a {model} model, SGD lr {lr}, with "
+                  "gradients left over from an earlier step",
+                  "在 {n} 个样本的小批量上训练一步：模型是 {model}，SGD 学习率 {lr}，参数上还留着"
+                  "上一步的梯度"),
+    "case.step_scratch": ("the same step with a from-scratch model (no nn.Module: __call__, "
+                          "parameters, train, eval) and a from-scratch SGD (step, zero_grad)",
+                          "同样的一步，但模型是从零实现的（不是 nn.Module，只有 __call__、parameters、"
+                          "train、eval），SGD 也是从零实现的（只有 step 和 zero_grad）"),
+    "case.loop": ("one epoch over {n} examples in batches of {sizes} (a DataLoader), SGD lr "
+                  "{lr}; the model starts in eval mode",
+                  "在 {n} 个样本上训练一个迭代周期，小批量大小依次为 {sizes}（一个 DataLoader），"
+                  "SGD 学习率 {lr}；模型一开始处于 eval 模式"),
+    "case.evaluate": ("{n} examples in batches of {sizes} (a DataLoader); the model has "
+                      "dropout and starts in train mode",
+                      "{n} 个样本，小批量大小依次为 {sizes}（一个 DataLoader）；模型带 dropout，"
+                      "一开始处于 train 模式"),
+    "case.lenet": ("d2l_lenet()", "d2l_lenet()"),
+    "case.image": ("a random batch of images of shape {shape}", "形状为 {shape} 的一批随机图像"),
+    "case.xavier": ("xavier_init on a d2l LeNet the checker builds (2 Conv2d and 3 Linear "
+                    "layers)",
+                    "对检查程序自己搭的 d2l LeNet（2 个 Conv2d、3 个 Linear 层）调用 xavier_init"),
+    "case.std_hand": ("x_tr = [[1, 10], [3, 30]], x_te = [[2, 40], [4, 0]]: the training "
+                      "split's means are 2 and 20",
+                      "x_tr = [[1, 10], [3, 30]]，x_te = [[2, 40], [4, 0]]：训练集两列的均值是 2 和 20"),
+    "case.std_random": ("random x_tr {train} and x_te {test}, the columns on different scales, "
+                        "the test split drawn from a shifted and wider distribution",
+                        "随机的 x_tr {train} 和 x_te {test}，各列的尺度不同，测试集来自一个平移过、"
+                        "更分散的分布"),
+    "case.wine": ("WineMLP({args})", "WineMLP({args})"),
+    "case.wine_one": ("WineMLP({args}) on a batch of one example",
+                      "WineMLP({args})，输入只有一个样本"),
+    "case.mnist_net": ("MnistNet()", "MnistNet()"),
+    "case.ckpt_save": ("save_checkpoint(path, state), the state holding weights, SGD's state "
+                       "with momentum, the epoch, the history and the config",
+                       "save_checkpoint(path, state)，state 里有权重、带动量的 SGD 状态、迭代周期、"
+                       "历史记录和配置"),
+    "case.ckpt_crash": ("save_checkpoint over that file again, with a state whose saving fails "
+                        "halfway (as a crash or a full disk would)",
+                        "再次保存到同一个文件，但这次的 state 保存到一半就会出错（就像程序中途崩溃或"
+                        "磁盘写满）"),
+    "case.ckpt_load": ("load_checkpoint(path) of a file torch.save wrote",
+                       "用 load_checkpoint(path) 读取 torch.save 写出的文件"),
+    "case.ckpt_foreign": ("load_checkpoint of a file holding a Python object that is not a "
+                          "tensor or a plain container (a fractions.Fraction)",
+                          "用 load_checkpoint 读取一个含有普通 Python 对象（一个 fractions.Fraction，"
+                          "既不是张量也不是基本容器）的文件"),
+    "case.state": ("checkpoint_state(model, optimizer, 1, history, config, batch_order) after "
+                   "one epoch of a small run (dropout, SGD with momentum, batches drawn from "
+                   "batch_order)",
+                   "一个小训练（带 dropout，SGD 带动量，小批量的顺序由 batch_order 决定）跑完一个"
+                   "迭代周期后，调用 checkpoint_state(model, optimizer, 1, history, config, "
+                   "batch_order)"),
+    "case.restore": ("restore_checkpoint(state, model, optimizer, batch_order) into a fresh "
+                     "model, optimizer and generator, torch's random state moved on",
+                     "restore_checkpoint(state, model, optimizer, batch_order)，恢复到新建的模型、"
+                     "优化器和生成器里，torch 的随机状态也已经变了"),
+    "case.resume": ("the epoch after the restore, against two epochs straight through",
+                    "恢复之后训练一个迭代周期，与一口气训练两个迭代周期对比"),
+    "case.lab1": ("the function called with torch.device('cpu'); a dict with the keys {keys}",
+                  "用 torch.device('cpu') 调用这个函数；应返回含有键 {keys} 的字典"),
+    # -- what came back
+    "value.type": ("{what} should be a number or a tensor; got {got}",
+                   "{what} 应该是数或张量，实际得到的是 {got}"),
+    "value.not_tensor": ("{what} should be a tensor; got {got}",
+                         "{what} 应该是张量，实际得到的是 {got}"),
+    "value.shape": ("{what} has shape {got}; expected {expected}",
+                    "{what} 的形状是 {got}，应该是 {expected}"),
+    "value.dtype": ("{what} has dtype {got}; expected {expected}",
+                    "{what} 的 dtype 是 {got}，应该是 {expected}"),
+    "value.not_scalar": ("{what} should hold one number; got shape {got}",
+                         "{what} 应该只有一个数，实际形状是 {got}"),
+    "value.not_finite": ("{what} is {got}, not a finite number", "{what} 是 {got}，不是有限的数"),
+    "value.parts": ("{what} should return {count} values; got {got}",
+                    "{what} 应该返回 {count} 个值，实际返回的是 {got}"),
+    "value.wrong": ("{what} is {got}; expected {expected} (off by {diff})",
+                    "{what} 是 {got}，应该是 {expected}（相差 {diff}）"),
+    "value.wrong_at": ("{what}: {wrong} of {total} entries are off; the furthest, at {where}, "
+                       "is {got} where {expected} was expected (off by {diff})",
+                       "{what}：{total} 个元素中有 {wrong} 个不对；相差最大的在 {where}，是 {got}，"
+                       "应该是 {expected}（相差 {diff}）"),
+    "grad.detached": ("the result is not connected to its input: backward() gives no gradient "
+                      "{what}. Inside the function, stay with tensor operations (no .item(), "
+                      "float(), numpy or torch.tensor(...) of a result).",
+                      "结果和输入之间的计算图断开了：backward() 得不到梯度 {what}。在函数内部要一直用"
+                      "张量运算（不要对中间结果用 .item()、float()、numpy 或 torch.tensor(...)）。"),
+    # -- losses
+    "loss.no_mean": ("It returns one loss per example; the loss is their mean, one number.",
+                     "返回的是每个样本各自的损失；损失应该是它们的平均值，只有一个数。"),
+    "loss.sum_not_mean": ("This is the sum over the batch, not the mean: the loss, and each "
+                          "step, would grow with the batch size.",
+                          "这是对整个小批量求和，不是求平均：这样损失（以及每一步的更新量）会随批量大小变大。"),
+    "loss.sign": ("The sign is flipped: a cross-entropy is never negative. Look at the minus "
+                  "sign in front of the log.",
+                  "符号反了：交叉熵不会是负数。检查一下 log 前面的负号。"),
+    "loss.broadcast": ("The output (N, 1) and a target (N,) were broadcast to (N, N): every "
+                       "prediction was compared with every target. Keep the target (N, 1).",
+                       "输出 (N, 1) 和形状为 (N,) 的目标被广播成了 (N, N)：每个预测都和每个目标比较了"
+                       "一遍。目标要保持 (N, 1) 的形状。"),
+    "bce.swapped": ("The two terms are swapped: which of log(p) and log(1 - p) goes with the "
+                    "target t?",
+                    "两项写反了：log(p) 和 log(1 - p) 哪一个该乘 target t？"),
+    "bce.one_term": ("Only the t·log(p) term is there: for targets below 1 the other term "
+                     "counts too.",
+                     "只有 t·log(p) 这一项：target 小于 1 时，另一项也要算进去。"),
+    "bce.log_zero": ("log(0) is -inf and 0 × log(0) is nan: a probability of exactly 0 or 1 "
+                     "needs a guard. See what nn.BCELoss does with its logs.",
+                     "log(0) 是 -inf，0 × log(0) 是 nan：概率恰好是 0 或 1 时需要特别处理。可以看看 "
+                     "nn.BCELoss 是怎么处理 log 的。"),
+    "bce.edge_right": ("A prediction that is certain and right should cost (almost) nothing: "
+                       "expected at most 0.02, got {got}.",
+                       "十分肯定而且对了的预测，损失应该（几乎）为 0：最多 0.02，实际是 {got}。"),
+    "bce.edge_wrong": ("A prediction that is certain and wrong should cost a lot: expected at "
+                       "least 4.6 (what a probability of 0.01 costs), got {got}.",
+                       "十分肯定却错了的预测，损失应该很大：至少 4.6（概率为 0.01 时的损失），实际是 "
+                       "{got}。"),
+    "ce.no_max_shift": ("exp() overflows: e^1000 is inf in float32, and inf / inf is nan. "
+                        "log-sum-exp does not change when one number is subtracted from every "
+                        "score of a row: which number keeps every exp() at most 1?",
+                        "exp() 溢出了：在 float32 里 e^1000 是 inf，inf / inf 得 nan。同一行的每个得分"
+                        "都减去同一个数，log-sum-exp 的结果不变：减去哪个数能让每个 exp() 都不超过 1？"),
+    "ce.row_shift": ("One number subtracted from the whole batch is not enough when rows sit "
+                     "at very different levels: a low row's exp() all become 0 and its log "
+                     "-inf. The shift has to suit each row.",
+                     "两行数值高低相差很远时，整个小批量减去同一个数是不够的：低的那一行 exp() 全变成 "
+                     "0，log 得 -inf。每一行要减去适合它自己的数。"),
+    "ce.softmax_dim": ("The softmax runs over dim 0, across the batch: each row is one example, "
+                       "and its probabilities over the classes must sum to 1.",
+                       "softmax 是沿 dim 0（跨样本）做的：每一行是一个样本，它在各个类别上的概率之和"
+                       "应该是 1。"),
+    "ce.mean_over_classes": ("The mean is over all batch × classes entries: one example's "
+                             "cross-entropy is a sum over its classes; only the batch is "
+                             "averaged.",
+                             "这是对 批量 × 类别 的所有元素求平均：一个样本的交叉熵是对各类别求和，"
+                             "只有在小批量上才求平均。"),
+    # -- lab2's pieces
+    "one_hot.dtype": ("The default dtype should be float32, which the losses need: F.one_hot "
+                      "gives int64.",
+                      "默认的 dtype 应该是 float32，损失函数要的是浮点数：F.one_hot 返回的是 int64。"),
+    "one_hot.dtype_ignored": ("The dtype argument is ignored: one_hot(labels, 4, torch.long) "
+                              "must give int64, as the write-up prints it.",
+                              "dtype 参数被忽略了：one_hot(labels, 4, torch.long) 应该返回 int64，"
+                              "和实验报告里打印的一样。"),
+    "one_hot.transposed": ("The result is transposed: one row per label, one column per class.",
+                           "结果转置了：应该每个标签一行，每个类别一列。"),
+    "one_hot.width": ("The width comes from the labels, not from num_classes: a batch that "
+                      "happens to miss the last classes gets too few columns.",
+                      "列数是根据标签算出来的，而不是 num_classes：如果某个小批量里恰好没有最后几个"
+                      "类别，列数就不够了。"),
+    "linear.count": ("The parameters hold {got} numbers; Linear(3, 2) needs {expected}: a 3×2 "
+                     "weight and a bias for each output.",
+                     "参数里一共有 {got} 个数；Linear(3, 2) 需要 {expected} 个：一个 3×2 的权重，"
+                     "以及每个输出各一个偏置。"),
+    "linear.shared_bias": ("One bias shared by all outputs, as the write-up's My_Linear had: "
+                           "each output needs its own.",
+                           "所有输出共用一个偏置（实验报告里 My_Linear 的写法）：每个输出应该有自己的偏置。"),
+    "linear.param": ("The parameter of shape {shape} cannot learn.", "形状为 {shape} 的参数学不了。"),
+    "linear.no_requires_grad": ("It does not require gradients: backward() leaves its .grad "
+                                "empty, and SGD never changes it.",
+                                "它没有 requires_grad：backward() 之后它的 .grad 还是空的，SGD 永远"
+                                "不会更新它。"),
+    "linear.non_leaf": ("It is not a leaf tensor: it is the result of an operation (such as "
+                        "torch.randn(..., requires_grad=True) * 0.01), so backward() leaves its "
+                        ".grad empty. Ask for gradients on the tensor you keep.",
+                        "它不是叶子张量：它是某个运算的结果（比如 torch.randn(..., requires_grad=True) "
+                        "* 0.01），所以 backward() 之后它的 .grad 是空的。要对你最终保存的那个张量"
+                        "开启梯度。"),
+    "linear.not_affine": ("The output is not x @ W + b for any W and b.",
+                          "输出不能写成 x @ W + b 的形式。"),
+    "linear.not_from_params": ("The output is not computed from the tensors parameters() "
+                               "returns: SGD would update tensors the layer does not use.",
+                               "输出不是用 parameters() 返回的张量算出来的：SGD 更新的张量，层根本没用上。"),
+    "linear.modes": ("Linear has no {name}(): the training loop calls model.train() and "
+                     "model.eval() as on any nn.Module.",
+                     "Linear 没有 {name}()：训练循环会像对任何 nn.Module 一样调用 model.train() 和 "
+                     "model.eval()。"),
+    "linear.init": ("The weights of Linear(784, 10) start with standard deviation {got}.",
+                    "Linear(784, 10) 的初始权重标准差是 {got}。"),
+    "linear.large_init": ("Weights drawn with standard deviation 1 (the write-up's randn) give "
+                          "scores in the tens on 784 inputs: the softmax saturates and learning "
+                          "crawls. Start them much smaller.",
+                          "标准差为 1 的初始权重（实验报告里的 randn）在 784 个输入上会得到几十的得分："
+                          "softmax 饱和，学习会非常慢。初始值要小得多才行。"),
+    "sgd.sign": ("The step climbs the gradient: p + lr × grad makes the loss larger.",
+                 "更新方向反了：p + lr × grad 会让损失变大。"),
+    "sgd.no_change": ("The parameters did not change. Rebinding a name (p = p - ...) makes a "
+                      "new tensor and leaves the model's own tensor as it was: the update must "
+                      "change the tensor itself.",
+                      "参数没有变。重新给变量赋值（p = p - ...）只是创建了一个新张量，模型自己的张量"
+                      "还是原样：更新必须改动那个张量本身。"),
+    "sgd.lr_ignored": ("The step ignores the learning rate.", "更新时没有用上学习率。"),
+    "sgd.graph": ("After the step the parameter is no longer a leaf tensor that requires grad: "
+                  "autograd recorded the update.",
+                  "更新之后参数不再是需要梯度的叶子张量了：autograd 把这次更新也记录进了计算图。"),
+    "sgd.zero_grad": ("After zero_grad() the gradients are still there: the next backward() "
+                      "would add to them.",
+                      "调用 zero_grad() 之后梯度还在：下一次 backward() 会在它上面继续累加。"),
+    "sgd.generator": ("Only the first step changed anything: params came as a generator "
+                      "(model.parameters() is one), and a generator can be read only once.",
+                      "只有第一步起了作用：params 是以生成器传进来的（model.parameters() 就是生成器），"
+                      "而生成器只能遍历一次。"),
+    # -- the training step and loop
+    "step.no_step": ("optimizer.step() was never called: the weights cannot change.",
+                     "从来没有调用 optimizer.step()：权重不可能改变。"),
+    "step.no_backward": ("loss.backward() never ran: there is no gradient to step with.",
+                         "从来没有运行 loss.backward()：没有梯度可用来更新。"),
+    "step.step_before_backward": ("optimizer.step() ran before loss.backward(): it stepped "
+                                  "with the gradients of an earlier batch.",
+                                  "optimizer.step() 在 loss.backward() 之前运行了：它用的是上一个小批量的梯度。"),
+    "step.zero_grad_missing": ("The gradients were never cleared: backward() adds to .grad, so "
+                               "this step also used what the step before left there.",
+                               "梯度从来没有清零：backward() 是往 .grad 上累加的，所以这一步把上一步留下的梯度"
+                               "也用上了。"),
+    "step.zero_grad_between": ("zero_grad() ran between backward() and step(): it wiped the "
+                               "fresh gradients before the step could use them.",
+                               "zero_grad() 在 backward() 和 step() 之间运行了：刚算出来的梯度还没来得及用"
+                               "就被清掉了。"),
+    "step.softmax_before_ce": ("Softmax was applied before the cross-entropy: F.cross_entropy "
+                               "applies log-softmax itself and expects raw scores (logits).",
+                               "在交叉熵之前先做了 softmax：F.cross_entropy 自己会做 log-softmax，"
+                               "它要的是原始得分（logits）。"),
+    "step.loss_fn_ignored": ("The loss_fn argument is ignored: lab2's runs differ in their "
+                             "loss and pass it in as loss_fn.",
+                             "loss_fn 参数被忽略了：lab2 的几次运行用的损失函数不同，都是通过 loss_fn 传进来的。"),
+    "loop.batches": ("The loop saw batches of sizes {got}; the loader gives {expected}.",
+                     "循环处理的小批量大小依次是 {got}；数据加载器给出的是 {expected}。"),
+    "loop.mode": ("The model was in the wrong mode, or autograd was recording.",
+                  "模型所处的模式不对，或者 autograd 在记录计算图。"),
+    "loop.train_missing": ("The model stayed in eval mode while training: train_epoch must put "
+                           "it in training mode itself (dropout and batch norm work differently "
+                           "there).",
+                           "训练时模型一直处在 eval 模式：train_epoch 应该自己把模型切换到训练模式"
+                           "（dropout 和 batch norm 在两种模式下的行为不同）。"),
+    "loop.eval_missing": ("The evaluation ran in training mode, with dropout still dropping: "
+                          "evaluate must switch the model to eval mode itself.",
+                          "评估是在训练模式下进行的，dropout 还在随机丢弃：evaluate 应该自己把模型切换到"
+                          " eval 模式。"),
+    "loop.no_grad_missing": ("Autograd recorded the evaluation's forward passes, which costs "
+                             "memory and time for gradients nobody uses.",
+                             "autograd 记录了评估时的前向计算，为用不到的梯度白白花费内存和时间。"),
+    "loop.graph": ("{what} returns {got}, which still holds the autograd graph.",
+                   "{what} 返回了 {got}，它还挂着 autograd 的计算图。"),
+    "loop.returns_graph": ("Keeping the loss tensor itself keeps every step's graph alive, and "
+                           "memory grows step after step: keep a Python number or a detached "
+                           "tensor.",
+                           "直接保存损失张量会让每一步的计算图都留在内存里，内存一步步增长：应该保存 "
+                           "Python 数或 detach 过的张量。"),
+    "loop.mean_of_batch_means": ("This is the mean of the batch means: the last batch is "
+                                 "smaller (2 examples, not 4) and counts as much as a full one. "
+                                 "Each example should count once.",
+                                 "这是各小批量平均值的平均：最后一个小批量更小（2 个样本而不是 4 个），却和"
+                                 "完整的小批量算得一样重。应该让每个样本都只算一次。"),
+    "loop.sum_not_mean": ("This is a sum, not a mean per example.", "这是总和，不是每个样本的平均值。"),
+    "loop.accuracy_count": ("This is the number of right predictions, not the fraction.",
+                            "这是预测正确的个数，不是比例。"),
+    "loop.rmse_of_batches": ("This is the mean of each batch's RMSE, which is not the RMSE of "
+                             "all examples.",
+                             "这是各小批量 RMSE 的平均值，不等于全部样本的 RMSE。"),
+    # -- models
+    "model.not_module": ("{what} should be an nn.Module; got {got}",
+                         "{what} 应该是 nn.Module，实际得到的是 {got}"),
+    "model.layer": ("{layer} gives {got} per example; expected {expected}",
+                    "{layer} 对每个样本输出的形状是 {got}，应该是 {expected}"),
+    "model.count": ("{got} layers of type {kind} ran; expected {expected}",
+                    "运行了 {got} 个 {kind} 层，应该是 {expected} 个"),
+    "model.linears": ("The linear layers (in -> out features, in the order they ran): {got}; "
+                      "expected {expected}",
+                      "各个线性层（输入 -> 输出特征数，按运行顺序）：{got}；应该是 {expected}"),
+    "model.params": ("The model has {got} parameters; expected {expected}",
+                     "模型有 {got} 个参数，应该是 {expected} 个"),
+    "model.output": ("The output is not what the loss expects.", "输出不是损失函数需要的形式。"),
+    "model.dropout": ("Dropout does not behave as it should.", "dropout 的行为不对。"),
+    "model.dropout_in_eval": ("In eval mode two forward passes differ: dropout stays on. "
+                              "F.dropout drops whenever its training argument is True (its "
+                              "default), whatever mode the model is in.",
+                              "在 eval 模式下两次前向计算的结果不同：dropout 还开着。F.dropout 只要 "
+                              "training 参数为 True（默认就是）就会丢弃，不管模型处于什么模式。"),
+    "lenet.padding": ("The first convolution turns 28×28 into 24×24: the d2l LeNet keeps 28×28 "
+                      "there, and only then do 16 × 5 × 5 = 400 features reach the first linear "
+                      "layer.",
+                      "第一个卷积把 28×28 变成了 24×24：d2l 的 LeNet 在这里保持 28×28，这样到第一个"
+                      "线性层时才正好是 16 × 5 × 5 = 400 个特征。"),
+    "lenet.softmax_output": ("The network outputs probabilities (each row sums to 1): "
+                             "F.cross_entropy applies softmax itself and expects raw scores.",
+                             "网络输出的是概率（每一行加起来是 1）：F.cross_entropy 自己会做 softmax，"
+                             "它要的是原始得分。"),
+    "mnist.probabilities": ("The network outputs probabilities; F.nll_loss expects "
+                            "log-probabilities.",
+                            "网络输出的是概率；F.nll_loss 要的是对数概率。"),
+    "mnist.not_log_probs": ("The outputs are not log-probabilities (a row's exp does not sum "
+                            "to 1), which F.nll_loss expects.",
+                            "输出不是对数概率（每一行取 exp 后加起来不等于 1），而 F.nll_loss 要的正是"
+                            "对数概率。"),
+    "mnist.no_dropout": ("In training mode two forward passes are the same: the tutorial's "
+                         "network has dropout.",
+                         "训练模式下两次前向计算的结果相同：教程里的网络是有 dropout 的。"),
+    "wine.output_shape": ("The output should be (N, 1), like the target: an (N,) output against "
+                          "an (N, 1) target is broadcast to (N, N) by the MSE.",
+                          "输出应该和目标一样是 (N, 1)：形状为 (N,) 的输出和 (N, 1) 的目标在算 MSE 时"
+                          "会被广播成 (N, N)。"),
+    "wine.activation": ("The activation {kind} ran {got} times in one forward pass; expected "
+                        "{expected}, once after each hidden layer.",
+                        "一次前向计算中激活函数 {kind} 运行了 {got} 次，应该是 {expected} 次，每个隐藏层"
+                        "之后一次。"),
+    "wine.activation_ignored": ("The activation argument is ignored.", "activation 参数被忽略了。"),
+    "wine.activation_on_output": ("The activation also runs after the last layer: a regression "
+                                  "output must be free (after a ReLU it can never go below 0, "
+                                  "after a Tanh never above 1).",
+                                  "最后一层之后也加了激活函数：回归的输出不能受限制（经过 ReLU 就不会小于 "
+                                  "0，经过 Tanh 就不会大于 1）。"),
+    "wine.dropout_ignored": ("With dropout=0.5, training mode gives the same output twice: the "
+                             "dropout argument is ignored.",
+                             "dropout=0.5 时，训练模式下两次输出完全相同：dropout 参数被忽略了。"),
+    "wine.dropout_on_output": ("Dropout after the output layer zeroes predictions themselves: "
+                               "it belongs to the hidden layers.",
+                               "在输出层之后加 dropout 会把预测值本身置零：dropout 只应该用在隐藏层上。"),
+    "wine.dropout_default": ("With the default dropout=0.0, training mode gives different "
+                             "outputs: something random is on that should be off.",
+                             "默认 dropout=0.0 时，训练模式下两次输出却不同：有本该关掉的随机操作还开着。"),
+    "xavier.layer": ("{layer}'s weights are not initialised.", "{layer} 的权重没有初始化。"),
+    "xavier.skipped": ("{layer}'s weights were not changed: xavier_init must reach every Conv2d "
+                       "and Linear layer.",
+                       "{layer} 的权重没有变：xavier_init 要处理每一个 Conv2d 和 Linear 层。"),
+    "xavier.bound": ("{layer} has a weight of magnitude {got}, beyond ±{bound} = "
+                     "±sqrt(6 / (fan_in + fan_out)).",
+                     "{layer} 有一个权重的绝对值是 {got}，超出了 ±{bound} = ±sqrt(6 / (fan_in + fan_out))。"),
+    "xavier.normal": ("The spread fits Xavier-normal, whose values have no bound; the lab uses "
+                      "Xavier-uniform.",
+                      "权重的分布符合 Xavier 正态初始化，它的取值没有上下界；实验用的是 Xavier 均匀初始化。"),
+    "xavier.spread": ("{layer}'s weights have standard deviation {got}; Xavier-uniform gives "
+                      "{expected}.",
+                      "{layer} 权重的标准差是 {got}，Xavier 均匀初始化应该是 {expected}。"),
+    # -- lab4
+    "std.test_statistics": ("The test split was scaled with its own mean and standard "
+                            "deviation: the test data leaks into the preprocessing, and the "
+                            "model meets test features on another scale than it trained on. "
+                            "Both splits take the training split's statistics.",
+                            "测试集用的是它自己的均值和标准差：测试数据泄漏进了预处理，而且模型看到的测试"
+                            "特征和训练时的尺度不一样。两个数据集都应该用训练集的统计量。"),
+    "std.all_statistics": ("The statistics come from the training and test splits together: "
+                           "the test data leaks into the preprocessing.",
+                           "统计量是用训练集和测试集合在一起算的：测试数据泄漏进了预处理。"),
+    "std.axis": ("The statistics were taken along the wrong axis: per example instead of per "
+                 "feature column.",
+                 "统计量沿错了轴：按样本（行）算的，应该按特征（列）算。"),
+    "std.not_scaled": ("The features were centred but not divided by the standard deviation.",
+                       "特征减去了均值，但没有除以标准差。"),
+    "std.not_centred": ("The features were divided by the standard deviation but not centred.",
+                        "特征除以了标准差，但没有减去均值。"),
+    "std.test_untouched": ("The test split came back as it was, unscaled.",
+                           "测试集原样返回了，没有做标准化。"),
+    "std.modifies_input": ("The arrays passed in were changed in place: the caller's data "
+                           "changes under it. Return new arrays.",
+                           "传进来的数组被原地修改了：调用者手里的数据被悄悄改掉了。应该返回新的数组。"),
+    # -- mnist's checkpoints
+    "ckpt.no_file": ("After save_checkpoint there is no file at the path.",
+                     "调用 save_checkpoint 之后，路径上没有文件。"),
+    "ckpt.unloadable": ("torch.load(path, weights_only=True) fails: {error}",
+                        "torch.load(path, weights_only=True) 出错：{error}"),
+    "ckpt.weights_only": ("A checkpoint may hold only tensors, numbers, strings, and lists and "
+                          "dicts of them: no numpy arrays or numpy numbers, no other objects, no "
+                          "pickle.dump.",
+                          "检查点里只能有张量、数、字符串，以及由它们组成的列表和字典：不能有 numpy "
+                          "数组或 numpy 的数，不能有其他对象，也不能用 pickle.dump。"),
+    "ckpt.contents": ("The file holds {got}, not the state saved.",
+                      "文件里的内容是 {got}，不是保存进去的 state。"),
+    "ckpt.atomic": ("The checkpoint is not written whole or not at all.",
+                    "检查点不是“要么完整写入，要么完全不写”。"),
+    "ckpt.not_atomic": ("A save that failed halfway left a broken file where the previous "
+                        "checkpoint was: a crash while writing would lose both. How can the old "
+                        "file stay until the new one is complete?",
+                        "保存到一半出错后，原来那个检查点的位置上只剩一个坏文件：如果写文件时程序崩溃，"
+                        "新旧两个检查点都会丢失。怎样才能让旧文件一直保留到新文件完整写好为止？"),
+    "ckpt.in_place": ("The file is written at its final name directly: a crash while writing "
+                      "leaves half a file there. It should get that name only once it is "
+                      "complete.",
+                      "文件是直接写到最终的文件名上的：写到一半程序崩溃，那里就只剩半个文件。应该等文件"
+                      "完整写好之后，才让它用上这个名字。"),
+    "ckpt.load_contents": ("load_checkpoint returned {got}, not the state saved.",
+                           "load_checkpoint 返回的是 {got}，不是保存进去的 state。"),
+    "ckpt.unsafe": ("load_checkpoint loaded a file holding an arbitrary Python object.",
+                    "load_checkpoint 加载了一个含有任意 Python 对象的文件。"),
+    "ckpt.load_unsafe": ("Unpickling such a file can run any code it carries; loading with "
+                         "weights_only=True refuses it.",
+                         "反序列化这样的文件可能会执行文件里带的任意代码；用 weights_only=True 加载会拒绝它。"),
+    "state.unloadable": ("The state cannot be saved and loaded back with weights_only=True: "
+                         "{error}",
+                         "state 无法保存后再用 weights_only=True 加载回来：{error}"),
+    "state.not_dict": ("checkpoint_state should return a dict; got {got}",
+                       "checkpoint_state 应该返回一个字典，实际得到的是 {got}"),
+    "state.key": ("The state's '{key}' should be {expected}; got {got}",
+                  "state 里的 '{key}' 应该是 {expected}，实际是 {got}"),
+    "state.missing": ("The state lacks something a resume needs.",
+                      "state 里缺少恢复训练所需的内容。"),
+    "state.weights": ("The model's weights are not in the state.", "state 里没有模型的权重。"),
+    "state.optimizer": ("The optimizer's state (SGD's momentum buffers) is not in the state: a "
+                        "resumed run would restart its momentum from zero.",
+                        "state 里没有优化器的状态（SGD 的动量缓冲）：恢复训练时动量会从零开始。"),
+    "state.rng": ("torch's random state (torch.get_rng_state()) is not in the state: after a "
+                  "resume, dropout would draw other masks.",
+                  "state 里没有 torch 的随机状态（torch.get_rng_state()）：恢复训练后 dropout 会"
+                  "抽到不同的掩码。"),
+    "state.batch_order": ("The batch-order generator's state is not in the state: the resumed "
+                          "epoch would see its batches in another order.",
+                          "state 里没有决定小批量顺序的生成器的状态：恢复之后，那个迭代周期里小批量的"
+                          "顺序会不一样。"),
+    "restore.needs_state": ("checkpoint_state does not pass its own check yet, and "
+                            "restore_checkpoint is checked with what it returns: fix "
+                            "checkpoint_state first.",
+                            "checkpoint_state 还没有通过它自己的检查，而 restore_checkpoint 要用它返回的 "
+                            "state 来检查：请先把 checkpoint_state 改好。"),
+    "restore.missing": ("Something was not put back.", "有状态没有恢复。"),
+    "restore.weights": ("After restore_checkpoint the model does not hold the saved weights.",
+                        "调用 restore_checkpoint 之后，模型里不是保存时的权重。"),
+    "restore.optimizer": ("After restore_checkpoint the optimizer does not hold the saved "
+                          "momentum buffers.",
+                          "调用 restore_checkpoint 之后，优化器里没有保存时的动量缓冲。"),
+    "restore.rng": ("torch's random state was not put back.", "torch 的随机状态没有恢复。"),
+    "restore.batch_order": ("The batch-order generator was not put back.",
+                            "决定小批量顺序的生成器没有恢复。"),
+    "restore.differs": ("The resumed run ends elsewhere than the run straight through.",
+                        "中断后恢复的训练和一口气跑完的训练结果不一样。"),
+    # -- lab1
+    "lab1.not_dict": ("It should return a dict of what it computed; got {got}",
+                      "它应该返回一个字典，装着算出来的结果，实际得到的是 {got}"),
+    "lab1.keys": ("The dict lacks the keys {missing}", "字典里缺少这些键：{missing}"),
+    "lab1.reversed": ("The subtraction is reversed: N - M instead of M - N.",
+                      "减法反了：算的是 N - M，而不是 M - N。"),
+    "lab1.inplace_error": ("inplace_error should hold the message of the error that M.sub_(N) "
+                           "raises; got {got}",
+                           "inplace_error 应该是 M.sub_(N) 抛出的异常信息，实际得到的是 {got}"),
+    "lab1.scale": ("{key}'s largest entry is {got}; entries drawn from N(0, 0.01²) stay "
+                   "between 0.001 and 0.06 here.",
+                   "{key} 中绝对值最大的元素是 {got}；从 N(0, 0.01²) 抽取的元素在这里应该在 0.001 到 "
+                   "0.06 之间。"),
+    "lab1.std": ("Check the spread you ask torch.normal for: 0.01 is the standard deviation.",
+                 "检查一下传给 torch.normal 的参数：0.01 是标准差。"),
+    "lab1.reshape_not_transpose": ("Q.reshape(2, 4) is not Q transposed: reshape reads the "
+                                   "numbers row by row into the new shape, a transpose swaps "
+                                   "rows and columns.",
+                                   "Q.reshape(2, 4) 不是 Q 的转置：reshape 是按行依次把数填进新形状，"
+                                   "转置是把行和列互换。"),
+    "lab1.matmul_order": ("The product has the wrong shape: look at the order of the factors.",
+                          "乘积的形状不对：检查一下两个因子的顺序。"),
+    "lab1.no_grad_swapped": ("The two no_grad cases are swapped: with y2 = x³ under no_grad "
+                             "only y1 = x² counts.",
+                             "两种 no_grad 的情况弄反了：y2 = x³ 在 no_grad 下计算时，只有 y1 = x² 起作用。"),
+    "lab1.grad_accumulates": ("The gradients carry over from one case to the next: each case "
+                              "needs a fresh x.",
+                              "梯度从一种情况累加到了下一种情况：每种情况都要用一个新的 x。"),
+    "lab1.no_grad_ignored": ("no_grad made no difference: the term computed under "
+                             "torch.no_grad() must not count.",
+                             "no_grad 没有起作用：在 torch.no_grad() 下计算的那一项不应该算进梯度。"),
+    "lab1.a_grad_transposed": ("a.grad has the shape of a, (1, 2).", "a.grad 的形状和 a 一样，是 (1, 2)。"),
+    "lab1.sigmoid_value": ("This is sigmoid(1) itself, not its derivative.",
+                           "这是 sigmoid(1) 本身，不是它的导数。"),
+    "lab1.grad_reset": ("The gradient was cleared (or x made anew) between x² and x + 3: the "
+                        "write-up shows the two adding up to 5 before grad.zero_().",
+                        "在 x² 和 x + 3 之间梯度被清零了（或者重新创建了 x）：实验报告里演示的是在 "
+                        "grad.zero_() 之前两者累加成 5。"),
+    "lab1.zero_missing": ("The last value should be 0, after x.grad.zero_().",
+                          "最后一个值应该是调用 x.grad.zero_() 之后的 0。"),
+    # -- errors the student's code raised
+    "hint.inplace_leaf": ("Autograd refuses to record an in-place change of a tensor that "
+                          "requires grad: an update of parameters is not part of the model's "
+                          "computation and must not be recorded.",
+                          "autograd 不允许记录对需要梯度的叶子张量的原地修改：更新参数不属于模型的计算，"
+                          "不应该被记录下来。"),
+    "hint.no_graph": ("backward() found no graph: somewhere the loss was cut off from the "
+                      "parameters (.item(), .detach(), torch.tensor(...), numpy).",
+                      "backward() 找不到计算图：损失在某处和参数断开了（.item()、.detach()、"
+                      "torch.tensor(...)、numpy）。"),
+    "hint.backward_twice": ("backward() ran twice through the same graph.",
+                            "对同一个计算图调用了两次 backward()。"),
+    "hint.inplace_broadcast": ("An in-place operation cannot grow a tensor: M (1×3) has no room "
+                               "for the 2×3 result. Catch the error and keep its message.",
+                               "原地操作不能把张量变大：M（1×3）放不下 2×3 的结果。捕获这个异常，保存它的信息。"),
+    "hint.matmul_shapes": ("The shapes of a matrix product do not fit: the error names both "
+                           "(rows × columns).",
+                           "矩阵乘法两边的形状对不上：错误信息里写出了两个形状（行 × 列）。"),
+    "hint.dtype": ("A dtype mismatch: losses want float scores, and class labels as int64 "
+                   "(long).",
+                   "dtype 不匹配：损失函数要的是浮点数的得分，类别标签要 int64（long）。"),
+    "hint.failed_import": ("{name} comes from an import that failed here (line {line}: "
+                           "{error}).",
+                           "{name} 来自一个在这里失败的导入（第 {line} 行：{error}）。"),
+    "hint.skipped_global": ("{name} is set on line {line} by top-level code that the checker "
+                            "does not run (it runs only imports, definitions and plain "
+                            "assignments): a function should use its arguments, not a global "
+                            "{name}.",
+                            "{name} 是在第 {line} 行由顶层代码设置的，而检查程序不会运行这些代码（它只运行"
+                            "导入、定义和简单的赋值）：函数应该用自己的参数，而不是全局变量 {name}。"),
+    "hint.signature": ("The checker calls it as {signature}, as the sheet gives it.",
+                       "检查程序按练习里给出的 {signature} 来调用它。"),
+    # -- notes: not failures
+    "note.bce_broadcast": ("bce_loss(pred (8, 1), target (8,)) compares every prediction with "
+                           "every target, (8, 8) pairs: the write-up's defect. Refusing shapes "
+                           "that differ (raise an error) keeps it from happening silently.",
+                           "bce_loss(pred (8, 1), target (8,)) 把每个预测和每个目标都比较了一遍，共 "
+                           "(8, 8) 对：这正是实验报告里的缺陷。形状不一致时报错，就能避免它悄无声息地发生。"),
+    "note.ckpt_leftover": ("files left in the folder after the failed save: {files}",
+                           "保存失败后文件夹里留下了这些文件：{files}"),
+}
+
+
+if __name__ == "__main__":
+    sys.exit(main())
