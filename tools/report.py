@@ -485,7 +485,7 @@ def quoted_values(results_dir: Path, rows, gpu, lang: str = "en") -> dict[str, s
     return values
 
 
-QUOTED = re.compile(r"<!-- ([\w-]+) -->(.*?)<!-- /\1 -->")
+QUOTED = re.compile(r"(?<!`)<!-- ([\w-]+) -->(.*?)<!-- /\1 -->")  # not one shown as `code`
 
 
 def replace_quoted(text: str, values: dict[str, str]) -> str:
