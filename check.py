@@ -105,7 +105,7 @@ def language(lang: str | None = None) -> str:
     raise ValueError(f"unknown language {lang!r}: use 'zh' or 'en'")
 
 
-def say(key: str, lang: str, **fields) -> str:
+def say(key: str, lang: str, /, **fields) -> str:
     """The catalogue's sentence ``key`` in ``lang``, its placeholders filled in."""
     en, zh = MESSAGES[key]
     if lang != "zh":
@@ -128,7 +128,7 @@ def say(key: str, lang: str, **fields) -> str:
 class Unreadable(Exception):
     """A file the checker cannot read: the message key and its fields."""
 
-    def __init__(self, key: str, **fields):
+    def __init__(self, key: str, /, **fields):
         super().__init__(key)
         self.key, self.fields = key, fields
 
@@ -306,7 +306,7 @@ class Failure(Exception):
     """A wrong result: the catalogue key of what was wrong, the mistake it matches (if one
     does) and the numbers for the message."""
 
-    def __init__(self, key: str, mistake: str | None = None, **fields):
+    def __init__(self, key: str, mistake: str | None = None, /, **fields):
         super().__init__(key)
         self.key, self.mistake, self.fields = key, mistake, fields
 
@@ -381,7 +381,7 @@ class Ck:
         except BaseException as err:  # noqa: BLE001 -- SystemExit too: it is the student's
             raise StudentRaised(err) from None
 
-    def fail(self, key: str, mistake: str | None = None, **fields):
+    def fail(self, key: str, mistake: str | None = None, /, **fields):
         raise Failure(key, mistake, **fields)
 
 
@@ -459,6 +459,7 @@ ERROR_HINTS = [
     (r"Trying to backward through the graph a second time", "hint.backward_twice"),
     (r"doesn't match the broadcast shape", "hint.inplace_broadcast"),
     (r"mat1 and mat2 shapes cannot be multiplied", "hint.matmul_shapes"),
+    (r"'ScratchModel' object has no attribute", "hint.scratch_model"),
     (r"[Ee]xpected .*(Long|Float|Double)|expected scalar type|found dtype", "hint.dtype"),
 ]
 
@@ -500,6 +501,8 @@ def run_one(exercise, namespace: dict, source: Source | None = None,
     functions = [namespace[n] for n in exercise.needs]
     ck = Ck(source)
     outcome = Outcome(exercise.name, "passed")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # the checks' tensors are tiny: more threads only wait on each other
     start = time.perf_counter()
     try:
         with quiet(), torch.random.fork_rng(devices=[]), time_limit(limit):
@@ -521,6 +524,8 @@ def run_one(exercise, namespace: dict, source: Source | None = None,
     except Exception as err:  # noqa: BLE001 -- the checker's own bug: say so, plainly
         outcome.status, outcome.key = "checker_bug", "status.checker_bug"
         outcome.fields = {"error": f"{type(err).__name__}: {err}"}
+    finally:
+        torch.set_num_threads(threads)
     outcome.passed, outcome.notes = list(ck.passed), ck.notes
     if outcome.status != "passed":
         outcome.case, outcome.stage = ck.case, ck.current
@@ -720,12 +725,12 @@ def parts(ck: Ck, value, count: int, what: str) -> tuple:
 
 
 def accepts(fn, name: str) -> bool:
-    """Whether ``fn`` takes an argument ``name`` (or any keyword)."""
+    """Whether ``fn`` has an argument called ``name``."""
     try:
         params = inspect.signature(fn).parameters.values()
     except (TypeError, ValueError):
         return False
-    return any(p.name == name or p.kind is p.VAR_KEYWORD for p in params)
+    return any(p.name == name and p.kind is not p.VAR_POSITIONAL for p in params)
 
 
 # %% [markdown]
@@ -906,15 +911,6 @@ def order_mistake(log: list) -> str | None:
     return None
 
 
-def prefill_grads(params, seed: int = 11) -> None:
-    """Gradients left over from a step before: a step that forgets zero_grad adds them in."""
-    import torch  # noqa: PLC0415
-
-    g = torch.Generator().manual_seed(seed)
-    for p in params:
-        p.grad = torch.randn(p.shape, generator=g, dtype=p.dtype)
-
-
 # %% [markdown]
 # ## The training step, the loop over an epoch, the evaluation (labs 2, 3, 4, mnist)
 #
@@ -922,8 +918,9 @@ def prefill_grads(params, seed: int = 11) -> None:
 # come from the same step done in float64 on a copy of the model.
 
 # %%
-def expected_step(model, x, y, lesson: Lesson, lr: float):
-    """The loss, output and weights after one correct SGD step, in float64, on a copy."""
+def expected_steps(model, steps: list, lesson: Lesson, lr: float) -> list:
+    """The loss, output and weights after each of the SGD steps on ``steps`` (a list of
+    (x, y) batches), done right in float64 on a copy of the model."""
     import torch  # noqa: PLC0415
 
     twin = copy.deepcopy(model)
@@ -933,14 +930,19 @@ def expected_step(model, x, y, lesson: Lesson, lr: float):
         twin.weight = twin.weight.detach().double().requires_grad_()
         twin.bias = twin.bias.detach().double().requires_grad_()
     params = list(twin.parameters())
-    for p in params:
-        p.grad = None
-    out = twin(x.double())
-    loss = oracle_loss(lesson, out, y)
-    loss.backward()
-    with torch.no_grad():
-        after = [p - lr * p.grad for p in params]
-    return loss.detach(), out.detach(), after
+    found = []
+    for x, y in steps:
+        for p in params:
+            p.grad = None
+        out = twin(x.double())
+        loss = oracle_loss(lesson, out, y)
+        loss.backward()
+        with torch.no_grad():
+            for p in params:
+                p -= lr * p.grad
+        found.append((loss.detach(), out.detach(),
+                      torch.cat([p.detach().flatten() for p in params])))
+    return found
 
 
 def loss_alternatives(lesson: Lesson, out, y) -> list:
@@ -956,61 +958,66 @@ def loss_alternatives(lesson: Lesson, out, y) -> list:
 
 
 def check_train_step(ck: Ck, train_step, lesson: Lesson) -> None:
+    """Two steps in a row, from clean gradients: the first shows the order of the step's
+    parts, the second whether the first one's gradients were cleared."""
     import torch  # noqa: PLC0415
     import torch.nn.functional as F  # noqa: PLC0415
 
     K = kit()
-    x_all, y_all = lesson_data(lesson)
-    x, y = x_all[:4], y_all[:4]
-    log = []
-    model = lesson_model(lesson, log)
-    loss0, out0, after = expected_step(model, x, y, lesson, LR)
-    watch_backward(model.parameters(), log)
-    prefill_grads(model.parameters())
-    optimizer = K.SpySGD(model.parameters(), LR, log)
-    model.train()
+    x, y = lesson_data(lesson)
+    steps = [(x[:4], y[:4]), (x[4:8], y[4:8])]
     calls = []
 
     def loss_fn(out, target):
         calls.append(1)
         return F.cross_entropy(out, target)
 
-    extra = {"loss_fn": loss_fn} if lesson.loss_fn else {}
+    log = []
+    model = lesson_model(lesson, log)
+    expected = expected_steps(model, steps, lesson, LR)
+    watch_backward(model.parameters(), log)
+    optimizer = K.SpySGD(model.parameters(), LR, log)
+    model.train()
     ck.stage("stage.runs")
-    ck.given("case.step", n=len(x), model=f"Linear({N_IN}, {out0.shape[1]})", lr=LR)
-    log.clear()
-    result = ck.call(train_step, model, x, y, optimizer, **extra)
-    ck.stage("stage.returns")
-    if lesson.step_returns == "loss_out":
-        loss, out = parts(ck, result, 2, "train_step")
-        expect_tensor(ck, out, "the output", shape=out0.shape)
-    else:
-        loss, out = result, None
-    if isinstance(loss, torch.Tensor):
-        expect_loss_value(ck, loss, "the loss")
-    ck.stage("stage.loss")
-    expect_close(ck, loss, loss0, "the loss", alternatives=loss_alternatives(lesson, out0, y))
-    if out is not None:
-        expect_close(ck, out, out0, "the output")
-    ck.stage("stage.update")
-    expect_close(ck, torch.cat([p.detach().flatten() for p in model.parameters()]),
-                 torch.cat([p.flatten() for p in after]), "the weights after the step",
-                 mistake=order_mistake(log))
-    if lesson.loss_fn:
-        if not calls:
-            ck.fail("step.loss_fn_ignored")
-        ck.stage("stage.scratch")
-        ck.given("case.step_scratch", n=len(x), lr=LR)
-        log = []
-        scratch = K.ScratchModel(N_IN, N_CLASSES, log)
-        loss0, out0, after = expected_step(scratch, x, y, lesson, LR)
-        watch_backward(scratch.parameters(), log)
-        prefill_grads(scratch.parameters())
-        ck.call(train_step, scratch, x, y, K.ScratchSGD(scratch.parameters(), LR, log),
-                loss_fn=F.cross_entropy)
-        expect_close(ck, torch.cat([p.detach().flatten() for p in scratch.parameters()]),
-                     torch.cat([p.flatten() for p in after]), "the weights after the step",
-                     mistake=order_mistake(log))
+    for k, ((xb, yb), (loss0, out0, after)) in enumerate(zip(steps, expected), 1):
+        ck.given("case.step", k=k, n=len(xb), model=f"Linear({N_IN}, {out0.shape[1]})",
+                 lr=LR)
+        result = ck.call(train_step, model, xb, yb, optimizer,
+                         **({"loss_fn": loss_fn} if lesson.loss_fn else {}))
+        if k == 1:
+            ck.stage("stage.returns")
+        if lesson.step_returns == "loss_out":
+            loss, out = parts(ck, result, 2, "train_step")
+            expect_tensor(ck, out, "the output", shape=out0.shape)
+        else:
+            loss, out = result, None
+        if isinstance(loss, torch.Tensor):
+            expect_loss_value(ck, loss, "the loss")
+        if k == 1:
+            ck.stage("stage.loss")
+        expect_close(ck, loss, loss0, "the loss",
+                     alternatives=loss_alternatives(lesson, out0, yb))
+        if out is not None:
+            expect_close(ck, out, out0, "the output")
+        if k == 1:
+            ck.stage("stage.update")
+        expect_close(ck, torch.cat([p.detach().flatten() for p in model.parameters()]), after,
+                     "the weights after the step", mistake=order_mistake(log))
+    if not lesson.loss_fn:
+        return
+    if not calls:
+        ck.fail("step.loss_fn_ignored")
+    ck.stage("stage.scratch")
+    log = []
+    scratch = K.ScratchModel(N_IN, N_CLASSES, log)
+    expected = expected_steps(scratch, steps, lesson, LR)
+    watch_backward(scratch.parameters(), log)
+    optimizer = K.ScratchSGD(scratch.parameters(), LR, log)
+    for k, ((xb, yb), (_, _, after)) in enumerate(zip(steps, expected), 1):
+        ck.given("case.step_scratch", k=k, n=len(xb), lr=LR)
+        ck.call(train_step, scratch, xb, yb, optimizer, loss_fn=F.cross_entropy)
+        expect_close(ck, torch.cat([p.detach().flatten() for p in scratch.parameters()]), after,
+                     "the weights after the step", mistake=order_mistake(log))
 
 
 def recording_step(lesson: Lesson, records: list):
@@ -1042,54 +1049,62 @@ def epoch_expected(lesson: Lesson, records: list) -> dict:
         hits = torch.stack([(r[1].argmax(1) == r[2]).sum().double() for r in records])
         found["acc"] = hits.sum() / n
         found["acc_alts"] = [("loop.accuracy_count", hits.sum()),
-                             ("loop.mean_of_batch_means", (hits / sizes).mean())]
+                             ("loop.mean_of_batch_means", (hits / sizes).mean()),
+                             ("loop.accuracy_percent", 100 * hits.sum() / n)]
     return found
 
 
 def check_train_epoch(ck: Ck, train_epoch, lesson: Lesson) -> None:
+    """One epoch of 10 examples in batches of 4, 4 and 2. Where the loop takes a `step`, it
+    gets a correct one that records what it returned, and the loop's numbers are checked
+    against those records; otherwise (or where it leaves `step` unused) against the same
+    epoch replayed on a copy of the model."""
     import torch  # noqa: PLC0415
 
     SpySGD = kit().SpySGD
     x, y = lesson_data(lesson)
-    log, records = [], []
+    log, given, replayed = [], [], []
     model = lesson_model(lesson, log)
     optimizer = SpySGD(model.parameters(), LR, log)
+    twin = copy.deepcopy(model)
+    twin.log = []
+    twin_optimizer = SpySGD(twin.parameters(), LR, twin.log)
+    twin.train()
+    for xb, yb in batches(x, y):
+        recording_step(lesson, replayed)(twin, xb, yb, twin_optimizer)
     model.eval()  # a loop that forgets model.train() leaves it so
+    watch_backward(model.parameters(), log)
     takes_step = accepts(train_epoch, "step")
-    if not takes_step:  # it trains with its own step: replay the epoch on a copy
-        twin_log = []
-        twin = copy.deepcopy(model)
-        twin.log = twin_log
-        twin_opt = SpySGD(twin.parameters(), LR, twin_log)
-        twin.train()
-        for xb, yb in batches(x, y):
-            recording_step(lesson, records)(twin, xb, yb, twin_opt)
+    extra = {"step": recording_step(lesson, given)} if takes_step else {}
     ck.stage("stage.runs")
     ck.given("case.loop", n=len(x), sizes="4, 4, 2", lr=LR)
-    seen_records = [] if takes_step else records
-    extra = {"step": recording_step(lesson, seen_records)} if takes_step else {}
-    prefill_grads(model.parameters())
     result = ck.call(train_epoch, model, batches(x, y), optimizer, **extra)
+    isolated = bool(given)  # the loop trained through the step it was given
+    records = given if isolated else replayed
     ck.stage("stage.batches")
-    if takes_step and [len(r[2]) for r in seen_records] != [4, 4, 2]:
-        ck.fail("loop.batches", got=", ".join(str(len(r[2])) for r in seen_records) or "-",
-                expected="4, 4, 2")
+    if isolated and [len(r[2]) for r in given] != [4, 4, 2]:
+        ck.fail("loop.batches", got=", ".join(str(len(r[2])) for r in given), expected="4, 4, 2")
     if not model.seen:
         ck.fail("loop.batches", got="-", expected="4, 4, 2")
     ck.stage("stage.mode")
     if not all(training for training, _ in model.seen):
         ck.fail("loop.mode", "loop.train_missing")
+    ck.stage("stage.update_epoch")
+    expect_close(ck, torch.cat([p.detach().flatten() for p in model.parameters()]),
+                 torch.cat([p.detach().flatten() for p in twin.parameters()]),
+                 "the weights after the epoch", rtol=1e-4, atol=1e-6,
+                 mistake=order_mistake(log))
     ck.stage("stage.returns")
     no_graph(ck, result, "train_epoch")
-    expected = epoch_expected(lesson, seen_records)
-    tol = {"rtol": 1e-5 if takes_step else 1e-4, "atol": 1e-6 if takes_step else 1e-5}
+    expected = epoch_expected(lesson, records)
+    tol = {"rtol": 1e-5, "atol": 1e-6} if isolated else {"rtol": 1e-4, "atol": 1e-5}
     if lesson.epoch_returns == "record":
         losses, outputs, targets = parts(ck, result, 3, "train_epoch")
         ck.stage("stage.values")
-        expect_close(ck, losses, torch.stack([r[0] for r in seen_records]),
+        expect_close(ck, losses, torch.stack([r[0] for r in records]),
                      "the per-step losses", **tol)
-        expect_close(ck, outputs, torch.cat([r[1] for r in seen_records]), "the outputs", **tol)
-        expect_close(ck, targets, torch.cat([r[2] for r in seen_records]), "the targets")
+        expect_close(ck, outputs, torch.cat([r[1] for r in records]), "the outputs", **tol)
+        expect_close(ck, targets, torch.cat([r[2] for r in records]), "the targets")
     elif lesson.epoch_returns == "loss_acc":
         loss, acc = parts(ck, result, 2, "train_epoch")
         loss, acc = as_number(ck, loss, "the mean loss"), as_number(ck, acc, "the accuracy")
@@ -1103,11 +1118,6 @@ def check_train_epoch(ck: Ck, train_epoch, lesson: Lesson) -> None:
         ck.stage("stage.values")
         expect_close(ck, torch.tensor(loss), expected["loss"], "the mean loss",
                      alternatives=expected["loss_alts"], **tol)
-    if not takes_step:
-        expect_close(ck, torch.cat([p.detach().flatten() for p in model.parameters()]),
-                     torch.cat([p.detach().flatten() for p in twin.parameters()]),
-                     "the weights after the epoch", rtol=1e-4, atol=1e-6,
-                     mistake=order_mistake(log))
 
 
 def check_evaluate(ck: Ck, evaluate, lesson: Lesson) -> None:
@@ -1165,7 +1175,8 @@ def check_evaluate(ck: Ck, evaluate, lesson: Lesson) -> None:
         expect_close(ck, torch.tensor(first), mean, "the mean loss", alternatives=alts)
         expect_close(ck, torch.tensor(second), hits.sum() / sizes.sum(), "the accuracy",
                      alternatives=[("loop.accuracy_count", hits.sum()),
-                                   ("loop.mean_of_batch_means", (hits / sizes).mean())])
+                                   ("loop.mean_of_batch_means", (hits / sizes).mean()),
+                                   ("loop.accuracy_percent", 100 * hits.sum() / sizes.sum())])
 
 
 # %% [markdown]
@@ -1185,23 +1196,32 @@ def bce_terms(p, t):
     return -(t * p.log() + (1 - t) * (1 - p).log())
 
 
+def bce_alternatives(p, t) -> list:
+    """What the BCE of probabilities ``p`` against targets ``t`` comes out as under the known
+    mistakes."""
+    p, t = p.double(), t.double()
+    terms = bce_terms(p, t)
+    return [("loss.sum_not_mean", terms.sum()), ("loss.sign", -terms.mean()),
+            ("bce.swapped", bce_terms(1 - p, t).mean()), ("bce.one_term", (-t * p.log()).mean())]
+
+
 def check_bce_loss(ck: Ck, bce_loss) -> None:
     import torch  # noqa: PLC0415
 
     g = random_generator(20)
     ck.stage("stage.runs")
     ck.given("case.bce_writeup")
-    out = ck.call(bce_loss, torch.sigmoid(torch.tensor([[0.8]])), torch.tensor([[1.0]]))
+    p, t = torch.sigmoid(torch.tensor([[0.8]])), torch.tensor([[1.0]])
+    out = ck.call(bce_loss, p, t)
     ck.stage("stage.returns")
     expect_loss_value(ck, out, "the loss", dtype=torch.float32)
     ck.stage("stage.hand")
     expect_close(ck, out, torch.tensor(math.log1p(math.exp(-0.8)), dtype=torch.float64),
-                 "the loss", alternatives=[("loss.sign", -torch.tensor(0.37110066))])
+                 "the loss", alternatives=bce_alternatives(p, t))
     ck.given("case.bce_half")
-    target = torch.tensor([[0.0], [1.0], [0.3], [0.9]])
-    expect_close(ck, ck.call(bce_loss, torch.full((4, 1), 0.5), target),
-                 torch.tensor(math.log(2.0), dtype=torch.float64), "the loss",
-                 alternatives=[("loss.sum_not_mean", torch.tensor(4 * math.log(2.0)))])
+    p, t = torch.full((4, 1), 0.5), torch.tensor([[0.0], [1.0], [0.3], [0.9]])
+    expect_close(ck, ck.call(bce_loss, p, t), torch.tensor(math.log(2.0), dtype=torch.float64),
+                 "the loss", alternatives=bce_alternatives(p, t))
     ck.stage("stage.random")
     for trial in range(20):
         n = 2 + int(torch.randint(0, 40, (1,), generator=g))
@@ -1211,12 +1231,8 @@ def check_bce_loss(ck: Ck, bce_loss) -> None:
         ck.given("case.bce_random", shape=shape_text(p.shape),
                  targets="0/1" if trial % 2 else "[0, 1]")
         got = expect_loss_value(ck, ck.call(bce_loss, p, t), "the loss")
-        p64, t64 = p.double(), t.double()
-        terms = bce_terms(p64, t64)
-        expect_close(ck, got, terms.mean(), "the loss", alternatives=[
-            ("loss.sum_not_mean", terms.sum()), ("loss.sign", -terms.mean()),
-            ("bce.swapped", bce_terms(1 - p64, t64).mean()),
-            ("bce.one_term", (-t64 * p64.log()).mean())])
+        expect_close(ck, got, bce_terms(p.double(), t.double()).mean(), "the loss",
+                     alternatives=bce_alternatives(p, t))
     ck.stage("stage.edge")
     ck.given("case.bce_certain_right")
     got = as_number(ck, expect_loss_value(ck, ck.call(bce_loss, torch.tensor([[1.0], [0.0]]),
@@ -1272,12 +1288,29 @@ def gradient(ck: Ck, compute, leaf, expected, what: str) -> None:
     expect_close(ck, leaf.grad, expected, f"the gradient {what}", rtol=1e-4, atol=1e-7)
 
 
+def float32_atol(inputs) -> float:
+    """What float32 code may lose on these inputs: a few units in the last place of the
+    largest (at 1000, float32 numbers are 6e-5 apart)."""
+    return 1e-6 + 4 * 2.0 ** -23 * float(inputs.detach().abs().max())
+
+
 def ce_oracle(logits, target):
     """Mean cross-entropy in float64: log-sum-exp of each row minus the target's score."""
     import torch  # noqa: PLC0415
 
     logits, target = logits.double(), target.double()
     return -(target * (logits - torch.logsumexp(logits, 1, keepdim=True))).sum(1).mean()
+
+
+def ce_alternatives(logits, target) -> list:
+    """What the cross-entropy comes out as under the known mistakes."""
+    import torch  # noqa: PLC0415
+
+    right = ce_oracle(logits, target)
+    b, c = logits.shape
+    dim0 = -(target.double() * torch.log_softmax(logits.double(), 0)).sum(1).mean()
+    return [("loss.sum_not_mean", right * b), ("ce.softmax_dim", dim0),
+            ("ce.mean_over_classes", right / c), ("loss.sign", -right)]
 
 
 def check_cross_entropy(ck: Ck, cross_entropy) -> None:
@@ -1291,17 +1324,18 @@ def check_cross_entropy(ck: Ck, cross_entropy) -> None:
 
     ck.stage("stage.runs")
     ck.given("case.ce_equal")
-    out = ck.call(cross_entropy, torch.zeros(2, 5), hot([1, 4], 5))
+    logits, target = torch.zeros(2, 5), hot([1, 4], 5)
+    out = ck.call(cross_entropy, logits, target)
     ck.stage("stage.returns")
     expect_loss_value(ck, out, "the loss", dtype=torch.float32)
     ck.stage("stage.hand")
     expect_close(ck, out, torch.tensor(math.log(5.0), dtype=torch.float64), "the loss",
-                 alternatives=[("loss.sum_not_mean", torch.tensor(2 * math.log(5.0))),
-                               ("ce.mean_over_classes", torch.tensor(math.log(5.0) / 5))])
+                 alternatives=ce_alternatives(logits, target))
     ck.given("case.ce_hand")
-    logits = torch.tensor([[0.0, math.log(2.0), math.log(5.0)]])
-    expect_close(ck, ck.call(cross_entropy, logits, hot([2], 3)),
-                 torch.tensor(-math.log(5 / 8), dtype=torch.float64), "the loss")
+    logits, target = torch.tensor([[0.0, math.log(2.0), math.log(5.0)]]), hot([2], 3)
+    expect_close(ck, ck.call(cross_entropy, logits, target),
+                 torch.tensor(-math.log(5 / 8), dtype=torch.float64), "the loss",
+                 alternatives=ce_alternatives(logits, target)[2:])
     ck.stage("stage.random")
     for _ in range(20):
         b, c = 2 + int(torch.randint(0, 15, (1,), generator=g)), \
@@ -1310,11 +1344,8 @@ def check_cross_entropy(ck: Ck, cross_entropy) -> None:
         target = F.one_hot(torch.randint(0, c, (b,), generator=g), c).float()
         ck.given("case.ce_random", shape=shape_text(logits.shape))
         got = expect_loss_value(ck, ck.call(cross_entropy, logits, target), "the loss")
-        right = ce_oracle(logits, target)
-        dim0 = -(target.double() * torch.log_softmax(logits.double(), 0)).sum(1).mean()
-        expect_close(ck, got, right, "the loss", alternatives=[
-            ("loss.sum_not_mean", right * b), ("ce.softmax_dim", dim0),
-            ("ce.mean_over_classes", right / c), ("loss.sign", -right)])
+        expect_close(ck, got, ce_oracle(logits, target), "the loss",
+                     alternatives=ce_alternatives(logits, target), atol=float32_atol(logits))
     ck.stage("stage.edge")
     for logits, labels, key, mistake in (
             ([[1000.0, 0.0, -1000.0], [0.0, 1000.0, 500.0]], [0, 2], "case.ce_large",
@@ -1324,7 +1355,8 @@ def check_cross_entropy(ck: Ck, cross_entropy) -> None:
         logits, target = torch.tensor(logits), hot(labels, 3)
         ck.given(key)
         got = expect_loss_value(ck, ck.call(cross_entropy, logits, target), "the loss")
-        expect_close(ck, got, ce_oracle(logits, target), "the loss", nonfinite=mistake)
+        expect_close(ck, got, ce_oracle(logits, target), "the loss", nonfinite=mistake,
+                     atol=float32_atol(logits))
     ck.given("case.batch_of_one")
     logits, target = torch.tensor([[0.5, -1.0, 2.0, 0.0]]), hot([3], 4)
     expect_close(ck, ck.call(cross_entropy, logits, target), ce_oracle(logits, target),
@@ -1338,6 +1370,15 @@ def check_cross_entropy(ck: Ck, cross_entropy) -> None:
              "d loss / d logits")
 
 
+def one_hot_shape_mistake(out, n: int) -> str | None:
+    import torch  # noqa: PLC0415
+
+    if not isinstance(out, torch.Tensor) or out.dim() != 2:
+        return None
+    return "one_hot.width" if out.shape[0] == n else \
+        "one_hot.transposed" if out.shape[1] == n else None
+
+
 def check_one_hot(ck: Ck, one_hot) -> None:
     import torch  # noqa: PLC0415
     import torch.nn.functional as F  # noqa: PLC0415
@@ -1347,8 +1388,7 @@ def check_one_hot(ck: Ck, one_hot) -> None:
     ck.given("case.one_hot_writeup")
     out = ck.call(one_hot, torch.tensor([2, 1, 0]), 5)
     ck.stage("stage.returns")
-    expect_tensor(ck, out, "the result", shape=(3, 5), shape_mistake="one_hot.transposed"
-                  if isinstance(out, torch.Tensor) and tuple(out.shape) == (5, 3) else None)
+    expect_tensor(ck, out, "the result", shape=(3, 5), shape_mistake=one_hot_shape_mistake(out, 3))
     expect_tensor(ck, out, "the result", dtype=torch.float32, dtype_mistake="one_hot.dtype")
     ck.stage("stage.hand")
     expect_close(ck, out, torch.tensor([[0, 0, 1, 0, 0], [0, 1, 0, 0, 0], [1, 0, 0, 0, 0]],
@@ -1361,8 +1401,7 @@ def check_one_hot(ck: Ck, one_hot) -> None:
         ck.given("case.one_hot_random", n=n, c=c)
         got = ck.call(one_hot, labels, c)
         expect_tensor(ck, got, "the result", shape=(n, c),
-                      shape_mistake="one_hot.width" if isinstance(got, torch.Tensor) and
-                      got.dim() == 2 and got.shape[0] == n else None)
+                      shape_mistake=one_hot_shape_mistake(got, n))
         expect_close(ck, got, F.one_hot(labels, c).double(), "the result", rtol=0, atol=0)
     ck.stage("stage.edge")
     ck.given("case.one_hot_narrow")
@@ -1494,7 +1533,8 @@ def check_sgd(ck: Ck, SGD) -> None:
         ck.call(optimizer.step)
     expect_close(ck, v.detach(), torch.tensor([0.64, -1.28], dtype=torch.float64),
                  "the parameter after two steps",
-                 alternatives=[("sgd.generator", torch.tensor([0.8, -1.6]))])
+                 alternatives=[("sgd.generator", torch.tensor([0.8, -1.6])),
+                               ("sgd.generator", torch.tensor([1.0, -2.0]))])
 
 
 # %% [markdown]
@@ -1554,8 +1594,8 @@ def expect_count(ck: Ck, model, expected: int) -> None:
 def is_probabilities(out) -> bool:
     import torch  # noqa: PLC0415
     out = out.detach().double()
-    return bool((out >= 0).all()) and bool(torch.allclose(out.sum(1), torch.ones(len(out)),
-                                                          atol=1e-4))
+    return bool((out >= 0).all()) and bool(torch.allclose(
+        out.sum(1), torch.ones(len(out), dtype=torch.float64), atol=1e-4))
 
 
 def check_d2l_lenet(ck: Ck, d2l_lenet) -> None:
@@ -1629,12 +1669,31 @@ def check_xavier_init(ck: Ck, xavier_init) -> None:
 # (called once per hidden layer, not on the output) and its dropout (on in training only).
 
 # %%
-def check_standardise(ck: Ck, standardise) -> None:
+def standardise_expected(x_tr, x_te, ddof: int):
+    """The right (train, test) results and, for each, what the known mistakes give."""
     import numpy as np  # noqa: PLC0415
     import torch  # noqa: PLC0415
 
     def scaled(x, mu, sd):
         return torch.from_numpy((x - mu) / sd)
+
+    mu, sd = x_tr.mean(0), x_tr.std(0, ddof=ddof)
+    both = np.vstack([x_tr, x_te])
+    everything = both.mean(0), both.std(0, ddof=ddof)
+    per_row = [("std.axis", scaled(x, x.mean(1, keepdims=True), x.std(1, ddof=ddof,
+                                                                      keepdims=True)))
+               for x in (x_tr, x_te)]
+    train_alts = [per_row[0], ("std.all_statistics", scaled(x_tr, *everything)),
+                  ("std.not_scaled", torch.from_numpy(x_tr - mu)),
+                  ("std.not_centred", torch.from_numpy(x_tr / sd))]
+    test_alts = [("std.test_statistics", scaled(x_te, x_te.mean(0), x_te.std(0, ddof=ddof))),
+                 ("std.all_statistics", scaled(x_te, *everything)), per_row[1],
+                 ("std.test_untouched", torch.from_numpy(x_te.copy()))]
+    return (scaled(x_tr, mu, sd), train_alts), (scaled(x_te, mu, sd), test_alts)
+
+
+def check_standardise(ck: Ck, standardise) -> None:
+    import numpy as np  # noqa: PLC0415
 
     ck.stage("stage.runs")
     x_tr, x_te = np.array([[1.0, 10.0], [3.0, 30.0]]), np.array([[2.0, 40.0], [4.0, 0.0]])
@@ -1644,13 +1703,11 @@ def check_standardise(ck: Ck, standardise) -> None:
     tr, te = parts(ck, out, 2, "standardise")
     tr, te = numeric(ck, tr, "the training features"), numeric(ck, te, "the test features")
     ck.stage("stage.hand")
-    mu = x_tr.mean(0)
-    ddof = 1 if tr.shape == x_tr.shape and bool(close(tr, scaled(x_tr, mu, x_tr.std(0, ddof=1)),
-                                                      1e-5, 1e-5).all()) else 0
-    sd = x_tr.std(0, ddof=ddof)
-    expect_close(ck, tr, scaled(x_tr, mu, sd), "the training features", atol=1e-5)
-    expect_close(ck, te, scaled(x_te, mu, sd), "the test features", atol=1e-5, alternatives=[
-        ("std.test_statistics", scaled(x_te, x_te.mean(0), x_te.std(0, ddof=ddof)))])
+    sample = standardise_expected(x_tr, x_te, 1)[0][0]  # the sample std (ddof 1) is fine too
+    ddof = 1 if tr.shape == sample.shape and bool(close(tr, sample, 1e-5, 1e-5).all()) else 0
+    (train, train_alts), (test, test_alts) = standardise_expected(x_tr, x_te, ddof)
+    expect_close(ck, tr, train, "the training features", atol=1e-5, alternatives=train_alts)
+    expect_close(ck, te, test, "the test features", atol=1e-5, alternatives=test_alts)
     ck.stage("stage.random")
     rng = np.random.default_rng(40)
     for _ in range(5):
@@ -1660,23 +1717,9 @@ def check_standardise(ck: Ck, standardise) -> None:
         ck.given("case.std_random", train="(40, 4)", test="(15, 4)")
         copies = x_tr.copy(), x_te.copy()
         tr, te = parts(ck, ck.call(standardise, x_tr, x_te), 2, "standardise")
-        mu, sd = copies[0].mean(0), copies[0].std(0, ddof=ddof)
-        both = np.vstack(copies)
-        common_alts = [("std.axis", torch.from_numpy((copies[0] - copies[0].mean(1, keepdims=True))
-                                                     / copies[0].std(1, ddof=ddof, keepdims=True))),
-                       ("std.not_scaled", torch.from_numpy(copies[0] - mu)),
-                       ("std.not_centred", torch.from_numpy(copies[0] / sd))]
-        expect_close(ck, tr, scaled(copies[0], mu, sd), "the training features", atol=1e-5,
-                     alternatives=common_alts + [
-                         ("std.all_statistics", scaled(copies[0], both.mean(0),
-                                                       both.std(0, ddof=ddof)))])
-        expect_close(ck, te, scaled(copies[1], mu, sd), "the test features", atol=1e-5,
-                     alternatives=[
-                         ("std.test_statistics", scaled(copies[1], copies[1].mean(0),
-                                                        copies[1].std(0, ddof=ddof))),
-                         ("std.all_statistics", scaled(copies[1], both.mean(0),
-                                                       both.std(0, ddof=ddof))),
-                         ("std.test_untouched", torch.from_numpy(copies[1]))])
+        (train, train_alts), (test, test_alts) = standardise_expected(*copies, ddof)
+        expect_close(ck, tr, train, "the training features", atol=1e-5, alternatives=train_alts)
+        expect_close(ck, te, test, "the test features", atol=1e-5, alternatives=test_alts)
         if not (np.array_equal(x_tr, copies[0]) and np.array_equal(x_te, copies[1])):
             ck.fail("std.modifies_input")
 
@@ -1692,6 +1735,20 @@ def activation_calls(model, x, kind) -> int:
         for hook in hooks:
             hook.remove()
     return len(calls)
+
+
+def activation_used(ck: Ck, WineMLP, hidden, args: dict, x) -> bool:
+    """Whether WineMLP(11, hidden, **args) computes something else than the same network
+    with no activation (nn.Identity), from the same initial weights."""
+    import torch  # noqa: PLC0415
+    from torch import nn  # noqa: PLC0415
+
+    outs = []
+    for kwargs in (args, {"activation": nn.Identity}):
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(5)
+            outs.append(ck.call(ck.call(WineMLP, 11, hidden, **kwargs).eval(), x))
+    return not torch.allclose(outs[0], outs[1])
 
 
 def check_wine_mlp(ck: Ck, WineMLP) -> None:
@@ -1714,21 +1771,21 @@ def check_wine_mlp(ck: Ck, WineMLP) -> None:
     expect_layers(ck, trace, [], [(11, 64), (64, 32), (32, 1)])
     expect_count(ck, model, 11 * 64 + 64 + 64 * 32 + 32 + 32 + 1)
     ck.stage("stage.activation")
-    for hidden, kind in (([8, 4], nn.Tanh), ([5], nn.Sigmoid), ([8, 4, 3], nn.ReLU)):
-        ck.given("case.wine", args=f"11, {hidden}, activation=nn.{kind.__name__}")
-        model = ck.call(WineMLP, 11, hidden, activation=kind)
+    for hidden, kind, named in (([8, 4], nn.Tanh, True), ([5], nn.Sigmoid, True),
+                                ([8, 4, 3], nn.ReLU, True), ([8], nn.ReLU, False)):
+        args = {"activation": kind} if named else {}
+        ck.given("case.wine", args=f"11, {hidden}" + (f", activation=nn.{kind.__name__}"
+                                                      if named else ""))
+        model = ck.call(WineMLP, 11, hidden, **args)
         expect_module(ck, model, "WineMLP")
         model.eval()
         calls = ck.call(activation_calls, model, x, kind)
+        if calls == 0 and activation_used(ck, WineMLP, hidden, args, x):
+            continue  # an activation built inside forward: used, but its calls not countable
         if calls != len(hidden):
             ck.fail("wine.activation", "wine.activation_ignored" if calls == 0 else
                     "wine.activation_on_output" if calls == len(hidden) + 1 else None,
                     kind=kind.__name__, expected=len(hidden), got=calls)
-    ck.given("case.wine", args="11, [8]")
-    model = ck.call(WineMLP, 11, [8])
-    if ck.call(activation_calls, model.eval(), x, nn.ReLU) != 1:
-        ck.fail("wine.activation", kind="ReLU", expected=1,
-                got=activation_calls(model, x, nn.ReLU))
     ck.stage("stage.dropout")
     xs = torch.randn(64, 11, generator=g)
     ck.given("case.wine", args="11, [32, 16], dropout=0.5")
@@ -2056,7 +2113,15 @@ def check_restore_checkpoint(ck: Ck, restore_checkpoint, checkpoint_state) -> No
     ck.stage("stage.runs")
     try:
         state = captured(ck, checkpoint_state, stopped, optimizer, order, history, config)
-    except Failure:
+    except NotWritten:
+        try:  # both still stubs: this one is "not written yet" too
+            restore_checkpoint({}, *fresh(4), torch.Generator())
+        except NotImplementedError:
+            raise NotWritten() from None
+        except Exception:  # noqa: BLE001 -- written: it just needs a state
+            pass
+        ck.fail("restore.needs_state")
+    except (Failure, StudentRaised):
         ck.fail("restore.needs_state")
     ck.stage("stage.restored")
     model, optimizer = fresh(4)  # what a later process builds: other weights, other states
@@ -2339,9 +2404,9 @@ def file_report(lab: str, path: str, outcomes: list[Outcome] | None, problem, la
 def first_problem(outcomes: list[Outcome], lang: str) -> str:
     for o in outcomes:
         if not o.ok and o.status != "missing":
-            what = say(o.mistake, lang, **o.fields).split("\n")[0] if o.mistake else \
-                say(f"short.{o.status}", lang)
-            return f"{o.name}: {what}"
+            what = re.split(r"[:.](?:\s|$)|[：。]", say(o.mistake, lang, **o.fields))[0] \
+                if o.mistake else say(f"short.{o.status}", lang)
+            return f"{o.name}{say('report.colon', lang)}{what}"
     return say("table.all_passed", lang)
 
 
@@ -2471,8 +2536,6 @@ def worker(spec: dict) -> None:
     for folder in (os.path.dirname(os.path.abspath(spec["file"])), os.path.dirname(HERE)):
         if folder not in sys.path:
             sys.path.insert(0, folder)
-    import torch  # noqa: PLC0415
-    torch.set_num_threads(min(2, torch.get_num_threads()))
     source = load(Path(spec["file"]))
     emit({"event": "loaded"})
     for exercise in exercises(spec["lab"], spec["names"]):
@@ -2536,7 +2599,10 @@ def in_child(lab: str, path: str, names: list[str], limit: float, alarm: bool = 
                 done[outcome.name] = outcome
                 left.remove(outcome.name)
                 current = None
-            deadline = time.monotonic() + (limit + GRACE if loaded else LOAD_LIMIT)
+            # with its own alarm the child reports an overrun itself; without one only this
+            # deadline stops it
+            deadline = time.monotonic() + (LOAD_LIMIT if not loaded else
+                                           limit + (GRACE if alarm else 1.0))
             if not left:
                 proc.wait()
                 break
@@ -2631,12 +2697,14 @@ MESSAGES = {
     "report.head": ("{lab} · {file}", "{lab} · {file}"),
     "report.passed": ("  {name}: these checks passed ({stages})",
                       "  {name}：通过了这些检查（{stages}）"),
-    "report.failed": ("  {name}: FAILED ({stage})", "  {name}：未通过（{stage}）"),
+    "report.failed": ("  {name}: FAILED, at the check: {stage}",
+                      "  {name}：未通过，出错的检查项：{stage}"),
     "report.not_written": ("  {name}: not written yet (it still raises NotImplementedError)",
                            "  {name}：还没写（仍然是抛出 NotImplementedError 的空函数）"),
     "report.missing": ("  {name}: not in this file", "  {name}：文件里没有这个函数"),
     "report.input": ("input: {case}", "输入：{case}"),
     "report.sep": ("; ", "；"),
+    "report.colon": (": ", "："),
     "report.mistake": ("likely mistake: {text}", "可能的原因：{text}"),
     "report.passed_before": ("(passed before this: {stages})", "（在此之前通过了：{stages}）"),
     "report.note": ("note: {text}", "提示：{text}"),
@@ -2710,6 +2778,7 @@ MESSAGES = {
     "stage.output": ("what the output holds", "输出的含义"),
     "stage.loss": ("the batch's loss", "这个小批量的损失"),
     "stage.update": ("the weights after the step", "这一步之后的权重"),
+    "stage.update_epoch": ("the weights after the epoch", "这个迭代周期之后的权重"),
     "stage.scratch": ("with a from-scratch model and optimizer",
                       "配合从零实现的模型和优化器"),
     "stage.batches": ("every batch, the last smaller one too", "遍历了所有小批量，包括最后不满的一个"),
@@ -2799,14 +2868,15 @@ MESSAGES = {
                            "one), two steps on (v²).sum() from v = [1, -2]",
                            "SGD(params, 0.1)，params 以生成器传入（model.parameters() 返回的就是"
                            "生成器），从 v = [1, -2] 出发，对 (v²).sum() 走两步"),
-    "case.step": ("one step on a batch of {n} examples: a {model} model, SGD lr {lr}, with "
-                  "gradients left over from an earlier step",
-                  "在 {n} 个样本的小批量上训练一步：模型是 {model}，SGD 学习率 {lr}，参数上还留着"
-                  "上一步的梯度"),
-    "case.step_scratch": ("the same step with a from-scratch model (no nn.Module: __call__, "
-                          "parameters, train, eval) and a from-scratch SGD (step, zero_grad)",
-                          "同样的一步，但模型是从零实现的（不是 nn.Module，只有 __call__、parameters、"
-                          "train、eval），SGD 也是从零实现的（只有 step 和 zero_grad）"),
+    "case.step": ("step {k} of two in a row, on a batch of {n} examples: a {model} model, "
+                  "SGD lr {lr}",
+                  "连续两步中的第 {k} 步，小批量有 {n} 个样本：模型是 {model}，SGD 学习率 {lr}"),
+    "case.step_scratch": ("step {k} of two, with a from-scratch model (no nn.Module: __call__, "
+                          "parameters, train, eval) and a from-scratch SGD (step, zero_grad), "
+                          "{n} examples, lr {lr}",
+                          "连续两步中的第 {k} 步，模型是从零实现的（不是 nn.Module，只有 __call__、"
+                          "parameters、train、eval），SGD 也是从零实现的（只有 step 和 zero_grad），"
+                          "{n} 个样本，学习率 {lr}"),
     "case.loop": ("one epoch over {n} examples in batches of {sizes} (a DataLoader), SGD lr "
                   "{lr}; the model starts in eval mode",
                   "在 {n} 个样本上训练一个迭代周期，小批量大小依次为 {sizes}（一个 DataLoader），"
@@ -3008,8 +3078,8 @@ MESSAGES = {
                                   "with the gradients of an earlier batch.",
                                   "optimizer.step() 在 loss.backward() 之前运行了：它用的是上一个小批量的梯度。"),
     "step.zero_grad_missing": ("The gradients were never cleared: backward() adds to .grad, so "
-                               "this step also used what the step before left there.",
-                               "梯度从来没有清零：backward() 是往 .grad 上累加的，所以这一步把上一步留下的梯度"
+                               "the second step also used what the first one left there.",
+                               "梯度从来没有清零：backward() 是往 .grad 上累加的，所以第二步把第一步留下的梯度"
                                "也用上了。"),
     "step.zero_grad_between": ("zero_grad() ran between backward() and step(): it wiped the "
                                "fresh gradients before the step could use them.",
@@ -3051,6 +3121,9 @@ MESSAGES = {
                                  "这是各小批量平均值的平均：最后一个小批量更小（2 个样本而不是 4 个），却和"
                                  "完整的小批量算得一样重。应该让每个样本都只算一次。"),
     "loop.sum_not_mean": ("This is a sum, not a mean per example.", "这是总和，不是每个样本的平均值。"),
+    "loop.accuracy_percent": ("This is a percentage; the labs give accuracy as a fraction "
+                              "between 0 and 1.",
+                              "这是百分数；实验里的准确率是 0 到 1 之间的比例。"),
     "loop.accuracy_count": ("This is the number of right predictions, not the fraction.",
                             "这是预测正确的个数，不是比例。"),
     "loop.rmse_of_batches": ("This is the mean of each batch's RMSE, which is not the RMSE of "
@@ -3270,6 +3343,11 @@ MESSAGES = {
                       "parameters (.item(), .detach(), torch.tensor(...), numpy).",
                       "backward() 找不到计算图：损失在某处和参数断开了（.item()、.detach()、"
                       "torch.tensor(...)、numpy）。"),
+    "hint.scratch_model": ("lab2's from-scratch models are not nn.Modules: they have only "
+                           "__call__, parameters(), train() and eval(). The optimizer has "
+                           "zero_grad() for every model.",
+                           "lab2 从零实现的模型不是 nn.Module：它们只有 __call__、parameters()、train() "
+                           "和 eval()。不管是哪种模型，优化器都有 zero_grad()。"),
     "hint.backward_twice": ("backward() ran twice through the same graph.",
                             "对同一个计算图调用了两次 backward()。"),
     "hint.inplace_broadcast": ("An in-place operation cannot grow a tensor: M (1×3) has no room "

@@ -1,0 +1,24 @@
+"""The running loss kept as a tensor with its graph."""
+import torch.nn.functional as F
+
+LAB, CHECKS, EXPECT = "lab3", ["train_epoch"], "loop.returns_graph"
+
+
+def train_step(model, x, y, optimizer):
+    logits = model(x)
+    loss = F.cross_entropy(logits, y)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    return loss, logits
+
+
+def train_epoch(model, loader, optimizer, step=train_step, on_step=None):
+    model.train()
+    loss_sum, correct, seen = 0, 0, 0
+    for x, y in loader:
+        loss, logits = step(model, x, y, optimizer)
+        loss_sum = loss_sum + loss * len(y)
+        correct += (logits.argmax(1) == y).sum().item()
+        seen += len(y)
+    return loss_sum / seen, correct / seen

@@ -1,0 +1,12 @@
+"""Convolutions without biases: every shape right, the parameter count not."""
+from torch import nn
+
+LAB, CHECKS, EXPECT = "lab3", ["d2l_lenet"], "model.params"
+
+
+def d2l_lenet():
+    return nn.Sequential(
+        nn.Conv2d(1, 6, kernel_size=5, padding=2, bias=False), nn.Sigmoid(), nn.AvgPool2d(2, 2),
+        nn.Conv2d(6, 16, kernel_size=5, bias=False), nn.Sigmoid(), nn.AvgPool2d(2, 2),
+        nn.Flatten(), nn.Linear(400, 120), nn.Sigmoid(), nn.Linear(120, 84), nn.Sigmoid(),
+        nn.Linear(84, 10))

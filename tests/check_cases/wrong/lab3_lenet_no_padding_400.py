@@ -1,0 +1,11 @@
+"""No padding, and fc1 kept at 400: the forward pass fails at the first linear layer."""
+from torch import nn
+
+LAB, CHECKS, EXPECT = "lab3", ["d2l_lenet"], "lenet.padding"
+
+
+def d2l_lenet():
+    return nn.Sequential(
+        nn.Conv2d(1, 6, kernel_size=5), nn.Sigmoid(), nn.AvgPool2d(2, 2),
+        nn.Conv2d(6, 16, kernel_size=5), nn.Sigmoid(), nn.AvgPool2d(2, 2), nn.Flatten(),
+        nn.Linear(400, 120), nn.Sigmoid(), nn.Linear(120, 84), nn.Sigmoid(), nn.Linear(84, 10))

@@ -1,0 +1,430 @@
+"""check.py tested as a checker: every wrong implementation in tests/check_cases/wrong fails
+with the message it declares, every right one (written differently from the labs) passes, the
+labs' own functions pass, each exercise sheet says "not written yet" for its stubs and passes
+with the labs' answers pasted in, its notebook holds its cells, and the command line reports
+one row per file with the exit status the docs give, stopping a check that never ends.
+
+The implementations run in this process (the notebook form's path, with its alarm); the
+command line is run as a process once, for what only a process shows."""
+from __future__ import annotations
+
+import ast
+import importlib
+import json
+import locale
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import check
+from conftest import ROOT
+
+CASES = ROOT / "tests" / "check_cases"
+WRONG = sorted((CASES / "wrong").glob("*.py"))
+RIGHT = sorted((CASES / "right").glob("*.py"))
+SHEETS = sorted((ROOT / "exercises").rglob("*_sheet.py"))
+LAB_FILES = {"lab1": "lab1_tensor_ops.py", "lab2": "lab2_logistic.py", "lab3": "lab3_lenet.py",
+             "lab4": "lab4_wine_mlp.py", "mnist": "mnist_checkpoint.py"}
+
+
+@pytest.fixture(autouse=True)
+def system_language_again():
+    """A sheet in Chinese sets the language for the session: each test starts from none."""
+    check.set_language(None)
+    yield
+    check.set_language(None)
+
+
+def report(outcomes) -> str:
+    return "\n".join(line for o in outcomes for line in check.outcome_lines(o, "en"))
+
+
+def case(path: Path):
+    """A case file loaded as the file form loads it: (source, lab, names, expected message)."""
+    source = check.load(path)
+    ns = source.namespace
+    return source, ns["LAB"], ns["CHECKS"], ns.get("EXPECT")
+
+
+# %% wrong and right implementations
+
+def test_the_case_folders_cover_every_lab():
+    labs = {case(p)[1] for p in WRONG}
+    assert len(WRONG) >= 40 and len(RIGHT) >= 10 and labs == set(check.LABS)
+    named = {case(p)[3] for p in WRONG}
+    assert {"ce.no_max_shift", "loss.sum_not_mean", "ce.softmax_dim", "step.softmax_before_ce",
+            "step.zero_grad_missing", "std.test_statistics", "loop.eval_missing",
+            "loop.no_grad_missing", "loop.returns_graph", "ckpt.not_atomic",
+            "ckpt.weights_only", "state.optimizer", "state.batch_order", "lenet.padding",
+            "xavier.normal", "status.timeout"} <= named
+
+
+@pytest.mark.parametrize("path", WRONG, ids=lambda p: p.stem)
+def test_each_wrong_implementation_fails_with_its_message(path):
+    source, lab, names, expected = case(path)
+    limit = 1.0 if expected == "status.timeout" else check.TIME_LIMIT
+    [outcome] = check.run_checks(lab, source.namespace, names, source=source, limit=limit)
+    assert outcome.status not in ("passed", "checker_bug"), report([outcome])
+    assert outcome.message_id == expected, report([outcome])
+    for lang in ("en", "zh"):  # every message renders, with the same numbers in both
+        assert check.outcome_lines(outcome, lang)
+    assert numbers(check.outcome_lines(outcome, "en")) == \
+        numbers(check.outcome_lines(outcome, "zh")), report([outcome])
+
+
+def numbers(lines) -> list[str]:
+    return sorted(re.findall(r"(?<![\w.])-?\d+(?:\.\d+)?(?:e-?\d+)?", "\n".join(lines)))
+
+
+@pytest.mark.parametrize("path", RIGHT, ids=lambda p: p.stem)
+def test_each_right_implementation_passes(path):
+    source, lab, names, _ = case(path)
+    outcomes = check.run_checks(lab, source.namespace, names, source=source)
+    assert [o.name for o in outcomes] == names
+    assert all(o.ok for o in outcomes), report(outcomes)
+
+
+@pytest.mark.parametrize("lab", check.LABS)
+def test_the_labs_own_functions_pass(lab):
+    module = importlib.import_module(LAB_FILES[lab][:-3])
+    outcomes = check.run_checks(lab, vars(module))
+    assert [o.name for o in outcomes] == [e.name for e in check.EXERCISES[lab]]
+    assert all(o.ok for o in outcomes), report(outcomes)
+
+
+def test_the_students_traceback_stays_and_the_checkers_goes():
+    source, lab, names, _ = case(CASES / "wrong" / "lab1_inplace_uncaught.py")
+    [outcome] = check.run_checks(lab, source.namespace, names, source=source)
+    assert outcome.status == "raised"
+    assert 'lab1_inplace_uncaught.py", line 11, in broadcast_subtraction' in outcome.trace
+    assert "inplace = M.sub_(N)" in outcome.trace and "RuntimeError" in outcome.trace
+    assert "check.py" not in outcome.trace and "site-packages" not in outcome.trace
+
+
+def test_a_bce_that_broadcasts_mismatched_shapes_passes_with_a_note():
+    """The write-up's defect lives in the caller: a formula that broadcasts (B, 1) against (B,)
+    is right for matching shapes, so it passes, and is told what it would do."""
+    ns = {}
+    exec("import torch\ndef bce_loss(p, t):\n    p = p.clamp(1e-7, 1 - 1e-7)\n"
+         "    return -(t * p.log() + (1 - t) * (1 - p).log()).mean()\n", ns)
+    [outcome] = check.run_checks("lab2", ns, ["bce_loss"])
+    assert outcome.ok and [key for key, _ in outcome.notes] == ["note.bce_broadcast"]
+    ns = {}
+    exec("import torch\ndef bce_loss(p, t):\n    assert p.shape == t.shape\n"
+         "    return torch.nn.functional.binary_cross_entropy(p, t)\n", ns)
+    [outcome] = check.run_checks("lab2", ns, ["bce_loss"])
+    assert outcome.ok and outcome.notes == []
+
+
+# %% the catalogue and the language
+
+def test_every_message_has_both_languages_with_the_same_placeholders():
+    placeholders = re.compile(r"\{(\w+)\}")
+    for key, (en, zh) in check.MESSAGES.items():
+        assert en.strip() and zh.strip(), key
+        assert sorted(placeholders.findall(en)) == sorted(placeholders.findall(zh)), key
+    source = (ROOT / "check.py").read_text(encoding="utf-8")
+    families = {k.split(".")[0] for k in check.MESSAGES}
+    missing = sorted(k for k in set(re.findall(r'"([a-z][a-z0-9]*\.[a-z_0-9]+)"', source))
+                     if k.split(".")[0] in families and k not in check.MESSAGES)
+    assert not missing, missing
+    code = source.split("\nWHAT = {")[0]
+    whats = set(re.findall(r'"(the [a-zA-Z\' /]+|a parameter|x after one step)"', code))
+    assert whats - {"the MSE", "the RMSE"} <= set(check.WHAT), whats - set(check.WHAT)
+
+
+def test_the_chinese_messages_read_as_chinese():
+    """No English sentence left in a Chinese message (code, names and numbers aside), and the
+    terms the Chinese pages use."""
+    for key, (en, zh) in check.MESSAGES.items():
+        prose = re.sub(r"`[^`]*`|\{\w+\}|[A-Za-z_][\w.]*\([^)]*\)|[\w.]*_[\w.]*", "", zh)
+        assert not re.search(r"\b[a-z]{4,} [a-z]{4,} [a-z]{4,}\b", prose), (key, zh)
+        for wrong in ("批次", "每轮", "轮后", "偏差", "所有正确", "全部正确"):
+            assert wrong not in zh, (key, zh)
+
+
+@pytest.mark.parametrize("env, found", [
+    ({"LANG": "zh_CN.UTF-8"}, "zh"), ({"LANG": "en_US.UTF-8"}, "en"), ({"LANG": "C.UTF-8"}, "en"),
+    ({"LC_ALL": "zh_TW.UTF-8", "LANG": "en_US.UTF-8"}, "zh"), ({"LANGUAGE": "zh_CN:en"}, "zh")])
+def test_the_default_language_is_the_systems(monkeypatch, env, found):
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
+        monkeypatch.delenv(var, raising=False)
+    for var, value in env.items():
+        monkeypatch.setenv(var, value)
+    assert check.system_language() == found
+
+
+def test_the_default_language_on_windows_comes_from_the_locale(monkeypatch):
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setattr(locale, "getlocale", lambda: ("Chinese (Simplified)_China", "936"))
+    assert check.system_language() == "zh"
+    monkeypatch.setattr(locale, "getlocale", lambda: ("English_United States", "1252"))
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert check.system_language() == "en"
+
+
+# %% the sheets
+
+def sheet_lab(sheet: Path) -> str:
+    return sheet.stem.removesuffix("_sheet")
+
+
+def run_sheet(source: str, sheet: Path, monkeypatch, capsys) -> str:
+    """A sheet run top to bottom as a notebook runs it, in its own folder."""
+    monkeypatch.chdir(sheet.parent)
+    exec(compile(source, str(sheet), "exec"), {"__name__": "__main__"})  # noqa: S102
+    return capsys.readouterr().out
+
+
+@pytest.mark.parametrize("sheet", SHEETS, ids=lambda p: str(p.relative_to(ROOT / "exercises")))
+def test_a_sheet_run_as_it_is_says_not_written_yet_for_each_stub(sheet, monkeypatch, capsys):
+    out = run_sheet(sheet.read_text(encoding="utf-8"), sheet, monkeypatch, capsys)
+    names = [e.name for e in check.EXERCISES[sheet_lab(sheet)]]
+    todo = "还没写" if "zh-CN" in sheet.parts else "not written yet"
+    lines = [line for line in out.splitlines() if re.match(r"  \w+[:：]", line)]
+    assert lines and all(todo in line for line in lines), out
+    assert sorted({re.match(r"  (\w+)", line).group(1) for line in lines}) == sorted(names)
+    assert "Traceback" not in out and "NotImplementedError(" not in out
+
+
+def lab_definitions(lab_file: str) -> dict[str, ast.AST]:
+    tree = ast.parse((ROOT / lab_file).read_text(encoding="utf-8"))
+    return {node.name: node for node in tree.body
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+
+
+def with_dependencies(lab_file: str, name: str, done: set) -> list[str]:
+    """The source of ``name`` in ``lab_file`` after that of the lab's own functions and classes
+    it uses (those not pasted yet), as a student pastes them."""
+    defs = lab_definitions(lab_file)
+    lines = (ROOT / lab_file).read_text(encoding="utf-8").splitlines()
+    order = []
+
+    def visit(n):
+        if n in done or n in order:
+            return
+        node = defs[n]
+        for used in sorted({x.id for x in ast.walk(node) if isinstance(x, ast.Name)} & set(defs)
+                           - {n}):
+            visit(used)
+        order.append(n)
+
+    visit(name)
+    done.update(order)
+    found = []
+    for n in order:
+        node = defs[n]
+        first = min([node.lineno] + [d.lineno for d in node.decorator_list])
+        found.append("\n".join(lines[first - 1:node.end_lineno]))
+    return found
+
+
+def answered(sheet: Path) -> str:
+    """The sheet with each stub replaced by the lab's own definition."""
+    text = sheet.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    lab_file = LAB_FILES[sheet_lab(sheet)]
+    stubs = [node for node in ast.parse(text).body
+             if isinstance(node, (ast.FunctionDef, ast.ClassDef))]
+    done = set()
+    pasted = {node.name: "\n\n\n".join(with_dependencies(lab_file, node.name, done))
+              for node in stubs}
+    for node in reversed(stubs):
+        lines[node.lineno - 1:node.end_lineno] = pasted[node.name].splitlines()
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("sheet", [s for s in SHEETS if "zh-CN" not in s.parts],
+                         ids=lambda p: p.name)
+def test_a_sheet_with_the_labs_functions_pasted_in_passes_every_check(sheet, monkeypatch,
+                                                                     capsys):
+    out = run_sheet(answered(sheet), sheet, monkeypatch, capsys)
+    names = [e.name for e in check.EXERCISES[sheet_lab(sheet)]]
+    lines = [line for line in out.splitlines() if re.match(r"  \w+:", line)]
+    assert lines and all("these checks passed" in line for line in lines), out
+    assert sorted({re.match(r"  (\w+)", line).group(1) for line in lines}) == sorted(names)
+    assert out.rstrip().endswith(f"{len(names)} of {len(names)} functions passed these checks; "
+                                 f"0 failed, 0 not written yet.")
+
+
+def code_cells(sheet: Path) -> list[str]:
+    """The sheet's code, cell by cell, with its strings blanked (docstrings and messages differ
+    between the languages) and the language line left out."""
+    jupytext = pytest.importorskip("jupytext")
+    found = []
+    for cell in jupytext.read(sheet).cells:
+        if cell.cell_type != "code":
+            continue
+        tree = ast.parse(cell.source)
+        tree.body = [n for n in tree.body if "set_language" not in ast.unparse(n)]
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                node.value = ""
+        found.append(ast.dump(tree))
+    return found
+
+
+@pytest.mark.parametrize("sheet", [s for s in SHEETS if "zh-CN" not in s.parts],
+                         ids=lambda p: p.name)
+def test_the_chinese_sheet_has_the_english_sheets_code(sheet):
+    chinese = sheet.parent / "zh-CN" / sheet.name
+    assert code_cells(chinese) == code_cells(sheet)
+    assert "check.set_language(\"zh\")" in chinese.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("sheet", SHEETS, ids=lambda p: str(p.relative_to(ROOT / "exercises")))
+def test_each_sheets_notebook_holds_the_cells_of_its_script(sheet):
+    jupytext = pytest.importorskip("jupytext")
+    nbformat = pytest.importorskip("nbformat")
+    script = jupytext.read(sheet)
+    notebook = nbformat.read(sheet.with_suffix(".ipynb"), as_version=4)
+    assert [(c.cell_type, c.source) for c in notebook.cells] == \
+        [(c.cell_type, c.source) for c in script.cells], \
+        f"run: jupytext --to ipynb --set-kernel python3 {sheet.relative_to(ROOT)}"
+    assert notebook.metadata["kernelspec"]["name"] == "python3"
+    assert not [c for c in notebook.cells if c.get("outputs")]
+
+
+# %% reading files
+
+def test_a_file_is_read_not_run(tmp_path):
+    """Imports, definitions and plain assignments run; a training run at the bottom does not;
+    a name set by a line that did not run is remembered."""
+    path = tmp_path / "work.py"
+    path.write_text("import torch\nfrom torch import nn\nEPOCHS = 3\nloss_fn = nn.CrossEntropyLoss()\n"
+                    "device = torch.device('cuda' if torch.cuda.is_available() else 'cpu')\n"
+                    "def one_hot(labels, n, dtype=torch.float32):\n"
+                    "    return torch.eye(n, dtype=dtype)[labels]\n"
+                    "model = nn.Linear(2, 2)\n"
+                    "while True:\n    pass\n", encoding="utf-8")
+    source = check.load(path)
+    assert callable(source.namespace["one_hot"]) and source.namespace["EPOCHS"] == 3
+    assert "loss_fn" in source.namespace and "device" in source.namespace
+    assert source.skipped == {"model": 8}
+
+
+def test_a_notebooks_magics_and_broken_cells_are_left_out(tmp_path):
+    cells = [{"cell_type": "markdown", "source": "# mine"},
+             {"cell_type": "code", "source": ["%matplotlib inline\n", "!pip install d2l\n",
+                                              "import torch\n"]},
+             {"cell_type": "code", "source": "def broken(:\n"},
+             {"cell_type": "code", "source": "%%time\nx = 1\n"},
+             {"cell_type": "code", "source": ["def one_hot(labels, n, dtype=torch.float32):\n",
+                                              "    return torch.eye(n, dtype=dtype)[labels]\n"]}]
+    path = tmp_path / "work.ipynb"
+    path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4,
+                                "nbformat_minor": 5}), encoding="utf-8")
+    assert check.names_in(path) == ["torch", "one_hot"]
+    [outcome] = check.run_checks("lab2", check.load(path).namespace, ["one_hot"])
+    assert outcome.ok, report([outcome])
+
+
+@pytest.mark.parametrize("content, key", [
+    (None, "file.missing"), (b"\xff\xfe\x00bad", "file.not_utf8"),
+    (b"def f(:\n", "file.syntax"), (b"{not json", "file.not_notebook")])
+def test_a_file_that_cannot_be_read_says_why(tmp_path, content, key):
+    path = tmp_path / ("work.ipynb" if key == "file.not_notebook" else "work.py")
+    if content is not None:
+        path.write_bytes(content)
+    outcomes, problem = check.check_file("lab2", str(path), 1.0)
+    assert outcomes is None and problem[0] == key
+    assert check.say(problem[0], "zh", **problem[1])
+
+
+def test_several_files_make_one_table():
+    rows = []
+    for name in ("lab2_ce_no_max_shift.py", "lab2_bce_sum.py"):
+        source, lab, names, _ = case(CASES / "wrong" / name)
+        rows.append((name, check.run_checks(lab, source.namespace, source=source), None))
+    rows.append(("notes.txt", None, ("file.none", {"path": "notes.txt", "lab": "lab2",
+                                                    "names": "bce_loss"})))
+    text = check.table("lab2", rows, "en").splitlines()
+    assert text[0] == "lab2: 3 files" and text[-1] == "0 of 3 files passed these checks."
+    assert re.fullmatch(r"lab2_ce_no_max_shift\.py +0/1 +1 +0 +cross_entropy: exp\(\) overflows",
+                        text[2]), text
+    assert re.fullmatch(r"lab2_bce_sum\.py +0/1 +1 +0 +bce_loss: This is the sum over the batch, "
+                        r"not the mean", text[3]), text
+    assert text[4].startswith("notes.txt") and "defines none of lab2's functions" in text[4]
+    chinese = check.table("lab2", rows, "zh").splitlines()
+    assert chinese[1].split()[:2] == ["文件", "通过"]
+    data = check.as_data("lab2", rows, "en")
+    assert data["exit_status"] == 2 and [f["exit_status"] for f in data["files"]] == [1, 1, 2]
+
+
+# %% the command line, as a process
+
+def test_the_command_line_checks_each_file_in_a_child_and_stops_one_that_never_ends(tmp_path):
+    """Four files: the labs' answers in a notebook (exit 0 for it), a .py whose train_epoch
+    never ends and whose evaluate forgets eval mode (the child is killed: --no-alarm stands for
+    Windows, which has no alarm; evaluate is still checked, by a new child), a file that is not
+    Python, one without the lab's functions: one JSON document, exit status 2."""
+    lesson = "\n\n".join(with_dependencies("lab3_lenet.py", name, set())[-1] for name in
+                         ("d2l_lenet", "xavier_init", "train_step", "train_epoch", "evaluate"))
+    cell = {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
+            "source": "import torch\nimport torch.nn.functional as F\nfrom torch import nn\n\n"
+            + lesson}
+    (tmp_path / "good.ipynb").write_text(json.dumps(
+        {"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}), encoding="utf-8")
+    (tmp_path / "slow.py").write_text(
+        "import torch.nn.functional as F\n\n"
+        "def train_epoch(model, loader, optimizer):\n"
+        "    model.train()\n"
+        "    seen = 0\n"
+        "    while seen < len(loader.dataset):\n"  # seen is never counted up
+        "        for x, y in loader:\n"
+        "            loss = F.cross_entropy(model(x), y)\n"
+        "    return loss.item(), 0.0\n\n"
+        "def evaluate(model, loader):\n"
+        "    total = right = 0\n"
+        "    for x, y in loader:\n"
+        "        out = model(x).detach()\n"
+        "        total += F.cross_entropy(out, y, reduction='sum').item()\n"
+        "        right += (out.argmax(1) == y).sum().item()\n"
+        "    return total / len(loader.dataset), right / len(loader.dataset)\n",
+        encoding="utf-8")
+    (tmp_path / "broken.py").write_text("def train_step(:\n", encoding="utf-8")
+    (tmp_path / "other.py").write_text("def unrelated():\n    pass\n", encoding="utf-8")
+    files = ["good.ipynb", "slow.py", "broken.py", "other.py"]
+    proc = subprocess.run([sys.executable, str(ROOT / "check.py"), "lab3", *files, "--json",
+                           "--time-limit", "1", "--no-alarm", "--lang", "en"], cwd=tmp_path,
+                          capture_output=True, text=True, encoding="utf-8", timeout=240)
+    assert proc.returncode == 2, proc.stderr
+    data = json.loads(proc.stdout)
+    good, slow, broken, other = data["files"]
+    assert good["exit_status"] == 0 and all(f["status"] == "passed" for f in good["functions"])
+    assert slow["exit_status"] == 1
+    found = {f["name"]: (f["status"], f["message_id"]) for f in slow["functions"]}
+    assert found == {"d2l_lenet": ("missing", None), "xavier_init": ("missing", None),
+                     "train_step": ("missing", None),
+                     "train_epoch": ("timeout", "status.timeout"),
+                     "evaluate": ("failed", "loop.eval_missing")}
+    assert broken["problem"]["id"] == "file.syntax" and other["problem"]["id"] == "file.none"
+
+
+def test_one_file_exits_0_when_every_function_passes_and_1_when_one_fails(tmp_path, capsys):
+    source = (CASES / "right" / "lab1_by_hand.py").read_text(encoding="utf-8")
+    (tmp_path / "mine.py").write_text(source + "\nbroadcast_subtraction(torch.device('cpu'))\n",
+                                      encoding="utf-8")
+    assert check.main(["lab1", str(tmp_path / "mine.py"), "--lang", "zh"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[-1] == "共 4 个函数：4 个通过了这些检查，0 个未通过，0 个还没写。", out
+    assert "全部正确" not in out and "all correct" not in out
+    wrong = (CASES / "wrong" / "lab1_sigmoid_value.py").read_text(encoding="utf-8")
+    (tmp_path / "mine.py").write_text(wrong, encoding="utf-8")
+    assert check.main(["lab1", str(tmp_path / "mine.py"), "--lang", "en"]) == 1
+    out = capsys.readouterr().out
+    assert "  autograd: FAILED" in out and "not its derivative" in out
+    assert "  broadcast_subtraction: not in this file" in out
+
+
+def test_the_help_needs_no_torch():
+    proc = subprocess.run([sys.executable, "-X", "importtime", str(ROOT / "check.py"), "--help"],
+                          capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+    assert proc.returncode == 0 and "python check.py lab2 my_work.ipynb" in proc.stdout
+    assert "| torch" not in proc.stderr
