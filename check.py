@@ -660,9 +660,12 @@ def expect_close(ck: Ck, got, expected, what: str, rtol: float = 1e-5, atol: flo
     index = [int(i) for i in torch.unravel_index(torch.tensor(flat), e.shape)] if e.dim() \
         else []
     where = "[" + ", ".join(map(str, index)) + "]" if index else ""
-    ck.fail("value.wrong_at" if e.numel() > 1 else "value.wrong", named or mistake, what=what,
-            where=where, expected=fmt(e.flatten()[flat]), got=fmt(g.flatten()[flat]),
-            diff=fmt((g - e).abs().flatten()[flat]), wrong=int((~ok).sum()), total=e.numel())
+    key = "value.wrong_at" if e.numel() > 1 else "value.wrong"
+    if not math.isfinite(float(g.flatten()[flat])):
+        key += "_inf"  # no "off by nan"
+    ck.fail(key, named or mistake, what=what, where=where, expected=fmt(e.flatten()[flat]),
+            got=fmt(g.flatten()[flat]), diff=fmt((g - e).abs().flatten()[flat]),
+            wrong=int((~ok).sum()), total=e.numel())
 
 
 def expect_tensor(ck: Ck, value, what: str, shape=None, dtype=None, shape_mistake=None,
@@ -2349,8 +2352,10 @@ def outcome_lines(outcome: Outcome, lang: str) -> list[str]:
     if outcome.status == "passed":
         stages = say("report.sep", lang).join(say(s, lang) for s in outcome.passed)
         lines = [say("report.passed", lang, name=name, stages=stages)]
-    elif outcome.status in ("missing", "not_written"):
-        return [say(f"report.{outcome.status}", lang, name=name)]
+    elif outcome.status == "not_written":
+        return [say("report.not_written", lang, name=name)]
+    elif outcome.status == "missing":
+        return [say("report.missing", lang, names=name)]
     else:
         lines = [say("report.failed", lang, name=name,
                      stage=say(outcome.stage or "stage.runs", lang))]
@@ -2392,13 +2397,20 @@ def file_status(outcomes: list[Outcome] | None) -> int:
     return 0 if all(o.ok for o in outcomes if o.status != "missing") else 1
 
 
+def report_lines(outcomes: list[Outcome], lang: str, missing: str = "report.missing") -> list:
+    """Each function's lines, and one line for those not there."""
+    lines = [line for o in outcomes if o.status != "missing" for line in outcome_lines(o, lang)]
+    absent = [o.name for o in outcomes if o.status == "missing"]
+    if absent:
+        lines.append(say(missing, lang, names=", ".join(absent)))
+    return lines
+
+
 def file_report(lab: str, path: str, outcomes: list[Outcome] | None, problem, lang: str) -> str:
     lines = [say("report.head", lang, lab=lab, file=path)]
     if problem is not None:
         return "\n".join(lines + ["  " + say(problem[0], lang, **problem[1])])
-    for outcome in outcomes:
-        lines += outcome_lines(outcome, lang)
-    return "\n".join(lines + [summary(outcomes, lang)])
+    return "\n".join(lines + report_lines(outcomes, lang) + [summary(outcomes, lang)])
 
 
 def first_problem(outcomes: list[Outcome], lang: str) -> str:
@@ -2475,12 +2487,7 @@ def _in_notebook(lab: str, namespace: dict, names: tuple, lang, limit) -> None:
     if not alarm_usable():
         print(say("notebook.no_alarm", lang, seconds=f"{limit:g}"))
     outcomes = run_checks(lab, namespace, [e.name for e in chosen], limit=limit)
-    lines = []
-    for outcome in outcomes:
-        if outcome.status == "missing":
-            lines.append(say("notebook.missing", lang, name=outcome.name))
-        else:
-            lines += outcome_lines(outcome, lang)
+    lines = report_lines(outcomes, lang, missing="notebook.missing")
     if len(chosen) > 1:
         lines.append(summary(outcomes, lang))
     print("\n".join(lines))
@@ -2701,7 +2708,7 @@ MESSAGES = {
                       "  {name}：未通过，出错的检查项：{stage}"),
     "report.not_written": ("  {name}: not written yet (it still raises NotImplementedError)",
                            "  {name}：还没写（仍然是抛出 NotImplementedError 的空函数）"),
-    "report.missing": ("  {name}: not in this file", "  {name}：文件里没有这个函数"),
+    "report.missing": ("  not in this file: {names}", "  文件里没有：{names}"),
     "report.input": ("input: {case}", "输入：{case}"),
     "report.sep": ("; ", "；"),
     "report.colon": (": ", "："),
@@ -2738,8 +2745,8 @@ MESSAGES = {
         "或者选择 Kernel > Interrupt。）"),
     "notebook.unknown": ("{lab} has no exercise called {names}; its exercises are: {known}",
                          "{lab} 里没有叫 {names} 的练习；它的练习有：{known}"),
-    "notebook.missing": ("  {name}: not defined yet: run the cell that defines it first",
-                         "  {name}：还没有定义，请先运行定义它的那个单元格"),
+    "notebook.missing": ("  not defined yet: {names} (run the cells that define them first)",
+                         "  还没有定义：{names}（请先运行定义它们的单元格）"),
     # -- files that cannot be checked
     "file.missing": ("{path}: no such file", "{path}：文件不存在"),
     "file.oserror": ("{path}: cannot be read ({error})", "{path}：无法读取（{error}）"),
@@ -2945,6 +2952,11 @@ MESSAGES = {
                     "{what} 应该返回 {count} 个值，实际返回的是 {got}"),
     "value.wrong": ("{what} is {got}; expected {expected} (off by {diff})",
                     "{what} 是 {got}，应该是 {expected}（相差 {diff}）"),
+    "value.wrong_inf": ("{what} is {got}; expected {expected}", "{what} 是 {got}，应该是 {expected}"),
+    "value.wrong_at_inf": ("{what}: {wrong} of {total} entries are off; at {where} it is {got} "
+                           "where {expected} was expected",
+                           "{what}：{total} 个元素中有 {wrong} 个不对；{where} 处是 {got}，应该是 "
+                           "{expected}"),
     "value.wrong_at": ("{what}: {wrong} of {total} entries are off; the furthest, at {where}, "
                        "is {got} where {expected} was expected (off by {diff})",
                        "{what}：{total} 个元素中有 {wrong} 个不对；相差最大的在 {where}，是 {got}，"
