@@ -460,12 +460,13 @@ class Throughput:
 
     def start(self) -> None:
         sync(self.device)
-        self._t0 = time.perf_counter()
+        self._t0, self._setup0 = time.perf_counter(), speed.setup_seconds()
 
     def stop(self, examples: int) -> float:
-        """End the span; returns its examples/sec (and adds it to the running total)."""
+        """End the span; returns its examples/sec (and adds it to the running total). Time a
+        --cuda-graph step spent capturing inside the span is not training: left out."""
         sync(self.device)
-        span = time.perf_counter() - self._t0
+        span = time.perf_counter() - self._t0 - (speed.setup_seconds() - self._setup0)
         self.seconds += span
         self.examples += examples
         return examples / span if span else float("nan")

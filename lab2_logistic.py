@@ -522,8 +522,9 @@ def logistic_runs(args, settings: dict, metrics: dict, history: dict) -> None:
             x.to(weight.dtype), y.to(weight.dtype), settings["batch_size"], shuffle=True,
             generator=torch.Generator().manual_seed(args.seed), device=cpu)
         step = functools.partial(train_step, loss_fn=loss_fn)
-        if args.compile:
-            step = speed.CompiledStep(step, model, settings["batch_size"], cpu)
+        if args.compile:  # the whole step compiled, or this step after one line saying why
+            step = speed.compiled_step(step, model, optimizer, speed.first_batch(loader), cpu)
+            metrics[f"{kind}_compile_seconds"] = getattr(step, "compile_seconds", None)
         watch = functools.partial(common.Watch, lr=settings["lr"],
                                   what=f"logistic regression ({kind})", label=kind)
         fit(model, loader, optimizer, step, epochs, history[kind], watch)
@@ -561,8 +562,10 @@ def softmax_runs(args, device, settings: dict, metrics: dict, history: dict) -> 
         if isinstance(model, nn.Module):
             machinery.check_deterministic(model, test_loader, loss_fn)
         step = functools.partial(train_step, loss_fn=loss_fn)
-        if args.compile:
-            step = speed.CompiledStep(step, model, settings["batch_size"], device)
+        if args.compile:  # the whole step compiled, or this step after one line saying why
+            step = speed.compiled_step(step, model, optimizer, speed.first_batch(train_loader),
+                                       device)
+            metrics[f"{run.name}_compile_seconds"] = getattr(step, "compile_seconds", None)
         watch = functools.partial(common.Watch, lr=run.lr,
                                   what=f"softmax regression ({run.name})", label=run.name)
         fit(model, train_loader, optimizer, step, epochs, history[run.name], watch,

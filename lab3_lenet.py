@@ -407,10 +407,9 @@ def main(argv=None) -> dict:
     optimizer = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=settings["momentum"],
                                 foreach=True)
     step = train_step
-    if args.compile:  # the whole step as one compiled graph, or train_step and a line saying why
-        side = 28 + 2 * settings["data"].pad
-        step = speed.compiled_train_step(train_step, model, optimizer, args.batch_size, device,
-                                         input_shape=(1, side, side))
+    if args.compile:  # the whole step compiled, or this step after one line saying why
+        step = speed.compiled_step(step, model, optimizer, speed.first_batch(train_loader),
+                                   device)
         metrics["compile_seconds"] = getattr(step, "compile_seconds", None)  # None: eager
     if args.cuda_graph:
         step = speed.GraphedStep(step, args.batch_size, device)

@@ -310,9 +310,11 @@ def main(argv=None) -> dict:
     batch_size = len(yt) if args.full_batch else args.batch_size
     train_batches = ShuffledBatches(xt, yt, batch_size, torch.Generator().manual_seed(args.seed))
     test_batches = [(xv, yv)]  # the test split, evaluated as one batch
-    step = train_step
-    if args.compile:
-        step = speed.CompiledStep(train_step, model, batch_size, device)
+    step, compiled = train_step, {}
+    if args.compile:  # the whole step compiled, or this step after one line saying why
+        step = speed.compiled_step(step, model, optimizer, speed.first_batch(train_batches),
+                                   device)
+        compiled["compile_seconds"] = getattr(step, "compile_seconds", None)  # None: eager
     epochs = 2 if args.smoke else args.epochs
     live = machinery.LivePlot(lambda h: loss_figure(h, args.normalize_target))
     history = {"epoch": [], "train_loss": [], "test_loss": [], "test_rmse": []}
@@ -322,7 +324,7 @@ def main(argv=None) -> dict:
         metrics, pred_te = final_metrics(model, xt, xv, y_tr, y_te, y_mu, y_sd)
     except (machinery.Halt, KeyboardInterrupt) as err:  # diverged, Ctrl-C or SIGTERM
         stopped = machinery.Stop.of(err, len(history["epoch"]) + 1)
-    metrics.update(baselines(x_tr, y_tr, x_te, y_te))
+    metrics.update(baselines(x_tr, y_tr, x_te, y_te), **compiled)
     figures = [common.save_figure(loss_figure(history, args.normalize_target),
                                   args.out_dir / f"{name}_loss.png", live=live)]
     if not stopped:

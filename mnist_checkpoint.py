@@ -520,9 +520,11 @@ def main(argv=None) -> dict:
     model = common.model_on(device, MnistNet(), args.batch_size)
     optimizer = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum)
     machinery.check_deterministic(model, test_loader, F.nll_loss)
-    step = train_step
-    if args.compile:
-        step = speed.CompiledStep(train_step, model, args.batch_size, device)
+    step, compiled = train_step, {}
+    if args.compile:  # the whole step compiled, or this step after one line saying why
+        step = speed.compiled_step(step, model, optimizer, speed.first_batch(train_loader),
+                                   device)
+        compiled["compile_seconds"] = getattr(step, "compile_seconds", None)  # None: eager
 
     with torch.backends.cudnn.flags(enabled=False):  # as the tutorial: reproducible GPU convs
         if args.resume:  # the fresh model and optimizer take the saved state
@@ -546,7 +548,7 @@ def main(argv=None) -> dict:
                                         predict_digits(model, digits, device)]))
     figures.append(common.save_figure(loss_figure(history), args.out_dir /
                                       f"{name}_loss_{done}ep.png", live=live))
-    metrics = {"test_acc_before": history["test_acc"][0], "epochs_done": done}
+    metrics = {"test_acc_before": history["test_acc"][0], "epochs_done": done, **compiled}
     if stopped:
         stopped = checkpoint_notes(stopped, last_good(args, ckpt_path, done, first_epoch))
     else:

@@ -19,10 +19,16 @@ from machinery import LabError
 
 def compile_problem(device) -> str | None:
     """Why torch.compile cannot work here, or None: checked before any training starts."""
+    import torch  # noqa: PLC0415
+
+    if not hasattr(torch, "compile"):
+        return f"torch {torch.__version__} has no torch.compile"
     import torch._dynamo  # noqa: PLC0415 -- costs ~1 s, only with --compile
 
     if not torch._dynamo.is_dynamo_supported():
-        return f"this Python ({platform.python_version()}) and torch build do not support it"
+        return (f"torch {torch.__version__} cannot compile for Python "
+                f"{platform.python_version()} on {platform.system()} (torch 2.2 compiles for "
+                f"Python 3.8-3.11 on Linux and macOS; each newer torch adds newer Pythons)")
     if device.type == "cpu":
         names = [os.environ.get("CXX"), "g++", "clang++", "c++", "cl"]
         if not any(shutil.which(n) for n in names if n):
@@ -36,160 +42,337 @@ def compile_problem(device) -> str | None:
     return None
 
 
-class CompiledModel:
-    """--compile: ``torch.compile(model)`` for full batches. The one partial batch at the end
-    of an epoch runs eagerly: a second graph for its shape would cost more compile time than it
-    saves. Compilation happens at the first call; a failure there becomes one clear line."""
+_setup = [0.0]  # seconds spent capturing CUDA graphs inside training steps, this process
 
-    def __init__(self, model, batch_size: int, device):
-        problem = compile_problem(device)
-        if problem:
-            raise LabError(f"--compile: {problem}; run without --compile")
-        import torch  # noqa: PLC0415
 
-        self.eager, self.batch_size = model, batch_size
-        self.compiled = torch.compile(model)
-        self.ready = False
-
-    def __call__(self, x):
-        if len(x) != self.batch_size:
-            return self.eager(x)
-        if self.ready:
-            return self.compiled(x)
-        start = time.perf_counter()
-        try:
-            out = self.compiled(x)
-        except Exception as err:  # noqa: BLE001 -- any compiler failure means the same
-            first = str(err).strip().splitlines()[0] if str(err).strip() else ""
-            raise LabError(f"--compile: torch.compile failed ({type(err).__name__}: "
-                           f"{first[:200]}); run without --compile") from None
-        self.ready = True
-        print(f"compiled the model for batch {self.batch_size} "
-              f"({time.perf_counter() - start:.1f} s)", flush=True)
-        return out
+def setup_seconds() -> float:
+    """Seconds spent so far in this process capturing CUDA graphs inside training steps:
+    common.Throughput leaves them out of examples/sec."""
+    return _setup[0]
 
 
 class CompiledStep:
-    """--compile: a lab's own ``train_step(model, x, y, optimizer)`` with the model's forward
-    pass compiled (CompiledModel); same call, same results up to float rounding."""
+    """--compile: a lab's own ``step(model, x, y, optimizer)`` (forward, loss, backward and the
+    optimizer's update) traced once into aten operations with ``model``'s tensors as inputs,
+    then compiled as one graph: one call into compiled code per step instead of one per
+    operation. Built before training, under the kernel plan the loop runs in, and checked
+    there against one eager ``step`` on copies (the same random numbers for dropout, the same
+    result within float rounding, the global RNG left as it was). The graph holds what it was
+    built for; every call checks that it still holds and otherwise runs ``step`` itself: see
+    ``problem``. ``fallbacks`` counts those calls by reason (a partial last batch is one)."""
 
-    def __init__(self, step, model, batch_size: int, device):
-        self.step, self.forward = step, CompiledModel(model, batch_size, device)
-
-    def __call__(self, model, x, y, optimizer):
-        return self.step(self.forward, x, y, optimizer)
-
-
-class CompiledSGDStep:
-    """--compile for a step that is cross-entropy plus plain SGD, like lab3's
-    ``train_step(model, x, y, optimizer)``: forward, loss, gradient and the SGD update in one
-    compiled graph (``torch.func``), the model's parameters updated in place, the logits the
-    loop records returned from the same graph. Dynamo sees a graph of aten operations traced
-    beforehand, so each call checks only its tensor inputs. The graph is built before training
-    (under the kernel plan the loop will run in) on copies of the parameters, and checked there
-    against one eager ``step`` on a copy of the model: the run itself starts from the same
-    weights as eager. A batch of another size (the last, partial one) and a changed learning
-    rate run the lab's own ``step``."""
-
-    # The graph's calls from C++, not Python; no per-call checks of its tensors' sizes.
-    OPTIONS = {"cpp_wrapper": True, "size_asserts": False, "alignment_asserts": False}
+    # cpp_wrapper: the graph is called from C++, not Python; no per-call size asserts (the
+    # Python checks below are the guards); fallback_random: dropout draws what eager draws.
+    OPTIONS = {"cpp_wrapper": True, "size_asserts": False, "alignment_asserts": False,
+               "fallback_random": True}
     RTOL, ATOL = 1e-4, 1e-6                  # the check against eager: float rounding only
 
-    def __init__(self, step, model, optimizer, batch_size: int, device, input_shape):
+    def __init__(self, step, model, optimizer, example, device):
         import torch  # noqa: PLC0415
 
-        self.step, self.batch_size = step, batch_size
-        self.lr = optimizer.param_groups[0]["lr"]
-        # Aliases of the parameters, outside autograd: the graph's in-place update is the model's.
-        self.params = [p.detach() for p in model.parameters()]
-        names = [name for name, _ in model.named_parameters()]
-        generator = torch.Generator().manual_seed(0)  # leaves the global RNG as it was
-        x = torch.rand((batch_size, *input_shape), generator=generator).to(device)
-        y = torch.randint(0, 2, (batch_size,), generator=generator).to(device)
-        # Inductor's layout choice follows the kernel plan: channels-last around oneDNN's
-        # convolutions (1.2x at batch 256), none around the native ones (it would copy conv2's
-        # weight into channels-last every step: slower at batch 4).
-        plan = conv_plan(device, batch_size)
-        options = {**self.OPTIONS, "layout_optimization": plan.channels_last}
+        self.step, self.model, self.optimizer = step, model, optimizer
+        self.fallbacks: dict[str, int] = {}
+        self.momentum = bool(optimizer.param_groups[0].get("momentum"))
+        self.moms: list = []
+        x, y = example
+        plan = conv_plan(device, len(x))
+        options = {k: v for k, v in self.OPTIONS.items() if inductor_has(k)}
+        if has_conv(model) and inductor_has("layout_optimization"):
+            # Inductor's layout follows the kernel plan: channels-last around oneDNN's
+            # convolutions (1.2x at batch 256), none around the native ones (it would copy
+            # conv2's weight into channels-last every step: slower at batch 4).
+            options["layout_optimization"] = plan.channels_last
         start = time.perf_counter()
-        with cnn_kernels(model, device, batch_size):
-            self.graph = torch.compile(sgd_step_graph(model, names, self.lr, self.params, x, y),
-                                       dynamic=False, options=options)
-            trial = [p.clone() for p in self.params]
-            loss, logits = self.graph(trial, x, y)
-            self.compile_seconds = time.perf_counter() - start
-            self.disagreement = disagreement(step, model, optimizer, x, y,
-                                             (loss, logits, trial), self.RTOL, self.ATOL)
+        with cnn_kernels(model, device, len(x)), training_mode(model):
+            self.assumed = Assumptions(model, optimizer, x, y)
+            self.settings = kernel_settings()
+            traced = trace_step(step, model, optimizer, x, y)
+            self.graph = torch.compile(traced, dynamic=False, options=options)
+            self.disagreement = self._check_against_eager(x, y, device)
+        self.compile_seconds = time.perf_counter() - start
+        self.params = [p.detach() for p in model.parameters()]
+        self.buffers = [b.detach() for b in model.buffers()]
+
+    def problem(self, model, x, y, optimizer) -> str | None:
+        """Why the graph cannot take this call (``step`` runs instead), or None: what it was
+        built for no longer holds (Assumptions), or the momentum buffers it updates do not
+        exist yet. They appear at the first step, run eagerly, and are new tensors after
+        ``optimizer.load_state_dict``: the graph takes them as they are."""
+        why = self.assumed.broken(model, x, y, optimizer)
+        if why is None and kernel_settings() != self.settings:
+            why = "other threads or kernel settings (the kernel plan's are compiled in)"
+        if why or not self.momentum:
+            return why
+        moms = self.assumed.momentum_buffers()
+        if len(moms) == len(self.moms) and all(a is b for a, b in zip(moms, self.moms)):
+            return None                                   # the same tensors: the usual case
+        if any(m is None or m.shape != p.shape or m.dtype != p.dtype or m.device != p.device
+               for m, p in zip(moms, self.params)):
+            return "no momentum buffers yet (the first step)"
+        self.moms = moms
+        return None
 
     def __call__(self, model, x, y, optimizer):
+        why = self.problem(model, x, y, optimizer)
+        if why:
+            self.fallbacks[why] = self.fallbacks.get(why, 0) + 1
+            return self.step(model, x, y, optimizer)
+        with unguarded_calls():
+            return self.graph(self.params, self.buffers, self.moms, x, y)
+
+    def _check_against_eager(self, x, y, device) -> str | None:
+        """Where the compiled step, run once on copies of the model and optimizer, differs
+        from one eager ``step`` on other copies (loss and outputs, parameters, buffers,
+        momentum, the random numbers drawn) beyond float rounding; None if nowhere. Both
+        draw from the same seed, and the global RNG is left as it was."""
+        import torch  # noqa: PLC0415
+        from torch.utils._pytree import tree_flatten  # noqa: PLC0415
+
+        devices = [device] if device.type == "cuda" else []
+        with torch.random.fork_rng(devices=devices):
+            eager, eager_opt = twin(self.model, self.optimizer)
+            if self.momentum and not self.optimizer.state:  # the buffers exist from step 2
+                self.step(eager, x, y, eager_opt)
+            fast, fast_opt = twin(eager, eager_opt)
+            params = [p.detach() for p in fast.parameters()]
+            buffers = [b.detach() for b in fast.buffers()]
+            moms = [fast_opt.state[p]["momentum_buffer"] for p in fast.parameters()] \
+                if self.momentum else []
+            torch.manual_seed(0)
+            got = self.graph(params, buffers, moms, x, y)
+            rng_fast = torch.get_rng_state()
+            torch.manual_seed(0)
+            want = self.step(eager, x, y, eager_opt)
+            rng_eager = torch.get_rng_state()
+        if not torch.equal(rng_fast, rng_eager):
+            return "it draws other random numbers"
+        pairs = [("output", a, b) for a, b in zip(tree_flatten(want)[0], tree_flatten(got)[0])]
+        pairs += [(name, p, q) for (name, p), q in zip(eager.named_parameters(), params)]
+        pairs += [(name, p, q) for (name, p), q in zip(eager.named_buffers(), buffers)]
+        if self.momentum:
+            pairs += [("momentum", eager_opt.state[p]["momentum_buffer"], q)
+                      for p, q in zip(eager.parameters(), moms)]
+        for name, a, b in pairs:
+            if not isinstance(a, torch.Tensor):
+                if a != b:
+                    return f"{name} differs"
+                continue
+            a = a.detach()
+            if a.dtype.is_floating_point:
+                if not torch.allclose(a, b, rtol=self.RTOL, atol=self.ATOL, equal_nan=True):
+                    return f"{name} differs by {(a - b).abs().max().item():.2g}"
+            elif not torch.equal(a, b):
+                return f"{name} differs"
+        return None
+
+
+class Assumptions:
+    """What a compiled or captured step was made for, checked on every call in a few
+    microseconds: the same model and optimizer; a batch of the same shape, dtype, device and
+    memory layout; the parameters and buffers still the model's, where they were (a replaced
+    parameter, ``model.to(...)`` or ``load_state_dict(..., assign=True)`` would leave the
+    graph updating orphans); the optimizer's settings unchanged (a scheduler's lr); every
+    module in the mode it had; gradients on."""
+
+    def __init__(self, model, optimizer, x, y):
+        self.model, self.optimizer = model, optimizer
+        self.batch = (signature(x), signature(y))
+        self.group = {k: v for k, v in optimizer.param_groups[0].items() if k != "params"}
+        self.params = optimizer.param_groups[0]["params"]
+        self.slots = [slot(model, n, "_parameters", p) for n, p in model.named_parameters()]
+        self.slots += [slot(model, n, "_buffers", b) for n, b in model.named_buffers()]
+        self.modules = list(model.modules())
+        self.modes = [m.training for m in self.modules]
+        self.frozen = [not p.requires_grad for p in self.params]
+
+    def broken(self, model, x, y, optimizer) -> str | None:
+        """The first assumption that no longer holds, or None."""
         import torch  # noqa: PLC0415
 
-        if len(x) != self.batch_size or optimizer.param_groups[0]["lr"] != self.lr:
-            return self.step(model, x, y, optimizer)
-        with torch.compiler.set_stance("default", skip_guard_eval_unsafe=True):
-            return self.graph(self.params, x, y)
+        if model is not self.model or optimizer is not self.optimizer:
+            return "another model or optimizer"
+        if (signature(x), signature(y)) != self.batch:
+            return "a batch of another size, shape, dtype, device or layout"
+        groups = optimizer.param_groups
+        if len(groups) != 1 or groups[0]["params"] is not self.params or \
+                any(groups[0].get(k) != v for k, v in self.group.items()):
+            return "changed optimizer settings"
+        for table, name, tensor, ptr in self.slots:
+            if table.get(name) is not tensor or tensor.data_ptr() != ptr:
+                return "replaced parameters or buffers"
+        if [not p.requires_grad for p in self.params] != self.frozen:
+            return "a parameter frozen or unfrozen"
+        if [m.training for m in self.modules] != self.modes:
+            return "a module's train/eval mode changed"
+        if not torch.is_grad_enabled():
+            return "gradients off"
+        return None
+
+    def momentum_buffers(self) -> list:
+        """The optimizer's momentum buffer of each parameter (None where there is none)."""
+        state = self.optimizer.state
+        return [state[p].get("momentum_buffer") if p in state else None for p in self.params]
 
 
-def sgd_step_graph(model, names, lr: float, params, x, y):
-    """``(params, x, y) -> (loss, logits)``, SGD-updating ``params`` in place: the lab step's
-    arithmetic in functional form, traced to aten operations on fake tensors (no real update)."""
-    import torch  # noqa: PLC0415
-    import torch.nn.functional as F  # noqa: PLC0415, N812
-    from torch.fx.experimental.proxy_tensor import make_fx  # noqa: PLC0415
-
-    def loss_of(weights, x, y):
-        logits = torch.func.functional_call(model, weights, (x,))
-        loss = F.cross_entropy(logits, y)
-        return loss, (loss, logits)
-
-    gradient = torch.func.grad(loss_of, has_aux=True)
-
-    def sgd_step(params, x, y):
-        grads, (loss, logits) = gradient(dict(zip(names, params)), x, y)
-        torch._foreach_add_(params, [grads[n] for n in names], alpha=-lr)
-        return loss, logits
-
-    return make_fx(sgd_step, tracing_mode="fake")(params, x, y)
+def slot(model, name: str, table: str, tensor):
+    """Where ``model``'s tensor ``name`` lives: (its module's dict, key, the tensor, its data
+    pointer), for the per-call check that it is still there, unmoved."""
+    owner, _, key = name.rpartition(".")
+    return getattr(model.get_submodule(owner), table), key, tensor, tensor.data_ptr()
 
 
-def disagreement(step, model, optimizer, x, y, compiled, rtol: float, atol: float) -> str | None:
-    """Where one eager ``step`` on a copy of ``model`` differs from the compiled step's
-    ``(loss, logits, updated params)`` on the same batch beyond float rounding, or None."""
+def signature(t) -> tuple:
+    """What a compiled graph assumes of an input tensor (16-byte alignment included: a GPU
+    kernel may load it in 16-byte pieces)."""
+    return t.shape, t.dtype, t.device, t.stride(), t.data_ptr() % 16 == 0
+
+
+def twin(model, optimizer):
+    """A deep copy of ``model`` and an optimizer of the same kind and settings over it, with a
+    deep copy of the optimizer's state (loading a state dict alone would share its tensors)."""
     import copy  # noqa: PLC0415
 
+    other = copy.deepcopy(model)
+    settings = {k: v for k, v in optimizer.param_groups[0].items() if k != "params"}
+    made = type(optimizer)(other.parameters(), **constructor_settings(optimizer, settings))
+    made.load_state_dict(copy.deepcopy(optimizer.state_dict()))
+    return other, made
+
+
+def constructor_settings(optimizer, settings: dict) -> dict:
+    """The settings of a param group that the optimizer's constructor takes (a scheduler adds
+    others, such as initial_lr)."""
+    import inspect  # noqa: PLC0415
+
+    accepted = inspect.signature(type(optimizer).__init__).parameters
+    return {k: v for k, v in settings.items() if k in accepted}
+
+
+def trace_step(step, model, optimizer, x, y):
+    """``step(model, x, y, optimizer)`` as a graph of aten operations
+    ``(params, buffers, momentum_buffers, x, y) -> step's result``, updating its first three
+    inputs in place as the step updates the model and optimizer: traced on fake tensors (no
+    real update) with the model called through ``torch.func.functional_call`` and a fresh
+    optimizer of the same kind and settings over the traced parameters."""
+    import torch  # noqa: PLC0415
+    from torch.fx.experimental.proxy_tensor import make_fx  # noqa: PLC0415
+
+    names = [name for name, _ in model.named_parameters()]
+    buffer_names = [name for name, _ in model.named_buffers()]
+    settings = constructor_settings(optimizer, {k: v for k, v in
+                                                optimizer.param_groups[0].items()
+                                                if k != "params"})
+    # The update as one foreach call per step, the same arithmetic as the per-tensor loop
+    # (checked against eager): inductor 2.14 rewrites the loop's add_(p, grad, alpha=-lr) after
+    # a matmul's gradient into an addmm that drops the alpha (a softmax regression's weight
+    # 0.2 off after one step).
+    if "foreach" in settings and not settings.get("fused"):
+        settings["foreach"] = True
+
+    def functional_step(leaves, buffers, moms, x, y):
+        tensors = {**dict(zip(names, leaves)), **dict(zip(buffer_names, buffers))}
+
+        def bound(inputs):
+            return torch.func.functional_call(model, tensors, (inputs,))
+
+        opt = type(optimizer)(leaves, **settings)
+        for leaf, m in zip(leaves, moms):
+            opt.state[leaf]["momentum_buffer"] = m
+        return step(bound, x, y, opt)
+
+    # Leaves that require grad, as the model's parameters are: backward fills their .grad
+    # and the optimizer updates them in place, the graph's own inputs.
+    params = [p.detach().clone().requires_grad_() for p in model.parameters()]
+    buffers = [b.detach() for b in model.buffers()]
+    moms = [torch.zeros_like(p) for p in params] if optimizer.param_groups[0].get("momentum") \
+        else []
+    graph = make_fx(functional_step, tracing_mode="fake")(params, buffers, moms, x, y)
+    # The optimizer's profiler marks would split the compiled graph in pieces.
+    for node in reversed(list(graph.graph.nodes)):
+        if node.op == "call_function" and "profiler._record_function" in str(node.target):
+            graph.graph.erase_node(node)
+    graph.recompile()
+    return graph
+
+
+@contextlib.contextmanager
+def training_mode(model):
+    """``model`` in train mode inside the block (the step is traced as training runs it), its
+    modules' modes as they were after."""
+    modes = [(m, m.training) for m in model.modules()]
+    model.train()
+    try:
+        yield
+    finally:
+        for m, mode in modes:
+            m.training = mode
+
+
+def kernel_settings() -> tuple:
+    """The global settings a graph is compiled for (Dynamo would recompile on a change)."""
     import torch  # noqa: PLC0415
 
-    twin = copy.deepcopy(model)
-    group = {k: v for k, v in optimizer.param_groups[0].items() if k != "params"}
-    loss, logits = step(twin, x, y, type(optimizer)(twin.parameters(), **group))
-    pairs = [("loss", loss, compiled[0]), ("logits", logits, compiled[1])]
-    pairs += [(name, p, q) for (name, p), q in zip(twin.named_parameters(), compiled[2])]
-    for name, eager, fast in pairs:
-        if not torch.allclose(eager.detach(), fast, rtol=rtol, atol=atol):
-            return f"{name} differs by {(eager.detach() - fast).abs().max().item():.2g}"
+    return (torch.get_num_threads(), torch.backends.mkldnn.enabled,
+            torch.are_deterministic_algorithms_enabled(), torch.get_default_dtype())
+
+
+def inductor_has(option: str) -> bool:
+    """Whether this torch's inductor knows ``option`` (alignment_asserts came with 2.8)."""
+    import torch._inductor.config as config  # noqa: PLC0415
+
+    return hasattr(config, option)
+
+
+def unguarded_calls():
+    """Calls of a compiled graph without Dynamo's guard evaluation (CompiledStep.problem has
+    checked what the graph assumes), where this torch has that (``set_stance``, 2.6 on);
+    elsewhere Dynamo checks its guards on every call: slower, the same result."""
+    import torch  # noqa: PLC0415
+
+    set_stance = getattr(getattr(torch, "compiler", None), "set_stance", None)
+    if set_stance is not None:
+        try:
+            return set_stance("default", skip_guard_eval_unsafe=True)
+        except TypeError:  # a set_stance without the option
+            pass
+    return contextlib.nullcontext()
+
+
+def has_conv(model) -> bool:
+    import torch  # noqa: PLC0415
+
+    return any(isinstance(m, torch.nn.Conv2d) for m in model.modules())
+
+
+def compile_refusal(model, optimizer) -> str | None:
+    """Why CompiledStep cannot do this step's arithmetic as eager does, or None."""
+    import torch  # noqa: PLC0415
+
+    if not isinstance(model, torch.nn.Module):
+        return "the model is not a torch.nn.Module (a from-scratch model is not compiled)"
+    if type(optimizer) is not torch.optim.SGD:
+        return f"only torch.optim.SGD's update is compiled, not {type(optimizer).__name__}'s"
+    groups = optimizer.param_groups
+    if len(groups) != 1 or [id(p) for p in groups[0]["params"]] != \
+            [id(p) for p in model.parameters()]:
+        return "the optimizer does not train exactly the model's parameters, in one group"
+    if any(isinstance(v, torch.Tensor) for k, v in groups[0].items() if k != "params"):
+        return "a learning rate or setting given as a tensor"
+    if not all(p.requires_grad for p in model.parameters()):
+        return "a frozen parameter (requires_grad=False) is not compiled"
     return None
 
 
-def plain_sgd(optimizer) -> bool:
-    """torch.optim.SGD that is ``p -= lr * grad`` for every parameter, in one group."""
-    import torch  # noqa: PLC0415
-
-    group = optimizer.param_groups[0]
-    return type(optimizer) is torch.optim.SGD and len(optimizer.param_groups) == 1 and \
-        not any(group.get(k) for k in ("momentum", "weight_decay", "nesterov", "maximize"))
-
-
-def compiled_train_step(step, model, optimizer, batch_size: int, device, input_shape):
-    """--compile for a cross-entropy + SGD step: the whole step compiled (CompiledSGDStep),
-    faster than eager on the CPU at every batch size measured, 4 to 512 (docs/devices.md);
-    where it cannot be built or disagrees with eager, ``step`` itself after one line saying
-    why. Eager needs no compiler."""
-    problem = compile_problem(device)
-    if problem is None and not plain_sgd(optimizer):
-        problem = "only plain SGD (no momentum, no weight decay) is compiled"
+def compiled_step(step, model, optimizer, example, device):
+    """--compile in every lab: ``step`` compiled whole (CompiledStep), or ``step`` itself after
+    one line saying why not (no compiler, a torch without torch.compile, a model or optimizer
+    it cannot compile, a failed compile, a disagreement with eager). ``example`` is a full
+    batch ``(x, y)`` as training will feed it (first_batch). Compile time is printed here and
+    kept in ``compile_seconds``, apart from examples/sec."""
+    problem = compile_problem(device) or compile_refusal(model, optimizer)
     if problem is None:
         try:
-            fast = CompiledSGDStep(step, model, optimizer, batch_size, device, input_shape)
+            fast = CompiledStep(step, model, optimizer, example, device)
         except Exception as err:  # noqa: BLE001 -- any compiler failure means the same
             first = (str(err).strip().splitlines() or [""])[0]
             problem = f"torch.compile failed ({type(err).__name__}: {first[:160]})"
@@ -199,9 +382,22 @@ def compiled_train_step(step, model, optimizer, batch_size: int, device, input_s
     if problem:
         print(f"--compile: {problem}; training eagerly", flush=True)
         return step
-    print(f"--compile: compiled the whole training step for batch {batch_size} "
+    print(f"--compile: compiled the whole training step for batch {len(example[0])} "
           f"({fast.compile_seconds:.1f} s, not counted in examples/sec)", flush=True)
     return fast
+
+
+def first_batch(loader):
+    """The first full batch of ``loader``'s examples in stored order, without drawing its
+    shuffle: what a compiled step is built and checked on."""
+    import torch  # noqa: PLC0415
+
+    n = loader.batch_size
+    if hasattr(loader, "x"):                          # the split as one tensor on the device
+        return loader.x[:n].contiguous(), loader.y[:n].contiguous()
+    dataset, device = loader.loader.dataset, loader.device    # common.DeviceLoader
+    x, y = zip(*(dataset[i] for i in range(min(n, len(dataset)))))
+    return torch.stack(x).to(device), torch.tensor(y).to(device)
 
 
 class GraphedStep:
@@ -210,10 +406,13 @@ class GraphedStep:
     launching its kernels (about 80 for the d2l LeNet at batch 4), not by arithmetic; a replay
     is one launch. The first WARMUP full batches run eagerly on a side stream (cuBLAS, cuDNN and
     the optimizer make their state there, outside the capture), the next is captured and then
-    replayed, and a partial batch runs eagerly. The graph runs the same kernels in the same
-    order, so a run computes what the eager step computes. ``step(model, x, y, optimizer)``
-    is the lab's own training step; its outputs are returned as copies (a replay overwrites the
-    graph's own)."""
+    replayed. The graph runs the same kernels in the same order, so a run computes what the
+    eager step computes. ``step(model, x, y, optimizer)`` is the lab's own training step (or
+    its compiled form); its outputs are returned as copies (a replay overwrites the graph's
+    own). A replay holds what the capture saw (Assumptions: the batch's shape and dtype, the
+    tensors' addresses, the lr and other settings baked into its kernels, the modes); any call
+    where that no longer holds, a partial last batch among them, runs ``step`` itself, and
+    ``fallbacks`` counts those by reason. The capture's time is left out of examples/sec."""
 
     WARMUP = 3
 
@@ -222,13 +421,29 @@ class GraphedStep:
             raise LabError(f"--cuda-graph captures CUDA kernels: it needs --device cuda (this "
                            f"run is on {device.type})")
         self.step, self.batch_size, self.warm = step, batch_size, 0
-        self.graph = self.side = self.inputs = self.outputs = None
+        self.graph = self.side = self.inputs = self.outputs = self.assumed = None
+        self.moms: list = []
+        self.fallbacks: dict[str, int] = {}
+        self.capture_seconds = 0.0
+
+    def problem(self, model, x, y, optimizer) -> str | None:
+        if len(x) != self.batch_size:
+            return "a batch of another size"
+        if self.assumed is None:
+            return None
+        why = self.assumed.broken(model, x, y, optimizer)
+        if why is None and any(a is not b for a, b in
+                               zip(self.assumed.momentum_buffers(), self.moms)):
+            why = "replaced momentum buffers"
+        return why
 
     def __call__(self, model, x, y, optimizer):
         import torch  # noqa: PLC0415
         from torch.utils._pytree import tree_map  # noqa: PLC0415
 
-        if len(x) != self.batch_size:
+        why = self.problem(model, x, y, optimizer)
+        if why:
+            self.fallbacks[why] = self.fallbacks.get(why, 0) + 1
             return self.step(model, x, y, optimizer)
         if self.graph is None and self.warm < self.WARMUP:
             self.warm += 1
@@ -240,14 +455,21 @@ class GraphedStep:
             torch.cuda.current_stream().wait_stream(self.side)
             return out
         if self.graph is None:
+            torch.cuda.synchronize()
             start = time.perf_counter()
             self.inputs = (x.clone(), y.clone())
+            self.assumed = Assumptions(model, optimizer, *self.inputs)
+            self.assumed.batch = (signature(x), signature(y))  # the batches to come
+            self.moms = self.assumed.momentum_buffers()
             optimizer.zero_grad(set_to_none=True)  # the gradients are then made in the graph
             self.graph = torch.cuda.CUDAGraph()
             with torch.cuda.graph(self.graph):
                 self.outputs = self.step(model, *self.inputs, optimizer)
+            torch.cuda.synchronize()
+            self.capture_seconds = time.perf_counter() - start
+            _setup[0] += self.capture_seconds
             print(f"captured the training step for batch {self.batch_size} in a CUDA graph "
-                  f"({time.perf_counter() - start:.2f} s)", flush=True)
+                  f"({self.capture_seconds:.2f} s, not counted in examples/sec)", flush=True)
         else:
             self.inputs[0].copy_(x)
             self.inputs[1].copy_(y)

@@ -18,8 +18,9 @@ Sections:
   compile    d2l LeNet at batch 256, 10 epochs (evaluation included): eager against --compile,
              compile time included
   peer       the real d2l 1.0.3 package's train_ch6 (its DataLoader, 4 workers) against
-             lab3's train_epoch, eager and --compile: batch 4 for 1 epoch, 256 for 3
-             (skipped, with the reason, where d2l cannot be imported)
+             python lab3_lenet.py, eager and --compile, each a process of its own as a
+             student runs it: batch 4 for 1 epoch, 256 for 3 (skipped, with the reason,
+             where d2l cannot be imported)
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ import contextlib
 import dataclasses
 import io
 import json
+import os
 import statistics
 import sys
 import time
@@ -295,8 +297,8 @@ def compile_run(device, data_dir, seed: int, epochs: int) -> dict:
         with contextlib.redirect_stdout(io.StringIO()), speed.forced_plan(chosen):
             step = lab3_lenet.train_step
             if compiled:  # what lab3's --compile chooses, its compile time counted here
-                step = speed.compiled_train_step(step, model, optimizer, case.batch_size,
-                                                 device, (1, 28, 28))
+                step = speed.compiled_step(step, model, optimizer, speed.first_batch(train),
+                                           device)
             lab3_lenet.fit(model, train, test, optimizer, epochs, history, device, step)
         seconds = time.perf_counter() - start
         out[name] = {"seconds": seconds, "test_acc": history["test_acc"][-1],
@@ -314,156 +316,117 @@ def compile_run(device, data_dir, seed: int, epochs: int) -> dict:
     return out
 
 
-class TimedBatches:
-    """Any loader, timed as it is consumed: ``span`` from the first fetch until the loader is
-    exhausted (training passes as our Throughput counts them) and ``fetching``, the part spent
-    waiting for batches (what d2l's Timer leaves out). ``cap`` limits the batches."""
-
-    def __init__(self, loader, cap: int | None = None):
-        self.loader, self.cap = loader, cap
-        self.span = self.fetching = 0.0
-        self.examples = 0
-
-    def __len__(self) -> int:
-        return min(len(self.loader), self.cap or len(self.loader))
-
-    def __iter__(self):
-        start = time.perf_counter()
-        batches = iter(self.loader)
-        for _ in range(len(self)):
-            before = time.perf_counter()
-            x, y = next(batches)
-            self.fetching += time.perf_counter() - before
-            self.examples += len(y)
-            yield x, y
-        self.span += time.perf_counter() - start
-
-
 @contextlib.contextmanager
 def d2l_data_root(data_dir: Path):
-    """d2l.load_data_fashion_mnist reads '../data' (torchvision's layout): run it from a
-    folder whose '../data' is ``data_dir``."""
-    import os  # noqa: PLC0415
+    """d2l.load_data_fashion_mnist reads '../data' (torchvision's layout): a working folder
+    whose '../data' is ``data_dir``."""
     import tempfile  # noqa: PLC0415
 
-    here = Path.cwd()
     with tempfile.TemporaryDirectory() as tmp:
-        (Path(tmp) / "data").symlink_to(data_dir.resolve(), target_is_directory=True)
+        (Path(tmp) / "data").symlink_to(Path(data_dir).resolve(), target_is_directory=True)
         (Path(tmp) / "work").mkdir()
-        os.chdir(Path(tmp) / "work")
-        try:
-            yield
-        finally:
-            os.chdir(here)
+        yield Path(tmp) / "work"
 
 
-def d2l_epochs(d2l, data_dir: Path, batch_size: int, epochs: int, cap, device, seed: int):
-    """One call of the real d2l.train_ch6 (its loaders with 4 workers, its Timer, its
-    Animator), as the course ran it: a function that trains and returns its timings."""
-    with d2l_data_root(data_dir):
-        train_iter, test_iter = d2l.load_data_fashion_mnist(batch_size)
+def d2l_process(batch_size: int, epochs: int) -> None:
+    """What a student's notebook runs with the d2l package, in this process (started by
+    ``peer`` as ``python -m tools.benchmark --d2l-process BATCH EPOCHS`` from a folder whose
+    '../data' holds Fashion-MNIST): load_data_fashion_mnist, then train_ch6, which prints its
+    own examples/sec."""
+    import d2l.torch as d2l  # noqa: PLC0415
 
-    def run() -> dict:
-        common.seed_everything(seed)
-        timed_train = TimedBatches(train_iter, cap)
-        printed = io.StringIO()
-        start = time.perf_counter()
-        with contextlib.redirect_stdout(printed), DEFAULT_KERNELS.kernels():
-            d2l.train_ch6(lab3_lenet.d2l_lenet(), timed_train, test_iter, epochs,
-                          D2L["lr"], device)
-        wall = time.perf_counter() - start
-        import matplotlib.pyplot as plt  # noqa: PLC0415 -- d2l's Animator leaves figures open
-        plt.close("all")
-        timer_rate = float(printed.getvalue().rsplit(" examples/sec", 1)[0].split()[-1])
-        return {"examples": timed_train.examples, "timer_rate": timer_rate,
-                "loop_rate": timed_train.examples / timed_train.span, "wall_seconds": wall}
-    return run
+    torch.manual_seed(0)
+    train_iter, test_iter = d2l.load_data_fashion_mnist(batch_size)
+    d2l.train_ch6(lab3_lenet.d2l_lenet(), train_iter, test_iter, epochs, D2L["lr"],
+                  torch.device("cpu"))
 
 
-def lab3_epochs(case: Case, compiled: bool, data_dir, epochs: int, cap, device, seed: int):
-    """lab3's own functions as a student copies them: train_epoch with ``step`` (the lesson's
-    train_step, or with ``compiled`` what --compile makes of it), then evaluate, per epoch, under the kernel
-    plan; built (and compiled) once, then a function that trains ``epochs`` more epochs and
-    returns its timings."""
-    train, test = loaders(case, "tensor", device, data_dir, seed)
-    model, optimizer = fresh(case, seed, speed.conv_plan(device, case.batch_size), device)
-    start, shape = time.perf_counter(), (1, 28, 28)
-    with contextlib.redirect_stdout(io.StringIO()) as said:
-        step = lab3_lenet.train_step
-        if compiled:
-            step = speed.compiled_train_step(step, model, optimizer, case.batch_size, device,
-                                             shape)
-    built = {"compile_seconds": getattr(step, "compile_seconds", None),
-             "build_seconds": time.perf_counter() - start,
-             "compiled": step is not lab3_lenet.train_step, "said": said.getvalue().strip()}
+def timed_process(command: list[str], cwd: Path) -> tuple[float, str]:
+    """Run ``command`` to the end (the project importable, no progress bars); its wall
+    seconds, start-up included, and its output."""
+    import subprocess  # noqa: PLC0415
 
-    def run() -> dict:
-        timed_train = TimedBatches(train, cap)
-        start = time.perf_counter()
-        with speed.cnn_kernels(model, device, case.batch_size):
-            for _ in range(epochs):
-                lab3_lenet.train_epoch(model, timed_train, optimizer, step)
-                common.sync(device)
-                lab3_lenet.evaluate(model, test)
-        wall = time.perf_counter() - start
-        return {**built, "examples": timed_train.examples,
-                "timer_rate": timed_train.examples / (timed_train.span - timed_train.fetching),
-                "loop_rate": timed_train.examples / timed_train.span, "wall_seconds": wall}
-    return run
+    env = {**os.environ, "LABS_PROGRESS": "0",
+           "PYTHONPATH": os.pathsep.join([str(Path(__file__).resolve().parent.parent),
+                                          os.environ.get("PYTHONPATH", "")])}
+    start = time.perf_counter()
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, env=env)
+    wall = time.perf_counter() - start
+    if done.returncode:
+        raise RuntimeError(f"{' '.join(command[:4])}... exited {done.returncode}: "
+                           f"{(done.stderr or done.stdout).strip().splitlines()[-1:]}")
+    return wall, done.stdout
 
 
-def peer(device, data_dir, seed: int, rounds: int, examples: int | None) -> dict:
-    """The real d2l 1.0.3 package (load_data_fashion_mnist with its 4 workers, train_ch6)
-    against lab3 eager and compiled, on the same Fashion-MNIST files, interleaved over
-    ``rounds`` rounds: batch 4 for one epoch (``examples`` caps it, --quick) and batch 256 for
-    three. Training examples/sec counted two ways (d2l's Timer: the steps only; ours: the
-    whole pass, fetching included), wall time per call (evaluation, and d2l's drawing,
-    included), compile time apart."""
+def peer(device, data_dir, seed: int, rounds: int, cases=(("d2l4", 1), ("d2l256", 3))) -> dict:
+    """The real d2l 1.0.3 package against lab3 eager and compiled, counted as a student's runs
+    count them: each a whole process of its own (d2l's train_ch6 as a notebook runs it, with
+    its 4-worker loaders; ``python lab3_lenet.py``), in interleaved rounds, the medians. Each
+    one's rate is the one it prints: d2l's Timer (the steps, not waiting for batches), lab3's
+    examples/sec (the whole training pass, compile time apart); wall is the process, start-up,
+    data loading, compiling and evaluation included."""
+    import tempfile  # noqa: PLC0415
+
     try:
-        import d2l.torch as d2l  # noqa: PLC0415
+        import d2l.torch  # noqa: F401, PLC0415
         from d2l import __version__ as d2l_version  # noqa: PLC0415
     except Exception as err:  # noqa: BLE001 -- any import failure skips the section the same way
         reason = f"d2l cannot be imported ({type(err).__name__}: {err}); " \
                  f"pip install --no-deps d2l==1.0.3 (it also imports requests and scipy)"
         print(f"peer       skipped: {reason}", flush=True)
         return {"skipped": reason}
-    import os  # noqa: PLC0415
-
-    # The machine's load: other work on a shared machine slows every variant (rounds interleave).
+    root = Path(__file__).resolve().parent.parent
     out = {"d2l": d2l_version, "rounds": rounds, "cases": [],
            "environment": machinery.environment(device), "load_average": [os.getloadavg()]}
-    for key, epochs in (("d2l4", 1), ("d2l256", 3)):
-        case = CASES[key]
-        cap = examples // case.batch_size if examples and case.batch_size <= 8 else None
-        variants = {"d2l train_ch6": d2l_epochs(d2l, data_dir, case.batch_size, epochs, cap,
-                                                 device, seed),
-                    "lab3 eager": lab3_epochs(case, False, data_dir, epochs, cap, device,
-                                              seed),
-                    "lab3 --compile": lab3_epochs(case, True, data_dir, epochs, cap, device,
-                                                  seed)}
-        runs = {name: [] for name in variants}
-        for _ in range(rounds):
-            for name, run in variants.items():
-                runs[name].append(run())
-        row = {"case": case.name, "batch_size": case.batch_size, "epochs": epochs,
-               "examples": runs["d2l train_ch6"][0]["examples"], "variants": {}}
-        base = runs["d2l train_ch6"]
-        for name, rs in runs.items():
-            v = {k: [r[k] for r in rs] for k in ("timer_rate", "loop_rate", "wall_seconds")}
-            v = {**{k: rs[0][k] for k in ("compile_seconds", "build_seconds", "compiled",
-                                          "said") if k in rs[0]},
-                 "rounds": v, **{f"median_{k}": statistics.median(x) for k, x in v.items()}}
-            v["ratio_timer_rate"] = [r["timer_rate"] / b["timer_rate"] for r, b in zip(rs, base)]
-            v["ratio_loop_rate"] = [r["loop_rate"] / b["loop_rate"] for r, b in zip(rs, base)]
-            v["ratio_wall"] = [b["wall_seconds"] / r["wall_seconds"] for r, b in zip(rs, base)]
-            for k in ("ratio_timer_rate", "ratio_loop_rate", "ratio_wall"):
-                v[f"median_{k}"] = statistics.median(v[k])
-            row["variants"][name] = v
-        out["cases"].append(row)
-        out["load_average"].append(os.getloadavg())
-        print(f"peer       {case.name:<30} " + "  ".join(
-            f"{name} {v['median_loop_rate']:,.0f} ex/s ({v['median_ratio_loop_rate']:.2f}x)"
-            for name, v in row["variants"].items()), flush=True)
+    with d2l_data_root(data_dir) as work, tempfile.TemporaryDirectory() as runs:
+        for key, epochs in cases:
+            case = CASES[key]
+            lab3 = [sys.executable, str(root / "lab3_lenet.py"), "--batch-size",
+                    str(case.batch_size), "--epochs", str(epochs), "--seed", str(seed),
+                    "--data-dir", str(data_dir), "--device", str(device), "--out-dir", runs]
+
+            def run_d2l():
+                wall, said = timed_process([sys.executable, "-m", "tools.benchmark",
+                                            "--d2l-process", str(case.batch_size),
+                                            str(epochs)], work)
+                return {"rate": float(said.rsplit(" examples/sec", 1)[0].split()[-1]),
+                        "wall_seconds": wall}
+
+            def run_lab3(flags):
+                def run():
+                    wall, said = timed_process(lab3 + flags, root)
+                    name = f"lab3_d2l_bs{case.batch_size}" + ("" if epochs == 10 else
+                                                              f"_epochs{epochs}")
+                    metrics = json.loads((Path(runs) / f"{name}.json").read_text())["metrics"]
+                    line = [s for s in said.splitlines() if s.startswith("--compile")]
+                    return {"rate": metrics["examples_per_sec"], "wall_seconds": wall,
+                            "compile_seconds": metrics.get("compile_seconds"),
+                            "said": line[0] if line else ""}
+                return run
+
+            variants = {"d2l train_ch6": run_d2l, "lab3 eager": run_lab3([]),
+                        "lab3 --compile": run_lab3(["--compile"])}
+            runs_of = {name: [] for name in variants}
+            for _ in range(rounds):
+                for name, run in variants.items():
+                    runs_of[name].append(run())
+            row = {"case": case.name, "batch_size": case.batch_size, "epochs": epochs,
+                   "variants": {}}
+            base = runs_of["d2l train_ch6"]
+            for name, rs in runs_of.items():
+                v = {k: [r[k] for r in rs] for k in ("rate", "wall_seconds")}
+                v = {**{k: rs[0][k] for k in ("compile_seconds", "said") if k in rs[0]},
+                     "rounds": v, **{f"median_{k}": statistics.median(x) for k, x in v.items()}}
+                v["ratio_rate"] = [r["rate"] / b["rate"] for r, b in zip(rs, base)]
+                v["ratio_wall"] = [b["wall_seconds"] / r["wall_seconds"] for r, b in zip(rs, base)]
+                for k in ("ratio_rate", "ratio_wall"):
+                    v[f"median_{k}"] = statistics.median(v[k])
+                row["variants"][name] = v
+            out["cases"].append(row)
+            out["load_average"].append(os.getloadavg())
+            print(f"peer       {case.name:<30} " + "  ".join(
+                f"{name} {v['median_rate']:,.0f} ex/s ({v['median_ratio_rate']:.2f}x)"
+                for name, v in row["variants"].items()), flush=True)
     return out
 
 
@@ -533,13 +496,14 @@ def warm_variant(case: Case, device, graphed: bool, compiled: bool, steps: int, 
     function that trains over ``steps`` batches and returns (seconds, examples)."""
     plan = speed.conv_plan(device, case.batch_size)
     model, optimizer = fresh(case, seed, plan, device)
-    step = lab3_lenet.train_step
-    if compiled:
-        step = speed.CompiledStep(step, model, case.batch_size, device)
-    if graphed:
-        step = speed.GraphedStep(step, case.batch_size, device)
     warm, _ = loaders(case, "tensor", device, data_dir, seed, max_batches=10)
     train, _ = loaders(case, "tensor", device, data_dir, seed, max_batches=steps)
+    step = lab3_lenet.train_step  # as lab3's main makes it
+    if compiled:
+        with contextlib.redirect_stdout(io.StringIO()):
+            step = speed.compiled_step(step, model, optimizer, speed.first_batch(train), device)
+    if graphed:
+        step = speed.GraphedStep(step, case.batch_size, device)
 
     def run(loader):
         with contextlib.redirect_stdout(io.StringIO()):
@@ -622,7 +586,11 @@ def main(argv=None) -> int:
                         help="where the measurements go (--write: results/benchmark.json)")
     parser.add_argument("--write", action="store_true",
                         help="save into results/ and put the tables into docs/devices.md (both languages)")
+    parser.add_argument("--d2l-process", type=int, nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.d2l_process:  # peer's d2l run, in a process of its own
+        d2l_process(*args.d2l_process)
+        return 0
     device = common.select_device(args.device)
     data_dir = datafiles.resolve_data_dir(args.data_dir)
     wanted = set(args.sections or ("pipelines", "kernels", "anatomy", "compile", "peer"))
@@ -636,8 +604,7 @@ def main(argv=None) -> int:
     if "compile" in wanted and not args.quick:
         data["compile"] = compile_run(device, data_dir, args.seed, epochs=10)
     if "peer" in wanted:
-        data["peer"] = peer(device, data_dir, args.seed, 3 if args.quick else args.peer_rounds,
-                            4000 if args.quick else None)
+        data["peer"] = peer(device, data_dir, args.seed, 1 if args.quick else args.peer_rounds)
     if "pipelines" in wanted:
         data["pipelines"] = pipelines(device, data_dir, args.seed,
                                       max_batches=200 if args.quick else None)
