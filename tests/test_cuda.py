@@ -108,3 +108,39 @@ def test_auto_names_the_gpu_it_found(synthetic_data, tmp_path, capsys):
     lab3_lenet.main(["--smoke", "--batch-size", "256", "--data-dir", str(synthetic_data),
                      "--out-dir", str(tmp_path)])
     assert capsys.readouterr().out.splitlines()[0].startswith("--device auto: cuda")
+
+
+def test_the_cuda_graph_replays_only_what_it_captured(synthetic_data):
+    """After the capture, a changed lr, a batch of another dtype or layout, a replaced
+    parameter and eval mode each run the eager step (a replay would use the captured lr, read
+    the batch as the captured one, update the orphaned parameter); the numbers are eager's.
+    Also under --compile, the compiled step inside the graph."""
+    for compiled in (False, True):
+        runs = []
+        for graphed in (False, True):
+            model, optimizer, train = lenet_and_batches(synthetic_data, 4)
+            step = lab3_lenet.train_step
+            if compiled:
+                step = speed.compiled_step(step, model, optimizer, speed.first_batch(train),
+                                           CUDA)
+            if graphed:
+                step = speed.GraphedStep(step, 4, CUDA)
+            batches = [b for _, b in zip(range(8), train)]
+            for x, y in batches[:5]:  # warm-up, capture, replay
+                step(model, x, y, optimizer)
+            optimizer.param_groups[0]["lr"] = 0.3
+            step(model, *batches[5], optimizer)
+            optimizer.param_groups[0]["lr"] = 0.9
+            step(model, batches[6][0].to(memory_format=torch.channels_last), batches[6][1],
+                 optimizer)
+            model[0].bias = torch.nn.Parameter(model[0].bias.detach().clone())
+            optimizer.param_groups[0]["params"][1] = model[0].bias
+            step(model, *batches[7], optimizer)
+            runs.append(([p.detach().cpu() for p in model.parameters()],
+                         getattr(step, "fallbacks", {})))
+        (eager, _), (graphed, fallbacks) = runs
+        for a, b in zip(eager, graphed):
+            torch.testing.assert_close(b, a, rtol=1e-5, atol=1e-6)
+        assert fallbacks == {"changed optimizer settings": 1,
+                             "a batch of another size, shape, dtype, device or layout": 1,
+                             "replaced parameters or buffers": 1}, fallbacks

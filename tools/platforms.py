@@ -5,6 +5,8 @@
     python -m tools.platforms floor              # the oldest set we declare (Intel Mac's: torch
                                                  # 2.2, numpy 1) in a venv of its own, then the
                                                  # tests and run_all --smoke in it
+    python -m tools.platforms torches            # lab3 --compile --smoke on each of TORCHES,
+                                                 # a venv each (results/torch_versions.json)
 
 For developers, not CI: `resolve` asks uv (`pip install uv`) to resolve the requirements for
 each platform as pip would there, from this machine; `floor` downloads about 2.5 GB (old torch
@@ -186,6 +188,63 @@ def floor(python: str, venv: Path, keep: bool) -> int:
     return status
 
 
+# torch releases that --compile is run on (`torches`), each with its torchvision: the floor,
+# the last without torch.compiler.set_stance (2.5), the last without inductor's
+# alignment_asserts (2.7), and the newest pip gives.
+TORCHES = {"2.2.2": "0.17.2", "2.5.1": "0.20.1", "2.7.1": "0.22.1", "2.14.1": "0.29.1"}
+
+
+def torches(versions: list[str], python: str, data_dir: Path, keep: bool) -> int:
+    """lab3 --compile at tiny settings (--smoke) on each torch release, each in a venv of its
+    own: what its --compile line says, and whether its numbers are eager's. Saves
+    results/torch_versions.json (the table in docs/devices.md)."""
+    py = subprocess.run([python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                        capture_output=True, text=True, check=True).stdout.strip()
+    path = REFERENCE_DIR / "torch_versions.json"
+    rows = json.loads(path.read_text(encoding="utf-8"))["rows"] if path.exists() else []
+    for version in versions:
+        venv = ROOT / f".venv-torch-{version}-py{py}"
+        if not (venv / "bin" / "python").exists():
+            subprocess.run([python, "-m", "venv", str(venv)], check=True)
+        vpy = str(venv / "bin" / "python")
+        numpy = "numpy<2" if version < "2.3" else "numpy"
+        subprocess.run([vpy, "-m", "pip", "install", "--quiet", f"torch=={version}",
+                        f"torchvision=={TORCHES[version]}", numpy, "pandas<3", "matplotlib",
+                        "tqdm"], check=True, env={**os.environ, "PIP_CONSTRAINT": ""})
+        row = {"torch": version, "python": py}
+        with tempfile.TemporaryDirectory() as out:
+            metrics = {}
+            for flags in ([], ["--compile"]):
+                proc = subprocess.run([vpy, "lab3_lenet.py", "--smoke", "--data-dir",
+                                       str(data_dir), "--out-dir", out, *flags], cwd=ROOT,
+                                      capture_output=True, text=True,
+                                      env={**os.environ, "LABS_PROGRESS": "0"})
+                said = [line for line in proc.stdout.splitlines() if line.startswith("--compile")]
+                if proc.returncode:
+                    row.update(exit=proc.returncode, error=(proc.stderr.strip().splitlines()
+                                                            or [""])[-1][:300])
+                    break
+                result = json.loads(Path(out, "lab3_d2l_bs4.json").read_text())["metrics"]
+                metrics["compile" if flags else "eager"] = result
+                if flags:
+                    row["said"] = said[0] if said else ""
+            if len(metrics) == 2:
+                keys = ("train_loss", "train_acc", "test_loss", "test_acc")
+                row["compiled"] = "compiled the whole training step" in row["said"]
+                row["same_numbers"] = all(abs(metrics["compile"][k] - metrics["eager"][k]) <=
+                                          1e-4 * abs(metrics["eager"][k]) + 1e-6 for k in keys)
+                row["exit"] = 0
+        print(f"torch {version} (Python {py}): {row.get('said') or row.get('error')}; "
+              f"same numbers as eager: {row.get('same_numbers')}", flush=True)
+        rows = [r for r in rows if (r["torch"], r["python"]) != (version, py)] + [row]
+        if not keep:
+            shutil.rmtree(venv, ignore_errors=True)
+    rows.sort(key=lambda r: (tuple(int(p) for p in r["torch"].split(".")), r["python"]))
+    with machinery.atomic_write(path) as f:
+        f.write(json.dumps({"rows": rows, "run_on": time.strftime("%Y-%m-%d")}, indent=2) + "\n")
+    return 0 if all(r.get("exit") == 0 and r.get("same_numbers") for r in rows) else 1
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -197,10 +256,21 @@ def main(argv=None) -> int:
     flo.add_argument("--venv", type=Path, default=ROOT / ".venv-floor",
                      help="where the venv goes (git-ignored)")
     flo.add_argument("--keep", action="store_true", help="keep the venv afterwards")
+    tor = sub.add_parser("torches", help="lab3 --compile at tiny settings on each torch "
+                                          "release, each in a venv of its own")
+    tor.add_argument("versions", nargs="*", default=list(TORCHES), choices=list(TORCHES))
+    tor.add_argument("--python", default=sys.executable, help="interpreter for the venvs")
+    tor.add_argument("--data-dir", type=Path, default=None, help="the datasets (as the labs)")
+    tor.add_argument("--keep", action="store_true", help="keep the venvs afterwards")
     args = parser.parse_args(argv)
     report.console_safe()
     if args.command == "floor":
         return floor(args.python, args.venv, args.keep)
+    if args.command == "torches":
+        import datafiles  # noqa: PLC0415
+
+        return torches(args.versions, args.python, datafiles.resolve_data_dir(args.data_dir),
+                       args.keep)
 
     rows = resolve_all()
     width = max(len(p) for p in PLATFORMS)
