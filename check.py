@@ -2686,7 +2686,7 @@ def main(argv=None) -> int:
 WHAT = {
     "the loss": "损失", "the output": "输出", "the outputs": "输出", "the targets": "目标",
     "the weights after the step": "这一步之后的权重", "the per-step losses": "每一步的损失",
-    "the mean loss": "平均损失", "the accuracy": "准确率",
+    "the mean loss": "平均损失", "the accuracy": "精度",
     "the weights after the epoch": "这个迭代周期之后的权重",
     "the first value": "第一个返回值", "the second value": "第二个返回值",
     "the result": "结果", "a parameter": "参数", "the weight's gradient": "权重的梯度",
@@ -3135,7 +3135,7 @@ MESSAGES = {
     "loop.sum_not_mean": ("This is a sum, not a mean per example.", "这是总和，不是每个样本的平均值。"),
     "loop.accuracy_percent": ("This is a percentage; the labs give accuracy as a fraction "
                               "between 0 and 1.",
-                              "这是百分数；实验里的准确率是 0 到 1 之间的比例。"),
+                              "这是百分数；实验里的精度是 0 到 1 之间的比例。"),
     "loop.accuracy_count": ("This is the number of right predictions, not the fraction.",
                             "这是预测正确的个数，不是比例。"),
     "loop.rmse_of_batches": ("This is the mean of each batch's RMSE, which is not the RMSE of "

@@ -1,7 +1,7 @@
 # %% [markdown]
-# # 实验 2 练习：从零实现 logistic 回归和 softmax 回归
+# # 实验 2 练习：从零实现逻辑回归和 softmax 回归
 #
-# 实验报告 004 要求只用张量运算实现 logistic 回归和 softmax 回归：损失函数、线性层和优化器都自己写，然后再用
+# 实验报告 004 要求只用张量运算实现逻辑回归和 softmax 回归：损失函数、线性层和优化器都自己写，然后再用
 # `torch.nn` 实现一遍。下面每一节给出一个要写的部分：把 `raise NotImplementedError(...)` 那一行换成你的
 # 代码，运行这个单元格，再运行它下面的检查单元格。函数还没写的时候，检查会显示“还没写”。
 #
@@ -154,12 +154,12 @@ check.lab2(globals(), "train_epoch")
 # ## 8. 评估
 #
 # `evaluate(model, loader, loss_fn=F.cross_entropy)`：在 `loader` 的所有小批量上，计算每个样本的平均损失
-# 和准确率（一个比例），模型处于评估模式，autograd 不记录计算图。`loss_fn` 给出的是一个小批量的平均损失，
+# 和精度（一个比例），模型处于评估模式，autograd 不记录计算图。`loss_fn` 给出的是一个小批量的平均损失，
 # 所以要按小批量的大小加权。
 
 # %%
 def evaluate(model, loader, loss_fn=F.cross_entropy):
-    """model 在 loader 上的 (平均损失, 准确率)。"""
+    """model 在 loader 上的 (平均损失, 精度)。"""
     raise NotImplementedError("在这里实现 evaluate")
 
 

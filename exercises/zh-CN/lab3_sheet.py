@@ -82,13 +82,13 @@ check.lab3(globals(), "train_step")
 # ## 4. 一个迭代周期
 #
 # `train_epoch(model, loader, optimizer, step=train_step, on_step=None)`：把模型切换到训练模式，对
-# `loader` 的每个 `(x, y)` 小批量调用 `step`；返回每个样本的平均训练损失和训练准确率，准确率像 d2l 那样用
+# `loader` 的每个 `(x, y)` 小批量调用 `step`；返回每个样本的平均训练损失和训练精度，精度像 d2l 那样用
 # 每一步的 logits 来统计。一个迭代周期的最后一个小批量常常更小：每个样本都应该只算一次。返回 Python 的数
 # （或者不带 autograd 计算图的张量）。`on_step` 可以不用。
 
 # %%
 def train_epoch(model, loader, optimizer, step=train_step, on_step=None):
-    """遍历一遍 loader；返回 (平均损失, 准确率)。"""
+    """遍历一遍 loader；返回 (平均损失, 精度)。"""
     raise NotImplementedError("在这里实现 train_epoch")
 
 
@@ -98,12 +98,12 @@ check.lab3(globals(), "train_epoch")
 # %% [markdown]
 # ## 5. 评估
 #
-# `evaluate(model, loader)`：在 `loader` 的所有小批量上，计算每个样本的平均交叉熵和准确率，模型处于评估模式，
+# `evaluate(model, loader)`：在 `loader` 的所有小批量上，计算每个样本的平均交叉熵和精度，模型处于评估模式，
 # autograd 不记录计算图。
 
 # %%
 def evaluate(model, loader):
-    """model 在 loader 上的 (平均损失, 准确率)。"""
+    """model 在 loader 上的 (平均损失, 精度)。"""
     raise NotImplementedError("在这里实现 evaluate")
 
 
@@ -114,7 +114,7 @@ check.lab3(globals(), "evaluate")
 # ## 全部一起检查
 #
 # 然后就可以用它们来训练了：docs/zh-CN/coursework.md 里有一个配合普通 `DataLoader` 的 notebook 例子
-# （学习率 0.9、批量大小 256、10 个迭代周期，测试准确率在 0.8 左右）。
+# （学习率 0.9、批量大小 256、10 个迭代周期，测试精度在 0.8 左右）。
 
 # %%
 check.lab3(globals())

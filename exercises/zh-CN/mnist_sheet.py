@@ -58,7 +58,7 @@ check.mnist(globals(), "MnistNet")
 # `train_step(model, x, y, optimizer)`：模型输出的 NLL 损失，清除梯度，反向传播，更新参数；返回损失。
 # `train_epoch(model, loader, optimizer, step=train_step, on_step=None)`：把模型切换到训练模式，对每个
 # 小批量调用 `step`；以 Python 数的形式返回每个样本的平均训练损失。`evaluate(model, loader)`：每个样本的
-# 平均 NLL 损失和准确率，模型处于评估模式，autograd 不记录计算图。
+# 平均 NLL 损失和精度，模型处于评估模式，autograd 不记录计算图。
 
 # %%
 def train_step(model, x, y, optimizer):
@@ -72,7 +72,7 @@ def train_epoch(model, loader, optimizer, step=train_step, on_step=None):
 
 
 def evaluate(model, loader):
-    """model 在 loader 上的 (平均损失, 准确率)。"""
+    """model 在 loader 上的 (平均损失, 精度)。"""
     raise NotImplementedError("在这里实现 evaluate")
 
 
