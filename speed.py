@@ -183,7 +183,6 @@ class Assumptions:
         self.slots += [slot(model, n, "_buffers", b) for n, b in model.named_buffers()]
         self.modules = list(model.modules())
         self.modes = [m.training for m in self.modules]
-        self.frozen = [not p.requires_grad for p in self.params]
 
     def broken(self, model, x, y, optimizer) -> str | None:
         """The first assumption that no longer holds, or None."""
@@ -197,11 +196,11 @@ class Assumptions:
         if len(groups) != 1 or groups[0]["params"] is not self.params or \
                 any(groups[0].get(k) != v for k, v in self.group.items()):
             return "changed optimizer settings"
-        for table, name, tensor, ptr in self.slots:
+        for table, name, tensor, ptr, grad in self.slots:
             if table.get(name) is not tensor or tensor.data_ptr() != ptr:
                 return "replaced parameters or buffers"
-        if [not p.requires_grad for p in self.params] != self.frozen:
-            return "a parameter frozen or unfrozen"
+            if tensor.requires_grad is not grad:
+                return "a parameter frozen or unfrozen"
         if [m.training for m in self.modules] != self.modes:
             return "a module's train/eval mode changed"
         if not torch.is_grad_enabled():
@@ -216,9 +215,11 @@ class Assumptions:
 
 def slot(model, name: str, table: str, tensor):
     """Where ``model``'s tensor ``name`` lives: (its module's dict, key, the tensor, its data
-    pointer), for the per-call check that it is still there, unmoved."""
+    pointer, whether it requires grad), for the per-call check that it is still there, as it
+    was."""
     owner, _, key = name.rpartition(".")
-    return getattr(model.get_submodule(owner), table), key, tensor, tensor.data_ptr()
+    return (getattr(model.get_submodule(owner), table), key, tensor, tensor.data_ptr(),
+            tensor.requires_grad)
 
 
 def signature(t) -> tuple:

@@ -178,6 +178,19 @@ def test_a_changed_learning_rate_runs_the_eager_step(capsys):
 
 
 @needs_compiler
+def test_a_parameter_frozen_after_the_build_runs_the_eager_step(capsys):
+    """requires_grad_(False) on a layer (fine-tuning the rest): eager leaves it as it is; the
+    graph would update it."""
+    pair = Pair(capsys)
+    compiled_or_skip(pair.said)
+    pair.both(*batch())
+    for model in (pair.eager, pair.model):
+        model.conv.weight.requires_grad_(False)
+    pair.both(*batch(seed=2))
+    assert pair.step.fallbacks == {"a parameter frozen or unfrozen": 1}
+
+
+@needs_compiler
 def test_momentum_and_weight_decay_are_compiled_and_train_as_eager(capsys):
     """SGD with momentum, dampening, Nesterov and weight decay: the first step eager (it makes
     the momentum buffers), the next ones compiled, then an optimizer state loaded from a
