@@ -177,7 +177,10 @@ def cells_of(path: Path) -> list[tuple[str, str]]:
         source = cell.get("source", "")
         source = "".join(source) if isinstance(source, list) else str(source)
         if source.lstrip().startswith("%%"):
-            continue  # a cell magic: not Python
+            magic, _, body = source.lstrip().partition("\n")
+            if magic.split()[0] not in ("%%time", "%%capture"):
+                continue  # a cell magic whose body is not Python (%%bash, %%writefile, ...)
+            source = "\n" + body  # the magic's line left blank, so line numbers stay
         lines = ["" if re.match(r"\s*[%!]", line) or line.rstrip().endswith("?") else line
                  for line in source.splitlines()]
         found.append((f"{path} [cell {number}]", "\n".join(lines) + "\n"))
@@ -1112,6 +1115,7 @@ def check_train_epoch(ck: Ck, train_epoch, lesson: Lesson) -> None:
         loss, acc = parts(ck, result, 2, "train_epoch")
         loss, acc = as_number(ck, loss, "the mean loss"), as_number(ck, acc, "the accuracy")
         ck.stage("stage.values")
+        expect_order(ck, loss, acc, expected["loss"], expected["acc"])
         expect_close(ck, torch.tensor(loss), expected["loss"], "the mean loss",
                      alternatives=expected["loss_alts"], **tol)
         expect_close(ck, torch.tensor(acc), expected["acc"], "the accuracy",
@@ -1121,6 +1125,15 @@ def check_train_epoch(ck: Ck, train_epoch, lesson: Lesson) -> None:
         ck.stage("stage.values")
         expect_close(ck, torch.tensor(loss), expected["loss"], "the mean loss",
                      alternatives=expected["loss_alts"], **tol)
+
+
+def expect_order(ck: Ck, first: float, second: float, loss, acc) -> None:
+    """Fail when (loss, accuracy) came back as (accuracy, loss)."""
+    right = abs(first - float(loss)) <= 1e-4 * abs(float(loss)) + 1e-5
+    if not right and abs(first - float(acc)) <= 1e-6 and \
+            abs(second - float(loss)) <= 1e-4 * abs(float(loss)) + 1e-5:
+        ck.fail("loop.order", got=f"({fmt(first)}, {fmt(second)})",
+                expected=f"({fmt(float(loss))}, {fmt(float(acc))})")
 
 
 def check_evaluate(ck: Ck, evaluate, lesson: Lesson) -> None:
@@ -1175,6 +1188,7 @@ def check_evaluate(ck: Ck, evaluate, lesson: Lesson) -> None:
             alts.append(("step.softmax_before_ce", sum(
                 F.cross_entropy(F.softmax(o, 1), b, reduction="sum") for o, b in zip(outs, ys))
                 / sizes.sum()))
+        expect_order(ck, first, second, mean, hits.sum() / sizes.sum())
         expect_close(ck, torch.tensor(first), mean, "the mean loss", alternatives=alts)
         expect_close(ck, torch.tensor(second), hits.sum() / sizes.sum(), "the accuracy",
                      alternatives=[("loop.accuracy_count", hits.sum()),
@@ -1205,7 +1219,8 @@ def bce_alternatives(p, t) -> list:
     p, t = p.double(), t.double()
     terms = bce_terms(p, t)
     return [("loss.sum_not_mean", terms.sum()), ("loss.sign", -terms.mean()),
-            ("bce.swapped", bce_terms(1 - p, t).mean()), ("bce.one_term", (-t * p.log()).mean())]
+            ("bce.swapped", bce_terms(1 - p, t).mean()), ("bce.one_term", (-t * p.log()).mean()),
+            ("bce.sigmoid_inside", bce_terms(p.sigmoid(), t).mean())]
 
 
 def check_bce_loss(ck: Ck, bce_loss) -> None:
@@ -1321,6 +1336,7 @@ def check_cross_entropy(ck: Ck, cross_entropy) -> None:
     import torch.nn.functional as F  # noqa: PLC0415
 
     g = random_generator(21)
+    ck.hints.append((r"tensors used as indices must be|only integers, slices", "ce.labels"))
 
     def hot(labels, c):
         return F.one_hot(torch.tensor(labels), c).float()
@@ -1948,6 +1964,15 @@ def check_save_checkpoint(ck: Ck, save_checkpoint) -> None:
             ck.fail("ckpt.unloadable", "ckpt.weights_only", error=first_line(err))
         if not same(loaded, state):
             ck.fail("ckpt.contents", got=describe(loaded))
+        ck.stage("stage.overwrite")
+        ck.given("case.ckpt_again")
+        state = {**state, "epoch": 4, "history": {"train_loss": [0.9, 0.5, 0.3, 0.2]}}
+        ck.hints.append((r"FileExistsError", "ckpt.rename_exists"))
+        with audited() as events:
+            ck.call(save_checkpoint, path, state)
+        loaded = torch.load(path, map_location="cpu", weights_only=True)
+        if not same(loaded, state):
+            ck.fail("ckpt.contents", got=describe(loaded))
         ck.stage("stage.atomic")
         ck.given("case.ckpt_crash")
         with contextlib.suppress(Exception):
@@ -1963,6 +1988,9 @@ def check_save_checkpoint(ck: Ck, save_checkpoint) -> None:
         left = sorted(set(os.listdir(folder)) - {"run.pt"})
         if left:
             ck.note("note.ckpt_leftover", files=", ".join(left))
+        with contextlib.suppress(OSError, TypeError):
+            if re.search(r"\bos\.rename\(", inspect.getsource(save_checkpoint)):
+                ck.note("note.rename_windows")
     finally:
         import shutil  # noqa: PLC0415
         shutil.rmtree(folder, ignore_errors=True)
@@ -2798,6 +2826,7 @@ MESSAGES = {
     "stage.activation": ("the activation after each hidden layer", "每个隐藏层之后的激活函数"),
     "stage.dropout": ("dropout in training only", "dropout 只在训练时生效"),
     "stage.loads": ("loads with weights_only=True", "能用 weights_only=True 加载"),
+    "stage.overwrite": ("a second save over the first", "第二次保存覆盖第一次"),
     "stage.atomic": ("written whole or not at all", "要么完整写入，要么完全不写"),
     "stage.safe": ("refuses a file holding other objects", "拒绝加载含有其他对象的文件"),
     "stage.contents": ("holds everything a resume needs", "包含恢复训练所需的全部状态"),
@@ -2912,6 +2941,9 @@ MESSAGES = {
                        "with momentum, the epoch, the history and the config",
                        "save_checkpoint(path, state)，state 里有权重、带动量的 SGD 状态、迭代周期、"
                        "历史记录和配置"),
+    "case.ckpt_again": ("save_checkpoint(path, state) again, over the file of the first save, "
+                        "with epoch 4", "再次调用 save_checkpoint(path, state)，覆盖第一次保存的"
+                        "文件，这次 epoch 为 4"),
     "case.ckpt_crash": ("save_checkpoint over that file again, with a state whose saving fails "
                         "halfway (as a crash or a full disk would)",
                         "再次保存到同一个文件，但这次的 state 保存到一半就会出错（就像程序中途崩溃或"
@@ -2985,6 +3017,10 @@ MESSAGES = {
     "bce.one_term": ("Only the t·log(p) term is there: for targets below 1 the other term "
                      "counts too.",
                      "只有 t·log(p) 这一项：target 小于 1 时，另一项也要算进去。"),
+    "bce.sigmoid_inside": ("It applies a sigmoid itself: bce_loss gets probabilities, the "
+                           "model's output after its sigmoid.",
+                           "它自己又做了一次 sigmoid：bce_loss 拿到的已经是概率，也就是模型经过 sigmoid "
+                           "之后的输出。"),
     "bce.log_zero": ("log(0) is -inf and 0 × log(0) is nan: a probability of exactly 0 or 1 "
                      "needs a guard. See what nn.BCELoss does with its logs.",
                      "log(0) 是 -inf，0 × log(0) 是 nan：概率恰好是 0 或 1 时需要特别处理。可以看看 "
@@ -3006,6 +3042,10 @@ MESSAGES = {
                      "-inf. The shift has to suit each row.",
                      "两行数值高低相差很远时，整个小批量减去同一个数是不够的：低的那一行 exp() 全变成 "
                      "0，log 得 -inf。每一行要减去适合它自己的数。"),
+    "ce.labels": ("The target is used as class labels: lab2's cross_entropy gets one-hot targets "
+                  "of shape (B, C), as one_hot makes them.",
+                  "把 target 当成了类别标签：lab2 的 cross_entropy 拿到的是形状为 (B, C) 的 one-hot "
+                  "目标，也就是 one_hot 生成的那种。"),
     "ce.softmax_dim": ("The softmax runs over dim 0, across the batch: each row is one example, "
                        "and its probabilities over the classes must sum to 1.",
                        "softmax 是沿 dim 0（跨样本）做的：每一行是一个样本，它在各个类别上的概率之和"
@@ -3133,6 +3173,9 @@ MESSAGES = {
                                  "这是各小批量平均值的平均：最后一个小批量更小（2 个样本而不是 4 个），却和"
                                  "完整的小批量算得一样重。应该让每个样本都只算一次。"),
     "loop.sum_not_mean": ("This is a sum, not a mean per example.", "这是总和，不是每个样本的平均值。"),
+    "loop.order": ("It returned {got}: the accuracy first. The labs return (mean loss, accuracy): "
+                   "{expected}.",
+                   "返回的是 {got}：精度放在了前面。实验里返回的顺序是 (平均损失, 精度)：{expected}。"),
     "loop.accuracy_percent": ("This is a percentage; the labs give accuracy as a fraction "
                               "between 0 and 1.",
                               "这是百分数；实验里的精度是 0 到 1 之间的比例。"),
@@ -3256,6 +3299,10 @@ MESSAGES = {
                         "file stay until the new one is complete?",
                         "保存到一半出错后，原来那个检查点的位置上只剩一个坏文件：如果写文件时程序崩溃，"
                         "新旧两个检查点都会丢失。怎样才能让旧文件一直保留到新文件完整写好为止？"),
+    "ckpt.rename_exists": ("On Windows os.rename refuses to replace a file that exists, so the "
+                           "second checkpoint of a run fails; os.replace replaces it.",
+                           "在 Windows 上，os.rename 不能覆盖已经存在的文件，所以一次训练的第二个检查点"
+                           "会保存失败；os.replace 可以覆盖。"),
     "ckpt.in_place": ("The file is written at its final name directly: a crash while writing "
                       "leaves half a file there. It should get that name only once it is "
                       "complete.",
@@ -3388,6 +3435,11 @@ MESSAGES = {
                            "that differ (raise an error) keeps it from happening silently.",
                            "bce_loss(pred (8, 1), target (8,)) 把每个预测和每个目标都比较了一遍，共 "
                            "(8, 8) 对：这正是实验报告里的缺陷。形状不一致时报错，就能避免它悄无声息地发生。"),
+    "note.rename_windows": ("os.rename replaces an existing file here, but not on Windows, where "
+                            "the second checkpoint of a run would fail: os.replace works on "
+                            "both.",
+                            "在这里 os.rename 能覆盖已经存在的文件，但在 Windows 上不行，一次训练的第二个"
+                            "检查点会保存失败：os.replace 在两种系统上都能用。"),
     "note.ckpt_leftover": ("files left in the folder after the failed save: {files}",
                            "保存失败后文件夹里留下了这些文件：{files}"),
 }

@@ -120,6 +120,14 @@ def test_a_bce_that_broadcasts_mismatched_shapes_passes_with_a_note():
     assert outcome.ok and outcome.notes == []
 
 
+def test_a_checkpoint_renamed_with_os_rename_passes_with_a_note_for_windows():
+    source, lab, names, _ = case(CASES / "right" / "mnist_save_rename.py")
+    [outcome] = check.run_checks(lab, source.namespace, names, source=source)
+    assert outcome.ok and [key for key, _ in outcome.notes] == ["note.ckpt_leftover",
+                                                                "note.rename_windows"]
+    assert outcome.notes[0][1] == {"files": "run.pt.partial"}
+
+
 # %% the catalogue and the language
 
 def test_every_message_has_both_languages_with_the_same_placeholders():
@@ -314,12 +322,13 @@ def test_a_notebooks_magics_and_broken_cells_are_left_out(tmp_path):
                                               "import torch\n"]},
              {"cell_type": "code", "source": "def broken(:\n"},
              {"cell_type": "code", "source": "%%time\nx = 1\n"},
+             {"cell_type": "code", "source": "%%bash\necho y = 2\n"},
              {"cell_type": "code", "source": ["def one_hot(labels, n, dtype=torch.float32):\n",
                                               "    return torch.eye(n, dtype=dtype)[labels]\n"]}]
     path = tmp_path / "work.ipynb"
     path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4,
                                 "nbformat_minor": 5}), encoding="utf-8")
-    assert check.names_in(path) == ["torch", "one_hot"]
+    assert check.names_in(path) == ["torch", "x", "one_hot"]
     [outcome] = check.run_checks("lab2", check.load(path).namespace, ["one_hot"])
     assert outcome.ok, report([outcome])
 
