@@ -58,14 +58,10 @@ PROTOCOL = "\x1echeck "    # marks the child's report lines among whatever the s
 HERE = os.path.abspath(__file__)
 
 
-# %% [markdown]
-# ## Language
-#
+# --------------------------------------------------------------------------- language
 # Every sentence the checker says is in the catalogue at the end of this file, in English and
 # in Chinese, with the same placeholders. The language is --lang, or `lang=` in a notebook,
 # or else the system's.
-
-# %%
 _chosen_language: str | None = None
 
 
@@ -116,15 +112,11 @@ def say(key: str, lang: str, /, **fields) -> str:
     return re.sub(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff])", "", zh.format(**fields))
 
 
-# %% [markdown]
-# ## Reading a student's file
-#
+# --------------------------------------------------------------------------- reading a file
 # A `.py` file or a notebook's code cells, parsed, never run as a whole: imports, definitions
 # and plain assignments run one by one; anything else at the top level (a training run, a
 # plot, a download) is skipped. The names that skipped lines would have set are remembered, so
 # that a function that leans on one (a global `model`, `device`) is told so.
-
-# %%
 class Unreadable(Exception):
     """A file the checker cannot read: the message key and its fields."""
 
@@ -296,15 +288,11 @@ def load(path: Path) -> Source:
     return Source(str(path), namespace, skipped, failed, defined)
 
 
-# %% [markdown]
-# ## Running one function's check
-#
+# --------------------------------------------------------------------------- one function's check
 # A check is a function `check_x(ck, student_function)`: it marks its stages (`ck.stage`),
 # describes each input (`ck.given`), calls the student's code through `ck.call` and raises
 # `Failure` on the first wrong result. The runner turns what happened into an `Outcome`:
 # passed, failed, raised (with the student's own traceback), not written yet, timed out.
-
-# %%
 class Failure(Exception):
     """A wrong result: the catalogue key of what was wrong, the mistake it matches (if one
     does) and the numbers for the message."""
@@ -463,6 +451,7 @@ ERROR_HINTS = [
     (r"doesn't match the broadcast shape", "hint.inplace_broadcast"),
     (r"mat1 and mat2 shapes cannot be multiplied", "hint.matmul_shapes"),
     (r"'ScratchModel' object has no attribute", "hint.scratch_model"),
+    (r"to be on the same device", "hint.device"),
     (r"[Ee]xpected .*(Long|Float|Double)|expected scalar type|found dtype", "hint.dtype"),
 ]
 
@@ -475,7 +464,7 @@ def hint_for(err: StudentRaised, ck: Ck, exercise) -> tuple[str | None, dict]:
             (re.findall(r"'(\w+)'", str(error)) or [None])[0]
         if name in ck.source.failed:
             line, why = ck.source.failed[name]
-            return "hint.failed_import", {"name": name, "line": line, "error": why}
+            return "hint.failed_line", {"name": name, "line": line, "error": why}
         if name in ck.source.skipped:
             return "hint.skipped_global", {"name": name, "line": ck.source.skipped[name]}
     if isinstance(error, TypeError) and re.search(
@@ -496,6 +485,17 @@ def run_one(exercise, namespace: dict, source: Source | None = None,
     import torch  # noqa: PLC0415
 
     missing = [n for n in exercise.needs if not callable(namespace.get(n))]
+    if missing == [exercise.name] and source is not None and exercise.name in source.failed:
+        line, why = source.failed[exercise.name]  # its def or class statement raised
+        mistake, fields = None, {}
+        name = (re.findall(r"^NameError: name '(\w+)'", why) or [None])[0]
+        if name in source.failed:  # a decorator from an import that failed, say
+            mistake, fields = "hint.failed_line", {"name": name, "line": source.failed[name][0],
+                                                   "error": source.failed[name][1]}
+        elif name in source.skipped:
+            mistake, fields = "hint.skipped_global", {"name": name, "line": source.skipped[name]}
+        return Outcome(exercise.name, "raised", key="status.def_failed", mistake=mistake,
+                       fields={"def_line": line, "def_error": why, **fields})
     if missing == [exercise.name]:
         return Outcome(exercise.name, "missing")
     if missing:
@@ -548,15 +548,11 @@ def run_checks(lab: str, namespace: dict, names=None, source: Source | None = No
     return outcomes
 
 
-# %% [markdown]
-# ## Comparing what came back with what was expected
-#
+# --------------------------------------------------------------------------- comparing
 # Values are compared in float64 with tolerances that float32 code written a reasonable way
 # meets. A wrong value names the entry that is furthest off, and where a known mistake gives
 # exactly what came back (the sum instead of the mean, softmax over the other dimension), the
 # mistake is named.
-
-# %%
 def fmt(x) -> str:
     """A number as the messages show it."""
     if isinstance(x, bool):
@@ -739,14 +735,10 @@ def accepts(fn, name: str) -> bool:
     return any(p.name == name and p.kind is not p.VAR_POSITIONAL for p in params)
 
 
-# %% [markdown]
-# ## The instruments: a model, an optimizer and batches that watch the student's loop
-#
+# --------------------------------------------------------------------------- instruments
 # A small model that notes at each forward pass whether it was in training mode and whether
 # autograd was recording; an SGD that notes each zero_grad and step; a hook that notes each
 # backward pass. The order of those notes names the mistake when the weights come out wrong.
-
-# %%
 @functools.lru_cache(maxsize=None)
 def kit():
     """The instrument classes (built on first use, so that `--help` needs no torch)."""
@@ -917,13 +909,9 @@ def order_mistake(log: list) -> str | None:
     return None
 
 
-# %% [markdown]
-# ## The training step, the loop over an epoch, the evaluation (labs 2, 3, 4, mnist)
-#
+# --------------------------------------------------------------------------- the lessons
 # One check for each, with what differs between the labs in `Lesson`. The expected numbers
 # come from the same step done in float64 on a copy of the model.
-
-# %%
 def expected_steps(model, steps: list, lesson: Lesson, lr: float) -> list:
     """The loss, output and weights after each of the SGD steps on ``steps`` (a list of
     (x, y) batches), done right in float64 on a copy of the model."""
@@ -1196,14 +1184,10 @@ def check_evaluate(ck: Ck, evaluate, lesson: Lesson) -> None:
                                    ("loop.accuracy_percent", 100 * hits.sum() / sizes.sum())])
 
 
-# %% [markdown]
-# ## Lab 2: the pieces from scratch
-#
+# --------------------------------------------------------------------------- lab2
 # BCE and cross-entropy against their formulas in float64 (log-sum-exp for the softmax), with
 # hand-worked values (the write-up's BCE(sigmoid(0.8), 1) = 0.37110066; equal logits give
 # log C), probabilities of exactly 0 and 1, logits of +-1000, and gradients in float64.
-
-# %%
 def random_generator(seed: int):
     import torch  # noqa: PLC0415
     return torch.Generator().manual_seed(seed)
@@ -1518,7 +1502,8 @@ def check_sgd(ck: Ck, SGD) -> None:
     ck.call(optimizer.step)
     ck.stage("stage.hand")
     expect_close(ck, x.detach(), torch.tensor(0.8, dtype=torch.float64), "x after one step",
-                 alternatives=[("sgd.sign", torch.tensor(1.2)), ("sgd.no_change", torch.tensor(1.0)),
+                 alternatives=[("sgd.sign", torch.tensor(1.2)),
+                               ("sgd.no_change", torch.tensor(1.0)),
                                ("sgd.lr_ignored", torch.tensor(-1.0))])
     if not (x.is_leaf and x.requires_grad):
         ck.fail("sgd.graph")
@@ -1556,14 +1541,10 @@ def check_sgd(ck: Ck, SGD) -> None:
                                ("sgd.generator", torch.tensor([1.0, -2.0]))])
 
 
-# %% [markdown]
-# ## Lab 3: the d2l LeNet and its Xavier initialisation
-#
+# --------------------------------------------------------------------------- lab3
 # Each convolution's and linear layer's output shape for a 1x1x28x28 input (6x28x28, 16x10x10;
 # 400 -> 120 -> 84 -> 10), the parameter count (61,706), and Xavier-uniform weights: inside
 # +-sqrt(6 / (fan_in + fan_out)) and spread like a uniform distribution there.
-
-# %%
 def layer_trace(model, x):
     """The model's output for ``x`` and, in the order they ran, each Conv2d's and Linear's
     (type, input shape, output shape)."""
@@ -1679,15 +1660,11 @@ def check_xavier_init(ck: Ck, xavier_init) -> None:
                     got=fmt(spread))
 
 
-# %% [markdown]
-# ## Lab 4: standardising with the training split only, the wine MLP
-#
+# --------------------------------------------------------------------------- lab4
 # standardise against (x - mean) / std of the training split (numpy's std or the sample std,
 # either way, as long as the same one), with test data drawn elsewhere so that the test split's
 # own statistics give other numbers; WineMLP's layers, its (N, 1) output, its activation
 # (called once per hidden layer, not on the output) and its dropout (on in training only).
-
-# %%
 def standardise_expected(x_tr, x_te, ddof: int):
     """The right (train, test) results and, for each, what the known mistakes give."""
     import numpy as np  # noqa: PLC0415
@@ -1829,16 +1806,12 @@ def check_wine_mlp(ck: Ck, WineMLP) -> None:
     expect_tensor(ck, out, "the output", shape=(1, 1), shape_mistake="wine.output_shape")
 
 
-# %% [markdown]
-# ## mnist: the tutorial's network, checkpoints written whole, a run resumed exactly
-#
+# --------------------------------------------------------------------------- mnist
 # A checkpoint must load with `weights_only=True`, survive a save that fails halfway (the
 # previous file stays whole) and reach its final name by a rename; a loader must refuse a file
 # holding other objects. The captured state must hold the weights, the optimizer's momentum,
 # torch's random state and the batch-order generator's, so that a run stopped after one epoch
 # and resumed into fresh objects ends bit for bit where the run straight through ends.
-
-# %%
 def check_mnist_net(ck: Ck, MnistNet) -> None:
     import torch  # noqa: PLC0415
 
@@ -2180,14 +2153,10 @@ def check_restore_checkpoint(ck: Ck, restore_checkpoint, checkpoint_state) -> No
                  mistake="restore.differs")
 
 
-# %% [markdown]
-# ## Lab 1: the write-ups' tensor tasks
-#
+# --------------------------------------------------------------------------- lab1
 # The lab's own functions, each taking the device and returning a dict of what it printed:
 # the values the write-ups worked out by hand ([[-3, -2, -1], [-4, -3, -2]]; 2.0 / 3.0 / 5.0
 # under no_grad; a.grad = [[3, 4]], c.grad = 1, sigmoid'(1) = 0.1966, gradients 4 -> 5 -> 0).
-
-# %%
 def lab1_result(ck: Ck, fn, keys: tuple) -> dict:
     import torch  # noqa: PLC0415
 
@@ -2263,13 +2232,9 @@ def check_autograd(ck: Ck, autograd) -> None:
                      ("lab1.zero_missing", torch.tensor([4.0, 5.0, 5.0]))])
 
 
-# %% [markdown]
-# ## The exercises of each lab
-#
+# --------------------------------------------------------------------------- the exercises
 # Each lab's sheet asks for these functions, under these names and signatures (the labs' own),
 # in this order.
-
-# %%
 @dataclasses.dataclass(frozen=True)
 class Exercise:
     name: str
@@ -2357,10 +2322,7 @@ def exercises(lab: str, names=None) -> list[Exercise]:
     return [known[n] for n in names]
 
 
-# %% [markdown]
-# ## Reports: one file's functions, a table of files, the same as data
-
-# %%
+# --------------------------------------------------------------------------- reports
 def width(text: str) -> int:
     """Columns a terminal gives ``text`` (a Chinese character takes two)."""
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
@@ -2496,14 +2458,10 @@ def overall(statuses: list[int]) -> int:
     return 2 if 2 in statuses else 1 if 1 in statuses else 0
 
 
-# %% [markdown]
-# ## In a notebook: `check.lab2(globals())`
-#
+# --------------------------------------------------------------------------- in a notebook
 # The notebook's own functions, checked in the notebook's process. Where the platform has an
 # alarm (Linux, macOS) a check that runs past its limit is stopped; elsewhere (Windows) a note
 # says how to stop one by hand. Nothing is returned, so the cell shows only the report.
-
-# %%
 def _in_notebook(lab: str, namespace: dict, names: tuple, lang, limit) -> None:
     lang = language(lang)
     try:
@@ -2546,17 +2504,13 @@ def mnist(namespace: dict, *names: str, lang: str | None = None, limit: float = 
     _in_notebook("mnist", namespace, names, lang, limit)
 
 
-# %% [markdown]
-# ## From the command line: each file in a child process
-#
+# --------------------------------------------------------------------------- the command line
 # The parent reads each file's top-level names (no torch needed), then starts a child that
 # loads the file and checks one function after another, reporting each as a line. A function
 # that runs past its limit is stopped by the child's own alarm; where there is none, or where
 # the child hangs in C code, the parent kills the child and starts another for the functions
 # left. A child that dies (a crash, `os._exit` in the student's code) costs only the function
 # it was checking.
-
-# %%
 GRACE = 3.0  # seconds the parent waits beyond the limit before it kills the child
 
 
@@ -2704,13 +2658,9 @@ def main(argv=None) -> int:
     return overall(statuses)
 
 
-# %% [markdown]
-# ## The catalogue: every sentence, in English and in Chinese
-#
+# --------------------------------------------------------------------------- the catalogue
 # One entry per message, (English, Chinese), with the same placeholders in both (a test holds
 # them equal). `WHAT` names the values that messages talk about.
-
-# %%
 WHAT = {
     "the loss": "损失", "the output": "输出", "the outputs": "输出", "the targets": "目标",
     "the weights after the step": "这一步之后的权重", "the per-step losses": "每一步的损失",
@@ -2794,6 +2744,8 @@ MESSAGES = {
                            "被中断了（Ctrl-C 或者停止按钮）。"),
     "status.crashed": ("The process checking it ended unexpectedly (exit code {code}): {error}",
                        "检查它的进程意外结束了（退出码 {code}）：{error}"),
+    "status.def_failed": ("Its definition failed on line {def_line}: {def_error}",
+                          "它的定义在第 {def_line} 行运行出错：{def_error}"),
     "status.load_failed": ("The file could not be loaded: {error}", "无法加载这个文件：{error}"),
     "status.needs": ("Not checked: it needs {names} too.", "没有检查：它还需要 {names}。"),
     "status.checker_bug": (
@@ -3407,6 +3359,12 @@ MESSAGES = {
                            "zero_grad() for every model.",
                            "lab2 从零实现的模型不是 nn.Module：它们只有 __call__、parameters()、train() "
                            "和 eval()。不管是哪种模型，优化器都有 zero_grad()。"),
+    "hint.device": ("Your code moved tensors to another device than the model's (a global "
+                    "device, cuda here?): the checker's model is on the CPU. A lesson function "
+                    "works on whatever device its model and batches are on.",
+                    "你的代码把张量移到了和模型不同的设备上（是不是用了全局变量 device，这里是 "
+                    "cuda？）：检查程序的模型在 CPU 上。训练函数应该在模型和小批量所在的设备上计算，"
+                    "不管那是哪个设备。"),
     "hint.backward_twice": ("backward() ran twice through the same graph.",
                             "对同一个计算图调用了两次 backward()。"),
     "hint.inplace_broadcast": ("An in-place operation cannot grow a tensor: M (1×3) has no room "
@@ -3418,9 +3376,8 @@ MESSAGES = {
     "hint.dtype": ("A dtype mismatch: losses want float scores, and class labels as int64 "
                    "(long).",
                    "dtype 不匹配：损失函数要的是浮点数的得分，类别标签要 int64（long）。"),
-    "hint.failed_import": ("{name} comes from an import that failed here (line {line}: "
-                           "{error}).",
-                           "{name} 来自一个在这里失败的导入（第 {line} 行：{error}）。"),
+    "hint.failed_line": ("{name} comes from line {line}, which failed here: {error}",
+                         "{name} 来自第 {line} 行，而这一行在这里运行出错了：{error}"),
     "hint.skipped_global": ("{name} is set on line {line} by top-level code that the checker "
                             "does not run (it runs only imports, definitions and plain "
                             "assignments): a function should use its arguments, not a global "

@@ -1,6 +1,5 @@
 """The last, smaller batch skipped."""
 import torch
-import torch.nn.functional as F
 
 LAB, CHECKS, EXPECT = "lab2", ["train_epoch"], "loop.batches"
 

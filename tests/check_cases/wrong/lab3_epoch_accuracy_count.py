@@ -1,5 +1,4 @@
 """The accuracy as a count of right answers."""
-import torch.nn.functional as F
 
 LAB, CHECKS, EXPECT = "lab3", ["train_epoch"], "loop.accuracy_count"
 

@@ -1,5 +1,4 @@
 """The loop never calls model.train()."""
-import torch
 import torch.nn.functional as F
 
 LAB, CHECKS, EXPECT = "lab3", ["train_epoch"], "loop.train_missing"
