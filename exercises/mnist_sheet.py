@@ -70,18 +70,26 @@ def train_step(model, x, y, optimizer):
     raise NotImplementedError("write train_step here")
 
 
+# %%
+check.mnist(globals(), "train_step")
+
+# %%
 def train_epoch(model, loader, optimizer, step=train_step, on_step=None):
     """One pass over loader; returns the mean loss per example."""
     raise NotImplementedError("write train_epoch here")
 
 
+# %%
+check.mnist(globals(), "train_epoch")
+
+# %%
 def evaluate(model, loader):
     """(mean loss, accuracy) of model over loader."""
     raise NotImplementedError("write evaluate here")
 
 
 # %%
-check.mnist(globals(), "train_step", "train_epoch", "evaluate")
+check.mnist(globals(), "evaluate")
 
 # %% [markdown]
 # ## 3. Writing and reading a checkpoint
@@ -98,13 +106,17 @@ def save_checkpoint(path, state):
     raise NotImplementedError("write save_checkpoint here")
 
 
+# %%
+check.mnist(globals(), "save_checkpoint")
+
+# %%
 def load_checkpoint(path):
     """The checkpoint at path, read with weights_only=True."""
     raise NotImplementedError("write load_checkpoint here")
 
 
 # %%
-check.mnist(globals(), "save_checkpoint", "load_checkpoint")
+check.mnist(globals(), "load_checkpoint")
 
 # %% [markdown]
 # ## 4. Stopping and resuming a run exactly
@@ -126,13 +138,17 @@ def checkpoint_state(model, optimizer, epoch, history, config, batch_order=None)
     raise NotImplementedError("write checkpoint_state here")
 
 
+# %%
+check.mnist(globals(), "checkpoint_state")
+
+# %%
 def restore_checkpoint(state, model, optimizer, batch_order=None):
     """Put state into a fresh model, optimizer and batch-order generator."""
     raise NotImplementedError("write restore_checkpoint here")
 
 
 # %%
-check.mnist(globals(), "checkpoint_state", "restore_checkpoint")
+check.mnist(globals(), "restore_checkpoint")
 
 # %% [markdown]
 # ## Everything at once

@@ -66,18 +66,26 @@ def train_step(model, x, y, optimizer):
     raise NotImplementedError("在这里实现 train_step")
 
 
+# %%
+check.mnist(globals(), "train_step")
+
+# %%
 def train_epoch(model, loader, optimizer, step=train_step, on_step=None):
     """遍历一遍 loader；返回每个样本的平均损失。"""
     raise NotImplementedError("在这里实现 train_epoch")
 
 
+# %%
+check.mnist(globals(), "train_epoch")
+
+# %%
 def evaluate(model, loader):
     """model 在 loader 上的 (平均损失, 精度)。"""
     raise NotImplementedError("在这里实现 evaluate")
 
 
 # %%
-check.mnist(globals(), "train_step", "train_epoch", "evaluate")
+check.mnist(globals(), "evaluate")
 
 # %% [markdown]
 # ## 3. 写入和读取检查点
@@ -93,13 +101,17 @@ def save_checkpoint(path, state):
     raise NotImplementedError("在这里实现 save_checkpoint")
 
 
+# %%
+check.mnist(globals(), "save_checkpoint")
+
+# %%
 def load_checkpoint(path):
     """用 weights_only=True 读取 path 上的检查点。"""
     raise NotImplementedError("在这里实现 load_checkpoint")
 
 
 # %%
-check.mnist(globals(), "save_checkpoint", "load_checkpoint")
+check.mnist(globals(), "load_checkpoint")
 
 # %% [markdown]
 # ## 4. 精确地中断和恢复训练
@@ -119,13 +131,17 @@ def checkpoint_state(model, optimizer, epoch, history, config, batch_order=None)
     raise NotImplementedError("在这里实现 checkpoint_state")
 
 
+# %%
+check.mnist(globals(), "checkpoint_state")
+
+# %%
 def restore_checkpoint(state, model, optimizer, batch_order=None):
     """把 state 放进新建的模型、优化器和决定小批量顺序的生成器里。"""
     raise NotImplementedError("在这里实现 restore_checkpoint")
 
 
 # %%
-check.mnist(globals(), "checkpoint_state", "restore_checkpoint")
+check.mnist(globals(), "restore_checkpoint")
 
 # %% [markdown]
 # ## 全部一起检查
