@@ -1351,8 +1351,10 @@ def check_cross_entropy(ck: Ck, cross_entropy) -> None:
                      alternatives=ce_alternatives(logits, target), atol=float32_atol(logits))
     ck.stage("stage.edge")
     for logits, labels, key, mistake in (
-            ([[1000.0, 0.0, -1000.0], [0.0, 1000.0, 500.0]], [0, 2], "case.ce_large",
+            ([[1000.0, 999.0, 998.0], [998.0, 1000.0, 999.0]], [0, 1], "case.ce_overflow",
              "ce.no_max_shift"),
+            ([[1000.0, 0.0, -1000.0], [0.0, 1000.0, 500.0]], [0, 2], "case.ce_large",
+             "ce.log_of_softmax"),
             ([[-1000.0, -1001.0, -1002.0], [1000.0, 999.0, 998.0]], [1, 0], "case.ce_levels",
              "ce.row_shift")):
         logits, target = torch.tensor(logits), hot(labels, 3)
@@ -1481,7 +1483,8 @@ def check_linear(ck: Ck, Linear) -> None:
     big = ck.call(Linear, 784, 10)
     big_weight = next((p for p in ck.call(lambda: list(big.parameters())) if p.numel() == 7840),
                       None)
-    if big_weight is not None and float(big_weight.detach().double().std()) > 0.1:
+    # standard deviation 1 (the write-up's randn) fails; 0.1 (randn * 0.1) and below pass
+    if big_weight is not None and float(big_weight.detach().double().std()) > 0.25:
         ck.fail("linear.init", "linear.large_init",
                 got=fmt(float(big_weight.detach().double().std())))
     if accepts(Linear, "dtype"):
@@ -1679,7 +1682,9 @@ def standardise_expected(x_tr, x_te, ddof: int):
     per_row = [("std.axis", scaled(x, x.mean(1, keepdims=True), x.std(1, ddof=ddof,
                                                                       keepdims=True)))
                for x in (x_tr, x_te)]
+    low, high = x_tr.min(0), x_tr.max(0)
     train_alts = [per_row[0], ("std.all_statistics", scaled(x_tr, *everything)),
+                  ("std.min_max", scaled(x_tr, low, high - low)),
                   ("std.not_scaled", torch.from_numpy(x_tr - mu)),
                   ("std.not_centred", torch.from_numpy(x_tr / sd))]
     test_alts = [("std.test_statistics", scaled(x_te, x_te.mean(0), x_te.std(0, ddof=ddof))),
@@ -1702,8 +1707,8 @@ def check_standardise(ck: Ck, standardise) -> None:
     sample = standardise_expected(x_tr, x_te, 1)[0][0]  # the sample std (ddof 1) is fine too
     ddof = 1 if tr.shape == sample.shape and bool(close(tr, sample, 1e-5, 1e-5).all()) else 0
     (train, train_alts), (test, test_alts) = standardise_expected(x_tr, x_te, ddof)
-    expect_close(ck, tr, train, "the training features", atol=1e-5, alternatives=train_alts)
-    expect_close(ck, te, test, "the test features", atol=1e-5, alternatives=test_alts)
+    expect_close(ck, tr, train, "the training features", atol=1e-4, alternatives=train_alts)
+    expect_close(ck, te, test, "the test features", atol=1e-4, alternatives=test_alts)
     ck.stage("stage.random")
     rng = np.random.default_rng(40)
     for _ in range(5):
@@ -1714,8 +1719,8 @@ def check_standardise(ck: Ck, standardise) -> None:
         copies = x_tr.copy(), x_te.copy()
         tr, te = parts(ck, ck.call(standardise, x_tr, x_te), 2, "standardise")
         (train, train_alts), (test, test_alts) = standardise_expected(*copies, ddof)
-        expect_close(ck, tr, train, "the training features", atol=1e-5, alternatives=train_alts)
-        expect_close(ck, te, test, "the test features", atol=1e-5, alternatives=test_alts)
+        expect_close(ck, tr, train, "the training features", atol=1e-4, alternatives=train_alts)
+        expect_close(ck, te, test, "the test features", atol=1e-4, alternatives=test_alts)
         if not (np.array_equal(x_tr, copies[0]) and np.array_equal(x_te, copies[1])):
             ck.fail("std.modifies_input")
 
@@ -2815,6 +2820,9 @@ MESSAGES = {
                      "损失是 -log(5/8) = 0.4700"),
     "case.ce_random": ("random logits of shape {shape} (standard deviation 3), one-hot targets",
                        "形状为 {shape} 的随机 logits（标准差 3），one-hot 的 target"),
+    "case.ce_overflow": ("logits [[1000, 999, 998], [998, 1000, 999]] (float32), targets classes "
+                         "0 and 1",
+                         "logits 为 [[1000, 999, 998], [998, 1000, 999]]（float32），target 是类别 0 和 1"),
     "case.ce_large": ("logits [[1000, 0, -1000], [0, 1000, 500]] (float32), targets classes "
                       "0 and 2",
                       "logits 为 [[1000, 0, -1000], [0, 1000, 500]]（float32），target 是类别 0 和 2"),
@@ -2989,6 +2997,13 @@ MESSAGES = {
                         "score of a row: which number keeps every exp() at most 1?",
                         "exp() 溢出了：在 float32 里 e^1000 是 inf，inf / inf 得 nan。同一行的每个得分"
                         "都减去同一个数，log-sum-exp 的结果不变：减去哪个数能让每个 exp() 都不超过 1？"),
+    "ce.log_of_softmax": ("log(softmax(x)) underflows: a score 500 or 1000 below its row's largest "
+                          "gets a probability of exactly 0 in float32, and log(0) is -inf (times a "
+                          "target of 0: nan). Work out the log-probabilities without going through "
+                          "the probabilities.",
+                          "log(softmax(x)) 下溢了：比这一行最大得分低 500 或 1000 的得分，在 float32 里"
+                          "概率恰好是 0，而 log(0) 是 -inf（乘以为 0 的 target 得 nan）。对数概率要直接"
+                          "算出来，不要先算概率再取对数。"),
     "ce.row_shift": ("One number subtracted from the whole batch is not enough when rows sit "
                      "at very different levels: a low row's exp() all become 0 and its log "
                      "-inf. The shift has to suit each row.",
@@ -3223,6 +3238,9 @@ MESSAGES = {
     "std.axis": ("The statistics were taken along the wrong axis: per example instead of per "
                  "feature column.",
                  "统计量沿错了轴：按样本（行）算的，应该按特征（列）算。"),
+    "std.min_max": ("This is min-max scaling into [0, 1]; standardising subtracts the mean and "
+                    "divides by the standard deviation.",
+                    "这是把数据缩放到 [0, 1] 的最小-最大归一化；标准化是减去均值、再除以标准差。"),
     "std.not_scaled": ("The features were centred but not divided by the standard deviation.",
                        "特征减去了均值，但没有除以标准差。"),
     "std.not_centred": ("The features were divided by the standard deviation but not centred.",
