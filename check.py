@@ -2756,7 +2756,7 @@ MESSAGES = {
     "status.checker_bug": (
         "The checker itself failed here ({error}). That is a bug in check.py, not in your "
         "code: please report it.",
-        "检查程序自身在这里出错了（{error}）。这是 check.py 的问题，不是你的代码的问题，请报告给我们。"),
+        "检查程序自身在这里出错了（{error}）。这是 check.py 的问题，不是你的代码的问题，请报告这个问题。"),
     # -- what passed
     "stage.runs": ("runs", "能运行"),
     "stage.returns": ("returns the right kind of value", "返回值的类型、形状和 dtype 正确"),
@@ -3043,7 +3043,7 @@ MESSAGES = {
     "linear.shared_bias": ("One bias shared by all outputs, as the write-up's My_Linear had: "
                            "each output needs its own.",
                            "所有输出共用一个偏置（实验报告里 My_Linear 的写法）：每个输出应该有自己的偏置。"),
-    "linear.param": ("The parameter of shape {shape} cannot learn.", "形状为 {shape} 的参数学不了。"),
+    "linear.param": ("The parameter of shape {shape} cannot learn.", "形状为 {shape} 的参数无法被训练。"),
     "linear.no_requires_grad": ("It does not require gradients: backward() leaves its .grad "
                                 "empty, and SGD never changes it.",
                                 "它没有 requires_grad：backward() 之后它的 .grad 还是空的，SGD 永远"
