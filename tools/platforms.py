@@ -203,7 +203,7 @@ def torches(versions: list[str], python: str, data_dir: Path, keep: bool) -> int
     path = REFERENCE_DIR / "torch_versions.json"
     rows = json.loads(path.read_text(encoding="utf-8"))["rows"] if path.exists() else []
     for version in versions:
-        venv = ROOT / f".venv-torch-{version}-py{py}"
+        venv = Path(tempfile.gettempdir()) / f"labs-torch-{version}-py{py}"  # outside the repo
         if not (venv / "bin" / "python").exists():
             subprocess.run([python, "-m", "venv", str(venv)], check=True)
         vpy = str(venv / "bin" / "python")

@@ -383,6 +383,13 @@ def render_data_files(lang: str = "en") -> str:
     return "\n".join(lines)
 
 
+def render_torch_versions(results_dir: Path, lang: str = "en") -> str:
+    path = Path(results_dir) / "torch_versions.json"
+    if not path.exists():
+        return "(not run yet: `python -m tools.platforms torches`)"
+    return tables.torch_versions(json.loads(path.read_text(encoding="utf-8")), lang)
+
+
 def render_platforms(results_dir: Path, lang: str = "en") -> str:
     path = Path(results_dir) / "platforms.json"
     if not path.exists():
@@ -513,6 +520,7 @@ BLOCKS = {  # name -> render(results dir, ledger rows, language, the document it
     "benchmark-table": lambda d, rows, lang, doc: render_benchmark(d, lang),
     "cuda-speed": lambda d, rows, lang, doc: render_cuda_speed(d, lang),
     "platforms-table": lambda d, rows, lang, doc: render_platforms(d, lang),
+    "torch-versions": lambda d, rows, lang, doc: render_torch_versions(d, lang),
     "data-files": lambda d, rows, lang, doc: render_data_files(lang)}
 
 

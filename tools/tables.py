@@ -183,6 +183,24 @@ def peer(data: dict, lang: str) -> list[str]:
     return lines + [""] + [f"- {n}" for n in notes]
 
 
+def torch_versions(data: dict, lang: str = "en") -> str:
+    """What lab3 --compile does on each torch release (tools/platforms.py torches)."""
+    zh = lang == "zh"
+    lines = ["| torch | Python | `--compile` 的输出 | 与 eager 数值一致 |" if zh else
+             "| torch | Python | what `--compile` said | eager's numbers |",
+             "| --- | --- | --- | --- |"]
+    for row in data["rows"]:
+        said = row.get("said") or row.get("error", "")
+        same = {True: "是" if zh else "yes", False: "否" if zh else "NO"}[
+            bool(row.get("same_numbers"))]
+        lines.append(f"| {row['torch']} | {row['python']} | `{said}` | {same} |")
+    note = (f"（`python -m tools.platforms torches`，{data['run_on']}，lab3 `--smoke`，各版本一个"
+            f"独立虚拟环境）") if zh else (f"(`python -m tools.platforms torches`, "
+                                          f"{data['run_on']}, lab3 `--smoke`, a virtual "
+                                          f"environment per release)")
+    return "\n".join(lines + ["", note])
+
+
 def platforms(data: dict, lang: str = "en") -> str:
     """What pip resolves on each platform, from results/platforms.json."""
     head = ("| platform | Python | torch | torchvision | numpy | pandas | GPU in the wheel | |"
