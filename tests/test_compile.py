@@ -425,3 +425,21 @@ def test_every_lab_says_why_not_in_one_line_and_trains_eagerly(tmp_path, synthet
 
 NO_COMPILER_LINE = ("no C++ compiler found (it needs g++ or clang++; on Windows the Visual "
                     "Studio Build Tools; on macOS the Xcode command line tools)")
+
+
+@pytest.mark.parametrize("pad", [0, 2])
+def test_the_example_batch_is_what_either_pipeline_feeds(synthetic_data, pad):
+    """A compiled step is built on the first batch of the data in stored order, the same
+    tensor (values, shape, dtype, layout) from both input pipelines, without drawing their
+    shuffle."""
+    data = lab3.common.ImageData("mnist", 0.1307, 0.3081, pad=pad)
+    made = [lab3.common.image_loaders(data, synthetic_data, kind=kind, batch_size=5,
+                                      test_batch_size=10, device=CPU, seed=0)[0]
+            for kind in ("tensor", "dataloader")]
+    state = [loader.generator.get_state() for loader in made]
+    (xt, yt), (xd, yd) = (speed.first_batch(loader) for loader in made)
+    assert all(torch.equal(s, loader.generator.get_state()) for s, loader in zip(state, made))
+    assert torch.equal(xt, xd) and torch.equal(yt, yd) and xt.shape == (5, 1, 28 + 2 * pad,
+                                                                         28 + 2 * pad)
+    assert [speed.signature(t) for t in (xt, yt)] == \
+        [speed.signature(t) for t in next(iter(made[0]))]
