@@ -99,9 +99,10 @@ def add_common_args(parser: argparse.ArgumentParser, *, epochs: int | None = Non
                         help="deterministic kernels only (slower on a GPU); stops at start-up "
                              "if an op this lab needs has none on the device")
     parser.add_argument("--compile", action="store_true",
-                        help="run the model through torch.compile: seconds of compiling first, "
-                             "then faster steps (needs a C++ compiler on the CPU; when it pays "
-                             "off: docs/devices.md)")
+                        help="compile the whole training step (torch.compile): seconds of "
+                             "compiling first, then faster steps; where it cannot (no C++ "
+                             "compiler, an optimizer other than SGD...) one line says why and "
+                             "the lab trains as without it (docs/devices.md)")
     if image_data:
         parser.add_argument("--loader", choices=("tensor", "dataloader"), default="tensor",
                             help="input pipeline: 'tensor' keeps the whole split as one "
