@@ -2680,6 +2680,7 @@ WHAT = {
     "the weights after the resumed epoch": "恢复训练后那个迭代周期结束时的权重",
     "the gradient d loss / d pred": "梯度 d loss / d pred",
     "the gradient d loss / d logits": "梯度 d loss / d logits",
+    "the MSE": "MSE", "the RMSE": "RMSE",
 }
 
 MESSAGES = {
@@ -2690,7 +2691,7 @@ MESSAGES = {
     "report.failed": ("  {name}: FAILED, at the check: {stage}",
                       "  {name}：未通过，出错的检查项：{stage}"),
     "report.not_written": ("  {name}: not written yet (it still raises NotImplementedError)",
-                           "  {name}：还没写（仍然是抛出 NotImplementedError 的空函数）"),
+                           "  {name}：还没写（调用它仍然会抛出 NotImplementedError）"),
     "report.missing": ("  not in this file: {names}", "  文件里没有：{names}"),
     "report.input": ("input: {case}", "输入：{case}"),
     "report.sep": ("; ", "；"),
@@ -2719,12 +2720,12 @@ MESSAGES = {
     "short.timeout": ("did not finish in time", "没有在限定时间内结束"),
     "short.interrupted": ("interrupted", "被中断"),
     "short.crashed": ("its check's process ended", "检查它的进程意外结束"),
-    "short.needs": ("not checked", "没有检查"),
+    "short.needs": ("not checked", "未检查"),
     "short.checker_bug": ("the checker failed", "检查程序自身出错"),
     "notebook.no_alarm": (
         "(Checks are not stopped automatically on this system: if one runs much longer than "
         "{seconds} s, stop it with the notebook's stop button, or Kernel > Interrupt.)",
-        "（这个系统上检查不会被自动停止：如果某项检查运行得远远超过 {seconds} 秒，请点 notebook 的停止按钮，"
+        "（在这个系统上检查不会自动停止：如果某项检查运行得远远超过 {seconds} 秒，请点 notebook 的停止按钮，"
         "或者选择 Kernel > Interrupt。）"),
     "notebook.unknown": ("{lab} has no exercise called {names}; its exercises are: {known}",
                          "{lab} 里没有叫 {names} 的练习；它的练习有：{known}"),
@@ -2737,7 +2738,7 @@ MESSAGES = {
     "file.not_notebook": ("{path}: not a Jupyter notebook (the JSON of an .ipynb file)",
                           "{path}：不是 Jupyter notebook（.ipynb 文件应该是 JSON 格式）"),
     "file.syntax": ("{path}, line {line}: {error}: the file is not valid Python",
-                    "{path} 第 {line} 行：{error}：这不是合法的 Python 代码"),
+                    "{path} 第 {line} 行：{error}：这个文件不是合法的 Python 代码"),
     "file.none": ("{path} defines none of {lab}'s functions ({names})",
                   "{path} 里没有定义 {lab} 的任何一个函数（{names}）"),
     # -- what happened to a function
@@ -2752,11 +2753,11 @@ MESSAGES = {
     "status.def_failed": ("Its definition failed on line {def_line}: {def_error}",
                           "它的定义在第 {def_line} 行运行出错：{def_error}"),
     "status.load_failed": ("The file could not be loaded: {error}", "无法加载这个文件：{error}"),
-    "status.needs": ("Not checked: it needs {names} too.", "没有检查：它还需要 {names}。"),
+    "status.needs": ("Not checked: it needs {names} too.", "未检查：它还依赖 {names}。"),
     "status.checker_bug": (
         "The checker itself failed here ({error}). That is a bug in check.py, not in your "
         "code: please report it.",
-        "检查程序自身在这里出错了（{error}）。这是 check.py 的问题，不是你的代码的问题，请报告这个问题。"),
+        "检查程序自身在这里出错了（{error}）。这是 check.py 的缺陷，不是你代码的错，请把它报告出来。"),
     # -- what passed
     "stage.runs": ("runs", "能运行"),
     "stage.returns": ("returns the right kind of value", "返回值的类型、形状和 dtype 正确"),
@@ -2802,9 +2803,9 @@ MESSAGES = {
     "case.bce_random": ("random pred of shape {shape} in (0.02, 0.98), targets in {targets}",
                         "形状为 {shape} 的随机 pred，取值在 (0.02, 0.98) 之间，target 取 {targets}"),
     "case.bce_certain_right": ("pred [[1.0], [0.0]], targets [[1.0], [0.0]]: certain and right",
-                               "pred 为 [[1.0], [0.0]]，target 为 [[1.0], [0.0]]：十分肯定，而且对了"),
+                               "pred 为 [[1.0], [0.0]]，target 为 [[1.0], [0.0]]：预测非常确定，而且是对的"),
     "case.bce_certain_wrong": ("pred [[0.0], [1.0]], targets [[1.0], [0.0]]: certain and wrong",
-                               "pred 为 [[0.0], [1.0]]，target 为 [[1.0], [0.0]]：十分肯定，但是错了"),
+                               "pred 为 [[0.0], [1.0]]，target 为 [[1.0], [0.0]]：预测非常确定，但是错的"),
     "case.batch_of_one": ("a batch of one example", "只有一个样本的小批量"),
     "case.bce_grad": ("float64 pred of shape {shape} with requires_grad, random targets: the "
                       "loss's gradient with respect to pred",
@@ -2859,7 +2860,7 @@ MESSAGES = {
                          "（实验报告里的例子）"),
     "case.sgd_random": ("two random parameters, (3, 4) and (4,), with random gradients; "
                         "SGD([w, b], lr=0.05), one step",
-                        "两个随机参数，形状为 (3, 4) 和 (4,)，带着随机梯度；SGD([w, b], lr=0.05) 走一步"),
+                        "两个随机参数，形状为 (3, 4) 和 (4,)，梯度也是随机的；SGD([w, b], lr=0.05) 走一步"),
     "case.sgd_generator": ("SGD(params, 0.1) with params a generator (model.parameters() is "
                            "one), two steps on (v²).sum() from v = [1, -2]",
                            "SGD(params, 0.1)，params 以生成器传入（model.parameters() 返回的就是"
@@ -2875,11 +2876,11 @@ MESSAGES = {
                           "{n} 个样本，学习率 {lr}"),
     "case.loop": ("one epoch over {n} examples in batches of {sizes} (a DataLoader), SGD lr "
                   "{lr}; the model starts in eval mode",
-                  "在 {n} 个样本上训练一个迭代周期，小批量大小依次为 {sizes}（一个 DataLoader），"
+                  "在 {n} 个样本上训练一个迭代周期，小批量大小依次为 {sizes}（由 DataLoader 给出），"
                   "SGD 学习率 {lr}；模型一开始处于 eval 模式"),
     "case.evaluate": ("{n} examples in batches of {sizes} (a DataLoader); the model has "
                       "dropout and starts in train mode",
-                      "{n} 个样本，小批量大小依次为 {sizes}（一个 DataLoader）；模型带 dropout，"
+                      "{n} 个样本，小批量大小依次为 {sizes}（由 DataLoader 给出）；模型带 dropout，"
                       "一开始处于 train 模式"),
     "case.lenet": ("d2l_lenet()", "d2l_lenet()"),
     "case.image": ("a random batch of images of shape {shape}", "形状为 {shape} 的一批随机图像"),
@@ -2930,7 +2931,7 @@ MESSAGES = {
                   "用 torch.device('cpu') 调用这个函数；应返回含有键 {keys} 的字典"),
     # -- what came back
     "value.type": ("{what} should be a number or a tensor; got {got}",
-                   "{what} 应该是数或张量，实际得到的是 {got}"),
+                   "{what} 应该是一个数或张量，实际得到的是 {got}"),
     "value.not_tensor": ("{what} should be a tensor; got {got}",
                          "{what} 应该是张量，实际得到的是 {got}"),
     "value.shape": ("{what} has shape {got}; expected {expected}",
@@ -2947,16 +2948,16 @@ MESSAGES = {
     "value.wrong_inf": ("{what} is {got}; expected {expected}", "{what} 是 {got}，应该是 {expected}"),
     "value.wrong_at_inf": ("{what}: {wrong} of {total} entries are off; at {where} it is {got} "
                            "where {expected} was expected",
-                           "{what}：{total} 个元素中有 {wrong} 个不对；{where} 处是 {got}，应该是 "
+                           "{what}：{total} 个元素中有 {wrong} 个不对；{where} 处的值为 {got}，应该是 "
                            "{expected}"),
     "value.wrong_at": ("{what}: {wrong} of {total} entries are off; the furthest, at {where}, "
                        "is {got} where {expected} was expected (off by {diff})",
-                       "{what}：{total} 个元素中有 {wrong} 个不对；相差最大的在 {where}，是 {got}，"
+                       "{what}：{total} 个元素中有 {wrong} 个不对；相差最大的在 {where} 处，值为 {got}，"
                        "应该是 {expected}（相差 {diff}）"),
     "grad.detached": ("the result is not connected to its input: backward() gives no gradient "
                       "{what}. Inside the function, stay with tensor operations (no .item(), "
                       "float(), numpy or torch.tensor(...) of a result).",
-                      "结果和输入之间的计算图断开了：backward() 得不到梯度 {what}。在函数内部要一直用"
+                      "结果和输入之间的计算图断开了：backward() 算不出梯度 {what}。在函数内部要一直用"
                       "张量运算（不要对中间结果用 .item()、float()、numpy 或 torch.tensor(...)）。"),
     # -- losses
     "loss.no_mean": ("It returns one loss per example; the loss is their mean, one number.",
@@ -2976,7 +2977,7 @@ MESSAGES = {
                     "两项写反了：log(p) 和 log(1 - p) 哪一个该乘 target t？"),
     "bce.one_term": ("Only the t·log(p) term is there: for targets below 1 the other term "
                      "counts too.",
-                     "只有 t·log(p) 这一项：target 小于 1 时，另一项也要算进去。"),
+                     "只写了 t·log(p) 这一项：target 小于 1 时，另一项也要算进去。"),
     "bce.sigmoid_inside": ("It applies a sigmoid itself: bce_loss gets probabilities, the "
                            "model's output after its sigmoid.",
                            "它自己又做了一次 sigmoid：bce_loss 拿到的已经是概率，也就是模型经过 sigmoid "
@@ -2987,10 +2988,10 @@ MESSAGES = {
                      "nn.BCELoss 是怎么处理 log 的。"),
     "bce.edge_right": ("A prediction that is certain and right should cost (almost) nothing: "
                        "expected at most 0.02, got {got}.",
-                       "十分肯定而且对了的预测，损失应该（几乎）为 0：最多 0.02，实际是 {got}。"),
+                       "非常确定而且正确的预测，损失应该（几乎）为 0：不应超过 0.02，实际是 {got}。"),
     "bce.edge_wrong": ("A prediction that is certain and wrong should cost a lot: expected at "
                        "least 4.6 (what a probability of 0.01 costs), got {got}.",
-                       "十分肯定却错了的预测，损失应该很大：至少 4.6（概率为 0.01 时的损失），实际是 "
+                       "非常确定却错误的预测，损失应该很大：至少 4.6（概率为 0.01 时的损失），实际是 "
                        "{got}。"),
     "ce.no_max_shift": ("exp() overflows: e^1000 is inf in float32, and inf / inf is nan. "
                         "log-sum-exp does not change when one number is subtracted from every "
@@ -3002,7 +3003,7 @@ MESSAGES = {
                           "target of 0: nan). Work out the log-probabilities without going through "
                           "the probabilities.",
                           "log(softmax(x)) 下溢了：比这一行最大得分低 500 或 1000 的得分，在 float32 里"
-                          "概率恰好是 0，而 log(0) 是 -inf（乘以为 0 的 target 得 nan）。对数概率要直接"
+                          "概率恰好是 0，而 log(0) 是 -inf（再乘以为 0 的 target，就得到 nan）。对数概率要直接"
                           "算出来，不要先算概率再取对数。"),
     "ce.row_shift": ("One number subtracted from the whole batch is not enough when rows sit "
                      "at very different levels: a low row's exp() all become 0 and its log "
@@ -3020,8 +3021,8 @@ MESSAGES = {
     "ce.mean_over_classes": ("The mean is over all batch × classes entries: one example's "
                              "cross-entropy is a sum over its classes; only the batch is "
                              "averaged.",
-                             "这是对 批量 × 类别 的所有元素求平均：一个样本的交叉熵是对各类别求和，"
-                             "只有在小批量上才求平均。"),
+                             "这是对全部 B × C 个元素一起求了平均：一个样本的交叉熵是对它的各个类别"
+                             "求和，只在样本之间求平均。"),
     # -- lab2's pieces
     "one_hot.dtype": ("The default dtype should be float32, which the losses need: F.one_hot "
                       "gives int64.",
@@ -3034,7 +3035,7 @@ MESSAGES = {
                            "结果转置了：应该每个标签一行，每个类别一列。"),
     "one_hot.width": ("The width comes from the labels, not from num_classes: a batch that "
                       "happens to miss the last classes gets too few columns.",
-                      "列数是根据标签算出来的，而不是 num_classes：如果某个小批量里恰好没有最后几个"
+                      "列数是从标签推算出来的，而不是取 num_classes：如果某个小批量里恰好没有最后几个"
                       "类别，列数就不够了。"),
     "linear.count": ("The parameters hold {got} numbers; Linear(3, 2) needs {expected}: a 3×2 "
                      "weight and a bias for each output.",
@@ -3043,7 +3044,7 @@ MESSAGES = {
     "linear.shared_bias": ("One bias shared by all outputs, as the write-up's My_Linear had: "
                            "each output needs its own.",
                            "所有输出共用一个偏置（实验报告里 My_Linear 的写法）：每个输出应该有自己的偏置。"),
-    "linear.param": ("The parameter of shape {shape} cannot learn.", "形状为 {shape} 的参数无法被训练。"),
+    "linear.param": ("The parameter of shape {shape} cannot learn.", "形状为 {shape} 的参数在训练时不会被更新。"),
     "linear.no_requires_grad": ("It does not require gradients: backward() leaves its .grad "
                                 "empty, and SGD never changes it.",
                                 "它没有 requires_grad：backward() 之后它的 .grad 还是空的，SGD 永远"
@@ -3052,13 +3053,13 @@ MESSAGES = {
                         "torch.randn(..., requires_grad=True) * 0.01), so backward() leaves its "
                         ".grad empty. Ask for gradients on the tensor you keep.",
                         "它不是叶子张量：它是某个运算的结果（比如 torch.randn(..., requires_grad=True) "
-                        "* 0.01），所以 backward() 之后它的 .grad 是空的。要对你最终保存的那个张量"
-                        "开启梯度。"),
+                        "* 0.01），所以 backward() 之后它的 .grad 是空的。要在你最终保存下来的那个"
+                        "张量上开启梯度。"),
     "linear.not_affine": ("The output is not x @ W + b for any W and b.",
                           "输出不能写成 x @ W + b 的形式。"),
     "linear.not_from_params": ("The output is not computed from the tensors parameters() "
                                "returns: SGD would update tensors the layer does not use.",
-                               "输出不是用 parameters() 返回的张量算出来的：SGD 更新的张量，层根本没用上。"),
+                               "输出不是用 parameters() 返回的张量算出来的：SGD 更新的是这一层根本没用到的张量。"),
     "linear.modes": ("Linear has no {name}(): the training loop calls model.train() and "
                      "model.eval() as on any nn.Module.",
                      "Linear 没有 {name}()：训练循环会像对任何 nn.Module 一样调用 model.train() 和 "
@@ -3068,8 +3069,8 @@ MESSAGES = {
     "linear.large_init": ("Weights drawn with standard deviation 1 (the write-up's randn) give "
                           "scores in the tens on 784 inputs: the softmax saturates and learning "
                           "crawls. Start them much smaller.",
-                          "标准差为 1 的初始权重（实验报告里的 randn）在 784 个输入上会得到几十的得分："
-                          "softmax 饱和，学习会非常慢。初始值要小得多才行。"),
+                          "标准差为 1 的初始权重（实验报告里的 randn）在有 784 个输入时会让得分达到几十："
+                          "softmax 饱和，学习会非常慢。初始权重要小得多才行。"),
     "sgd.sign": ("The step climbs the gradient: p + lr × grad makes the loss larger.",
                  "更新方向反了：p + lr × grad 会让损失变大。"),
     "sgd.no_change": ("The parameters did not change. Rebinding a name (p = p - ...) makes a "
@@ -3092,7 +3093,7 @@ MESSAGES = {
     "step.no_step": ("optimizer.step() was never called: the weights cannot change.",
                      "从来没有调用 optimizer.step()：权重不可能改变。"),
     "step.no_backward": ("loss.backward() never ran: there is no gradient to step with.",
-                         "从来没有运行 loss.backward()：没有梯度可用来更新。"),
+                         "从来没有运行 loss.backward()：没有梯度可以用来更新参数。"),
     "step.step_before_backward": ("optimizer.step() ran before loss.backward(): it stepped "
                                   "with the gradients of an earlier batch.",
                                   "optimizer.step() 在 loss.backward() 之前运行了：它用的是上一个小批量的梯度。"),
@@ -3128,17 +3129,17 @@ MESSAGES = {
                              "memory and time for gradients nobody uses.",
                              "autograd 记录了评估时的前向计算，为用不到的梯度白白花费内存和时间。"),
     "loop.graph": ("{what} returns {got}, which still holds the autograd graph.",
-                   "{what} 返回了 {got}，它还挂着 autograd 的计算图。"),
+                   "{what} 返回了 {got}，它还连着 autograd 的计算图。"),
     "loop.returns_graph": ("Keeping the loss tensor itself keeps every step's graph alive, and "
                            "memory grows step after step: keep a Python number or a detached "
                            "tensor.",
-                           "直接保存损失张量会让每一步的计算图都留在内存里，内存一步步增长：应该保存 "
-                           "Python 数或 detach 过的张量。"),
+                           "直接保存损失张量会让每一步的计算图都留在内存里，占用的内存一步步增长：应该保存 "
+                           "Python 数值或 detach 过的张量。"),
     "loop.mean_of_batch_means": ("This is the mean of the batch means: the last batch is "
                                  "smaller (2 examples, not 4) and counts as much as a full one. "
                                  "Each example should count once.",
                                  "这是各小批量平均值的平均：最后一个小批量更小（2 个样本而不是 4 个），却和"
-                                 "完整的小批量算得一样重。应该让每个样本都只算一次。"),
+                                 "完整的小批量占一样的权重。应该让每个样本都只算一次。"),
     "loop.sum_not_mean": ("This is a sum, not a mean per example.", "这是总和，不是每个样本的平均值。"),
     "loop.order": ("It returned {got}: the accuracy first. The labs return (mean loss, accuracy): "
                    "{expected}.",
@@ -3201,8 +3202,8 @@ MESSAGES = {
     "wine.activation_on_output": ("The activation also runs after the last layer: a regression "
                                   "output must be free (after a ReLU it can never go below 0, "
                                   "after a Tanh never above 1).",
-                                  "最后一层之后也加了激活函数：回归的输出不能受限制（经过 ReLU 就不会小于 "
-                                  "0，经过 Tanh 就不会大于 1）。"),
+                                  "最后一层之后也加了激活函数：回归的输出不能被限制在某个范围里（经过 ReLU "
+                                  "就不会小于 0，经过 Tanh 就不会大于 1）。"),
     "wine.dropout_ignored": ("With dropout=0.5, training mode gives the same output twice: the "
                              "dropout argument is ignored.",
                              "dropout=0.5 时，训练模式下两次输出完全相同：dropout 参数被忽略了。"),
@@ -3221,7 +3222,7 @@ MESSAGES = {
                      "{layer} 有一个权重的绝对值是 {got}，超出了 ±{bound} = ±sqrt(6 / (fan_in + fan_out))。"),
     "xavier.normal": ("The spread fits Xavier-normal, whose values have no bound; the lab uses "
                       "Xavier-uniform.",
-                      "权重的分布符合 Xavier 正态初始化，它的取值没有上下界；实验用的是 Xavier 均匀初始化。"),
+                      "权重的分布像是 Xavier 正态初始化，它的取值没有上下界；实验用的是 Xavier 均匀初始化。"),
     "xavier.spread": ("{layer}'s weights have standard deviation {got}; Xavier-uniform gives "
                       "{expected}.",
                       "{layer} 权重的标准差是 {got}，Xavier 均匀初始化应该是 {expected}。"),
@@ -3231,13 +3232,13 @@ MESSAGES = {
                             "model meets test features on another scale than it trained on. "
                             "Both splits take the training split's statistics.",
                             "测试集用的是它自己的均值和标准差：测试数据泄漏进了预处理，而且模型看到的测试"
-                            "特征和训练时的尺度不一样。两个数据集都应该用训练集的统计量。"),
+                            "特征和训练时的尺度不一样。训练集和测试集都应该用训练集的统计量。"),
     "std.all_statistics": ("The statistics come from the training and test splits together: "
                            "the test data leaks into the preprocessing.",
                            "统计量是用训练集和测试集合在一起算的：测试数据泄漏进了预处理。"),
     "std.axis": ("The statistics were taken along the wrong axis: per example instead of per "
                  "feature column.",
-                 "统计量沿错了轴：按样本（行）算的，应该按特征（列）算。"),
+                 "求统计量时用错了轴：这是按样本（每一行）算的，应该按特征（每一列）算。"),
     "std.min_max": ("This is min-max scaling into [0, 1]; standardising subtracts the mean and "
                     "divides by the standard deviation.",
                     "这是把数据缩放到 [0, 1] 的最小-最大归一化；标准化是减去均值、再除以标准差。"),
@@ -3263,7 +3264,7 @@ MESSAGES = {
     "ckpt.contents": ("The file holds {got}, not the state saved.",
                       "文件里的内容是 {got}，不是保存进去的 state。"),
     "ckpt.atomic": ("The checkpoint is not written whole or not at all.",
-                    "检查点不是“要么完整写入，要么完全不写”。"),
+                    "检查点没有做到“要么完整写入，要么完全不写”。"),
     "ckpt.not_atomic": ("A save that failed halfway left a broken file where the previous "
                         "checkpoint was: a crash while writing would lose both. How can the old "
                         "file stay until the new one is complete?",
@@ -3284,10 +3285,10 @@ MESSAGES = {
                     "load_checkpoint 加载了一个含有任意 Python 对象的文件。"),
     "ckpt.load_unsafe": ("Unpickling such a file can run any code it carries; loading with "
                          "weights_only=True refuses it.",
-                         "反序列化这样的文件可能会执行文件里带的任意代码；用 weights_only=True 加载会拒绝它。"),
+                         "反序列化（unpickle）这样的文件，可能会执行文件里夹带的任意代码；用 weights_only=True 加载会拒绝它。"),
     "state.unloadable": ("The state cannot be saved and loaded back with weights_only=True: "
                          "{error}",
-                         "state 无法保存后再用 weights_only=True 加载回来：{error}"),
+                         "state 保存之后无法再用 weights_only=True 加载回来：{error}"),
     "state.not_dict": ("checkpoint_state should return a dict; got {got}",
                        "checkpoint_state 应该返回一个字典，实际得到的是 {got}"),
     "state.key": ("The state's '{key}' should be {expected}; got {got}",
@@ -3311,7 +3312,7 @@ MESSAGES = {
                             "checkpoint_state first.",
                             "checkpoint_state 还没有通过它自己的检查，而 restore_checkpoint 要用它返回的 "
                             "state 来检查：请先把 checkpoint_state 改好。"),
-    "restore.missing": ("Something was not put back.", "有状态没有恢复。"),
+    "restore.missing": ("Something was not put back.", "有的状态没有恢复。"),
     "restore.weights": ("After restore_checkpoint the model does not hold the saved weights.",
                         "调用 restore_checkpoint 之后，模型里不是保存时的权重。"),
     "restore.optimizer": ("After restore_checkpoint the optimizer does not hold the saved "
@@ -3333,8 +3334,8 @@ MESSAGES = {
                            "inplace_error 应该是 M.sub_(N) 抛出的异常信息，实际得到的是 {got}"),
     "lab1.scale": ("{key}'s largest entry is {got}; entries drawn from N(0, 0.01²) stay "
                    "between 0.001 and 0.06 here.",
-                   "{key} 中绝对值最大的元素是 {got}；从 N(0, 0.01²) 抽取的元素在这里应该在 0.001 到 "
-                   "0.06 之间。"),
+                   "{key} 中绝对值最大的元素是 {got}；从 N(0, 0.01²) 抽样时，这么大的矩阵里绝对值最大的元素应该在 "
+                   "0.001 到 0.06 之间。"),
     "lab1.std": ("Check the spread you ask torch.normal for: 0.01 is the standard deviation.",
                  "检查一下传给 torch.normal 的参数：0.01 是标准差。"),
     "lab1.reshape_not_transpose": ("Q.reshape(2, 4) is not Q transposed: reshape reads the "
@@ -3346,7 +3347,7 @@ MESSAGES = {
                           "乘积的形状不对：检查一下两个因子的顺序。"),
     "lab1.no_grad_swapped": ("The two no_grad cases are swapped: with y2 = x³ under no_grad "
                              "only y1 = x² counts.",
-                             "两种 no_grad 的情况弄反了：y2 = x³ 在 no_grad 下计算时，只有 y1 = x² 起作用。"),
+                             "两种 no_grad 的情况弄反了：y2 = x³ 在 no_grad 下计算时，只有 y1 = x² 计入梯度。"),
     "lab1.grad_accumulates": ("The gradients carry over from one case to the next: each case "
                               "needs a fresh x.",
                               "梯度从一种情况累加到了下一种情况：每种情况都要用一个新的 x。"),
@@ -3361,7 +3362,7 @@ MESSAGES = {
                         "在 x² 和 x + 3 之间梯度被清零了（或者重新创建了 x）：实验报告里演示的是在 "
                         "grad.zero_() 之前两者累加成 5。"),
     "lab1.zero_missing": ("The last value should be 0, after x.grad.zero_().",
-                          "最后一个值应该是调用 x.grad.zero_() 之后的 0。"),
+                          "最后一个值是调用 x.grad.zero_() 之后的梯度，应该是 0。"),
     # -- errors the student's code raised
     "hint.inplace_leaf": ("Autograd refuses to record an in-place change of a tensor that "
                           "requires grad: an update of parameters is not part of the model's "
@@ -3381,21 +3382,21 @@ MESSAGES = {
                     "device, cuda here?): the checker's model is on the CPU. A lesson function "
                     "works on whatever device its model and batches are on.",
                     "你的代码把张量移到了和模型不同的设备上（是不是用了全局变量 device，这里是 "
-                    "cuda？）：检查程序的模型在 CPU 上。训练函数应该在模型和小批量所在的设备上计算，"
+                    "cuda？）：检查程序的模型在 CPU 上。练习里的函数应该在模型和小批量所在的设备上计算，"
                     "不管那是哪个设备。"),
     "hint.backward_twice": ("backward() ran twice through the same graph.",
                             "对同一个计算图调用了两次 backward()。"),
     "hint.inplace_broadcast": ("An in-place operation cannot grow a tensor: M (1×3) has no room "
                                "for the 2×3 result. Catch the error and keep its message.",
-                               "原地操作不能把张量变大：M（1×3）放不下 2×3 的结果。捕获这个异常，保存它的信息。"),
+                               "原地操作不能把张量变大：M（1×3）放不下 2×3 的结果。捕获这个异常，把它的信息保存下来。"),
     "hint.matmul_shapes": ("The shapes of a matrix product do not fit: the error names both "
                            "(rows × columns).",
                            "矩阵乘法两边的形状对不上：错误信息里写出了两个形状（行 × 列）。"),
     "hint.dtype": ("A dtype mismatch: losses want float scores, and class labels as int64 "
                    "(long).",
-                   "dtype 不匹配：损失函数要的是浮点数的得分，类别标签要 int64（long）。"),
+                   "dtype 不匹配：损失函数要的得分是浮点数，类别标签是 int64（long）。"),
     "hint.failed_line": ("{name} comes from line {line}, which failed here: {error}",
-                         "{name} 来自第 {line} 行，而这一行在这里运行出错了：{error}"),
+                         "{name} 来自第 {line} 行，但这一行在检查时运行出错：{error}"),
     "hint.skipped_global": ("{name} is set on line {line} by top-level code that the checker "
                             "does not run (it runs only imports, definitions and plain "
                             "assignments): a function should use its arguments, not a global "

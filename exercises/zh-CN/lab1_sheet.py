@@ -5,7 +5,7 @@
 # 要写的函数：把 `raise NotImplementedError(...)` 那一行换成你的代码，运行这个单元格，再运行它下面的检查
 # 单元格。函数还没写的时候，检查会显示“还没写”。
 #
-# 每个函数接受要在上面计算的设备（用 `torch.device("cpu")` 就行），返回一个字典，按每一节给出的键存放算出来
+# 每个函数的参数是用来计算的设备（传 `torch.device("cpu")` 就行），返回一个字典，用每一节给出的键存放算出来
 # 的结果，检查程序（`check.py`）会把它们和手算的值对比。中间想打印什么都可以，检查程序不会显示。“通过了这些
 # 检查”说明你算出的数是对的，但并不是证明。实验自己的实现在 `lab1_tensor_ops.py` 里。
 #
@@ -61,8 +61,8 @@ check.lab1(globals(), "small_matmul")
 # %% [markdown]
 # ## 3. 部分计算放在 `no_grad` 下时的梯度
 #
-# y1 = x²，y2 = x³，y3 = y1 + y2，x = 1。计算三次梯度 dy3/dx：y2 在 `torch.no_grad()` 下计算时；
-# y1 在它下面计算时；两者都不在它下面时。返回 `{"grad_no_y2": ..., "grad_no_y1": ..., "grad_full":
+# y1 = x²，y2 = x³，y3 = y1 + y2，x = 1。分三种情况计算梯度 dy3/dx：把 y2 放在 `torch.no_grad()` 下
+# 计算；把 y1 放在它下面计算；两者都不放。返回 `{"grad_no_y2": ..., "grad_no_y1": ..., "grad_full":
 # ...}`（数）。先手算出这三个值。
 
 # %%
@@ -77,11 +77,11 @@ check.lab1(globals(), "no_grad_gradients")
 # %% [markdown]
 # ## 4. 自动微分（入门部分）
 #
-# - y = a @ b + c，其中 a = [[1., 2.]] 和 c = 5. 需要梯度，b = [[3.], [4.]]：调用 `y.backward()`
-#   之后，把 a 的梯度作为 `"a_grad"`、c 的梯度作为 `"c_grad"` 返回。
+# - y = a @ b + c，其中 a = [[1., 2.]]、c = 5.（两者都需要梯度），b = [[3.], [4.]]：调用
+#   `y.backward()` 之后，把 a 的梯度作为 `"a_grad"`、c 的梯度作为 `"c_grad"` 返回。
 # - `sum(sigmoid(s))` 对 s = `torch.ones(20)` 的梯度：`"sigmoid_grad"`。
-# - x = 2. 需要梯度：`(x ** 2).backward()` 之后的梯度，再调用 `(x + 3).backward()` 之后的梯度，再调用
-#   `x.grad.zero_()` 之后的梯度：这三个数组成列表，作为 `"accumulated_grads"`。
+# - x = 2.（需要梯度）：依次记下 `(x ** 2).backward()` 之后的梯度、接着调用 `(x + 3).backward()` 之后
+#   的梯度、最后调用 `x.grad.zero_()` 之后的梯度，把这三个数组成列表，作为 `"accumulated_grads"`。
 
 # %%
 def autograd(device):

@@ -82,7 +82,7 @@ check.lab2(globals(), "one_hot")
 # %% [markdown]
 # ## 4. 线性层
 #
-# `Linear(n_in, n_out)`：一个类，它的对象对形状为 (B, n_in) 的 x 计算 x @ W + b；权重和每个输出各自的
+# `Linear(n_in, n_out)`：一个类，它的实例接收形状为 (B, n_in) 的 x，计算 x @ W + b；权重和每个输出各自的
 # 偏置由 `parameters()` 以列表返回，两者都是需要梯度的叶子张量。初始权重要小（实验报告用标准正态分布初始化
 # 784 个输入的权重，结果 softmax 饱和了）。再给它加上 `train()` 和 `eval()`，就像 `nn.Module` 那样：
 # 训练循环会调用它们，而线性层在两种模式下的计算是一样的，没有什么要切换的。
@@ -122,7 +122,7 @@ check.lab2(globals(), "SGD")
 # `train_step(model, x, y, optimizer, loss_fn=F.cross_entropy)`：前向计算、算损失、清除梯度、反向传播、
 # 更新参数；返回损失和模型的输出。损失函数是参数，因为 lab2 的几次运行用的损失函数不同。它既要能配合
 # `nn.Module` 和 `torch.optim.SGD` 使用，也要能配合你从零实现的 `Linear` 和 `SGD` 使用，而它们只有第 4、5
-# 节给它们的那些方法。
+# 节里写的那些方法。
 
 # %%
 def train_step(model, x, y, optimizer, loss_fn=F.cross_entropy):

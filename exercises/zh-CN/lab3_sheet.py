@@ -83,7 +83,7 @@ check.lab3(globals(), "train_step")
 #
 # `train_epoch(model, loader, optimizer, step=train_step, on_step=None)`：把模型切换到训练模式，对
 # `loader` 的每个 `(x, y)` 小批量调用 `step`；返回每个样本的平均训练损失和训练精度，精度像 d2l 那样用
-# 每一步的 logits 来统计。一个迭代周期的最后一个小批量常常更小：每个样本都应该只算一次。返回 Python 的数
+# 每一步的 logits 来统计。一个迭代周期的最后一个小批量常常更小：每个样本都应该只算一次。返回 Python 数值
 # （或者不带 autograd 计算图的张量）。`on_step` 可以不用。
 
 # %%

@@ -84,8 +84,8 @@ check.lab4(globals(), "train_step")
 # ## 4. 一个迭代周期
 #
 # `train_epoch(model, loader, optimizer, step=train_step, on_step=None)`：把模型切换到训练模式，对每个
-# 小批量调用 `step`；以 Python 数的形式返回每个样本的平均训练损失（最后一个小批量可能更小）。`on_step`
-# 可以不用。
+# 小批量调用 `step`；以 Python 数值的形式返回每个样本的平均训练损失（最后一个小批量可能更小）。
+# `on_step` 可以不用。
 
 # %%
 def train_epoch(model, loader, optimizer, step=train_step, on_step=None):

@@ -2,9 +2,9 @@
 # # mnist 练习：MNIST 教程，以及能精确恢复训练的检查点
 #
 # 实验报告 001 跟着一个流传很广的 MNIST 教程做，保存模型和优化器，再从保存的文件继续训练。它的“继续训练”并不
-# 像看上去那样（重新加载的网络根本没有被训练），而且程序中途崩溃可能留下写了一半的文件。下面每一节给出一个要写
-# 的部分：把 `raise NotImplementedError(...)` 那一行换成你的代码，运行这个单元格，再运行它下面的检查单元格。
-# 函数还没写的时候，检查会显示“还没写”。
+# 是看上去那样（接着训练的根本不是重新加载的那个网络），而且程序中途崩溃可能留下写了一半的文件。下面每一节
+# 给出一个要写的部分：把 `raise NotImplementedError(...)` 那一行换成你的代码，运行这个单元格，再运行它下面的
+# 检查单元格。函数还没写的时候，检查会显示“还没写”。
 #
 # 检查程序（`check.py`）会用它自己准备的输入运行你的网络和训练函数，在一个临时文件夹里写入、破坏检查点，还会把
 # 一个小训练跑两遍：一遍一口气跑完，一遍中途停下、再用你的函数恢复：两遍结束时的权重必须完全相同。它报告第一个
@@ -57,7 +57,7 @@ check.mnist(globals(), "MnistNet")
 #
 # `train_step(model, x, y, optimizer)`：模型输出的 NLL 损失，清除梯度，反向传播，更新参数；返回损失。
 # `train_epoch(model, loader, optimizer, step=train_step, on_step=None)`：把模型切换到训练模式，对每个
-# 小批量调用 `step`；以 Python 数的形式返回每个样本的平均训练损失。`evaluate(model, loader)`：每个样本的
+# 小批量调用 `step`；以 Python 数值的形式返回每个样本的平均训练损失。`evaluate(model, loader)`：每个样本的
 # 平均 NLL 损失和精度，模型处于评估模式，autograd 不记录计算图。
 
 # %%
@@ -91,7 +91,7 @@ check.mnist(globals(), "evaluate")
 # ## 3. 写入和读取检查点
 #
 # `save_checkpoint(path, state)` 用 `torch.save` 写入 `state`（一个字典），要么完整写入，要么完全不写：
-# 如果程序中途挂掉或者磁盘写满，`path` 上原来的那个检查点必须还在，而且完好无损。`load_checkpoint(path)`
+# 如果程序中途崩溃或者磁盘写满，`path` 上原来的那个检查点必须还在，而且完好无损。`load_checkpoint(path)`
 # 用 `torch.load(..., weights_only=True)` 把它读回来，这样只接受张量、数、字符串，以及由它们组成的列表和
 # 字典，别处来的文件在加载时就没法执行代码。
 
@@ -117,10 +117,10 @@ check.mnist(globals(), "load_checkpoint")
 # ## 4. 精确地中断和恢复训练
 #
 # `checkpoint_state(model, optimizer, epoch, history, config, batch_order=None)` 返回一个字典，装着训练
-# 从中断处继续所需的全部内容：`"epoch"`、`"history"` 和 `"config"` 这三项用这三个键，其余的键名随意：模型
-# 的权重、优化器的状态（SGD 的动量）、torch 的随机状态（dropout 从这里抽取随机数），以及 `batch_order`
-# 的状态，它是用来打乱小批量顺序的 `torch.Generator`。这个字典必须经得起 `torch.save` 和
-# `torch.load(..., weights_only=True)`。
+# 从中断处继续所需的全部内容：`"epoch"`、`"history"` 和 `"config"` 这三项用这三个键名，其余各项的键名随你
+# 定：模型的权重、优化器的状态（SGD 的动量）、torch 的随机状态（dropout 从这里抽取随机数），以及
+# `batch_order` 的状态，它是用来打乱小批量顺序的 `torch.Generator`。这个字典要能用 `torch.save` 保存，再用
+# `torch.load(..., weights_only=True)` 原样读回来。
 #
 # `restore_checkpoint(state, model, optimizer, batch_order=None)` 把这些内容全部放进新建的模型、优化器和
 # 生成器里。训练跑完一个迭代周期后停下、再这样恢复，结束时必须和一口气跑完的训练完全一致。
