@@ -53,15 +53,6 @@ def lifted(lab_file: str, names: list[str], modules: tuple = ()) -> dict:
     return paste(source, modules=modules)
 
 
-def leaning_on_common(lab_file: str, names: list[str]) -> dict:
-    """The lift tests' own check: the same lesson with its train_epoch made to call common.
-    The name check sees it; pasted, it fails with a NameError when it runs."""
-    source = lesson_source(lab_file, names).replace(
-        "    model.train()\n", "    model.train()\n    common.sync(torch.device('cpu'))\n", 1)
-    assert helpers_named(source) == {"common"}
-    return paste(source)
-
-
 def plain_loader(x: torch.Tensor, y: torch.Tensor, batch_size: int, shuffle: bool = True):
     """What a student writes: a torch DataLoader over a TensorDataset."""
     dataset = torch.utils.data.TensorDataset(x, y)

@@ -1,10 +1,12 @@
 """Data however students got it, training that diverges, disks that fill, runs that are
-stopped: a table of such cases, each through the real command line. Each must end with one line
-on stderr (no traceback) and the exit code of its kind, and lose nothing: a file that was good
-before is still good, and no temporary file is left behind."""
+stopped: a table of such cases, each run in-process, and for each way a command ends, one case
+through the real command line. Each must end with one line (on stderr, no traceback) and the
+exit code of its kind, and lose nothing: a file that was good before is still good, and no
+temporary file is left behind."""
 from __future__ import annotations
 
 import gzip
+import importlib
 import json
 import os
 import signal
@@ -23,12 +25,13 @@ import common
 import datafiles
 import machinery
 from conftest import (ROOT, CommandCase, real_data_dir, real_file, requires_real_data,
-                      run_script, write_idx,
-                      write_image_dataset, write_uci_like)
+                      run_script, write_idx, write_image_dataset, write_uci_like)
+from fail_writes import failing_writes
 
 BAD_DATA, DIVERGED, NOT_WRITTEN = 2, 3, 4
 POSIX = pytest.mark.skipif(os.name == "nt", reason="sends POSIX signals and needs fork")
-LINUX = pytest.mark.skipif(not Path("/proc/self/fd").is_dir(),
+LINUX_FDS = Path("/proc/self/fd").is_dir()
+LINUX = pytest.mark.skipif(not LINUX_FDS,
                            reason="injects failures through /proc/self/fd (Linux only)")
 
 
@@ -140,14 +143,34 @@ def cases(tmp: Path) -> list[Case]:
     ]
 
 
-def run(case: Case):
+# The cases also run as commands, one for each way a command ends with its line: bad data
+# (exit 2), a divergence (3), a write that fails (4; a figure and a checkpoint).
+AS_COMMANDS = ("a .gz that is an error page", "lab4 at lr 5", "disk full when lab4 saves",
+               "disk fills up before the 2nd checkpoint")
+
+
+def in_process(case: Case) -> tuple[int | None, str]:
+    """The case run by calling the lab's main: the exit code of the LabError it ends with
+    (None: it did not end with one) and its message."""
+    module = importlib.import_module(case.script[:-3])
+    with pytest.MonkeyPatch.context() as patch:
+        for obj, name, replacement in failing_writes(*case.inject) if case.inject else ():
+            patch.setattr(obj, name, replacement)
+        try:
+            module.main(list(case.args))
+        except machinery.LabError as err:
+            return err.code, str(err)
+        finally:
+            common.seed_everything(0)
+    return None, "it ended without an error"
+
+
+def as_command(case: Case):
     if case.inject:
         cmd = [sys.executable, str(ROOT / "tests" / "fail_writes.py"), *map(str, case.inject),
                str(ROOT / case.script), *case.args]
-        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=300)
-    else:
-        proc = run_script(case.script, *case.args)
-    return case, proc
+        return subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=300)
+    return run_script(case.script, *case.args)
 
 
 def temporaries(folder: Path) -> list[Path]:
@@ -156,28 +179,38 @@ def temporaries(folder: Path) -> list[Path]:
 
 @pytest.fixture(scope="module")
 def table(tmp_path_factory):
+    """Every case run once: the AS_COMMANDS cases as commands, side by side with the others
+    run in the test's process (after lab4's good earlier results are written where a failing
+    case writes). Injected write failures need Linux."""
     tmp = tmp_path_factory.mktemp("hostile")
-    made = cases(tmp)
-    # A good earlier result where the write-failure cases write: it must survive them.
-    for folder, script, args in (("full4", "lab4_wine_mlp.py", ["--epochs", "3"]),):
-        proc = run_script(script, *args, "--data-dir", str(tmp / "good"), "--out-dir",
-                          str(tmp / folder))
-        assert proc.returncode == 0, proc.stderr
+    made = [case for case in cases(tmp) if LINUX_FDS or not case.inject]
+    import lab4_wine_mlp
+    lab4_wine_mlp.main(["--epochs", "3", "--data-dir", str(tmp / "good"), "--out-dir",
+                        str(tmp / "full4")])
+    commands = [case for case in made if case.name in AS_COMMANDS]
     with ThreadPoolExecutor(max_workers=2) as pool:
-        return tmp, list(pool.map(run, made))
+        running = pool.map(as_command, commands)
+        ended = {case.name: in_process(case) for case in made if case not in commands}
+        procs = dict(zip([case.name for case in commands], running))
+    return tmp, made, ended, procs
 
 
-def test_the_table_covers_each_class(table):
-    _, results = table
-    kinds = [case.code for case, _ in results]
-    assert (kinds.count(BAD_DATA), kinds.count(DIVERGED), kinds.count(NOT_WRITTEN)) == (11, 4, 5)
+def test_each_case_ends_with_one_line_of_its_kind(table):
+    _, made, ended, _ = table
+    problems = [f"{case.name}: {ended[case.name]}" for case in made if case.name in ended and
+                not (ended[case.name][0] == case.code and "\n" not in ended[case.name][1]
+                     and case.message in ended[case.name][1])]
+    assert not problems, "\n".join(problems)
 
 
-@LINUX
-def test_each_case_ends_with_one_line_and_its_exit_code(table):
-    _, results = table
+@POSIX
+def test_each_way_a_command_ends_is_one_line_and_its_exit_code(table):
+    _, made, _, procs = table
     problems = []
-    for case, proc in results:
+    for case in made:
+        if case.name not in procs:
+            continue
+        proc = procs[case.name]
         line_ok = proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
         if not (line_ok and proc.returncode == case.code and case.message in proc.stderr):
             problems.append(f"{case.name}: exit {proc.returncode}, stderr {proc.stderr[-600:]!r}")
@@ -186,13 +219,13 @@ def test_each_case_ends_with_one_line_and_its_exit_code(table):
 
 @LINUX
 def test_nothing_is_lost(table):
-    tmp, results = table
+    tmp, _, _, procs = table
     assert not temporaries(tmp), "temporary files were left behind"
     # the checkpoint of epoch 1 survived the full disk, whole, and the message points at it
     ckpt = tmp / "full" / "mnist_checkpoint.pt"
     import mnist_checkpoint
     assert mnist_checkpoint.checked_checkpoint(ckpt, mnist_checkpoint.MnistNet())["epoch"] == 1
-    full = next(proc for case, proc in results if case.name.startswith("disk fills"))
+    full = procs["disk fills up before the 2nd checkpoint"]
     assert f"last good checkpoint: {ckpt} (after epoch 1)" in full.stderr
     # lab4's earlier results are untouched by the run that could not write
     earlier = tmp / "full4" / "lab4_wine_mlp_epochs3.json"

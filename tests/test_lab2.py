@@ -157,8 +157,9 @@ def test_logistic_smoke(tmp_path):
 
 
 def test_logistic_short_run_agrees_and_defect_collapses(tmp_path):
-    # 200k samples, 10 epochs (2,000 steps): well away from the mean fit, unlike the defect.
-    m = lab2.main(["--part", "logistic", "--samples", "200000", "--epochs", "10",
+    # 20k samples, 10 epochs (200 steps) at 20 times the write-up's rate: well away from the
+    # mean fit, unlike the defect.
+    m = lab2.main(["--part", "logistic", "--samples", "20000", "--epochs", "10", "--lr", "1",
                    "--out-dir", str(tmp_path)])["metrics"]["logistic"]
     assert m["nn_weight"] == pytest.approx(m["scratch_weight"], abs=0.1)
     assert m["nn_weight"] < -2.0
@@ -166,13 +167,18 @@ def test_logistic_short_run_agrees_and_defect_collapses(tmp_path):
     # prediction 0.5), far from the real fit (weight -3.7, prediction 0.14).
     assert abs(m["defect_weight"]) < 0.5
     assert m["defect_prediction_x2"] == pytest.approx(0.5, abs=0.05)
-    assert (tmp_path / "lab2_logistic_samples200000.json").exists()
+    assert (tmp_path / "lab2_logistic_lr1.0_samples20000.json").exists()
 
 
-def test_softmax_smoke_on_synthetic_data(tmp_path, synthetic_data):
+def test_a_softmax_smoke_run_learns_well_above_chance(tmp_path, synthetic_data):
+    """Three batches of 16 already lift torch.nn's softmax regression well above the 0.10 of
+    guessing on the synthetic classes (a model that does not learn stays near 0.10); each run's
+    accuracy is a count of the 40 test images, and the results file and figure hold all three
+    runs."""
     out = lab2.main(["--part", "softmax", "--smoke", "--batch-size", "16", "--data-dir",
                      str(synthetic_data), "--out-dir", str(tmp_path)])["metrics"]["softmax"]
-    for run in lab2.SOFTMAX_RUNS:  # an accuracy over the 40 test images: a count of them
+    assert out["nn_test_acc"] >= 0.25
+    for run in lab2.SOFTMAX_RUNS:
         assert out[f"{run.name}_test_acc"] * 40 == round(out[f"{run.name}_test_acc"] * 40)
     rec = json.loads((tmp_path / "lab2_softmax_batchsize16.json").read_text())
     assert set(rec["history"]) == {run.name for run in lab2.SOFTMAX_RUNS}
@@ -198,14 +204,6 @@ def test_the_write_ups_defect_against_torchs_own_bce_on_the_broadcast(b, seed):
     torch.testing.assert_close(ours, ref)
     torch.testing.assert_close(torch.autograd.grad(ours, p)[0],
                                torch.autograd.grad(ref, ref_p)[0])
-
-
-def test_a_softmax_smoke_run_learns_well_above_chance(tmp_path, synthetic_data):
-    """Three batches of 16 already lift torch.nn's softmax regression well above the 0.10 of
-    guessing on the synthetic classes; a model that does not learn stays near 0.10."""
-    out = lab2.main(["--part", "softmax", "--smoke", "--batch-size", "16", "--data-dir",
-                     str(synthetic_data), "--out-dir", str(tmp_path)])["metrics"]["softmax"]
-    assert out["nn_test_acc"] >= 0.25
 
 
 def test_ctrl_c_saves_the_runs_so_far(tmp_path, monkeypatch):
@@ -292,14 +290,3 @@ def test_the_default_step_trains_with_cross_entropy():
     losses, _, _ = lesson["train_epoch"](model, lift.plain_loader(x, y, 8),
                                          torch.optim.SGD(model.parameters(), lr=0.1))
     assert lift.changed(before, model) and torch.isfinite(losses).all()
-
-
-def test_a_lesson_that_calls_into_common_does_not_lift():
-    """The lift test's own check: a train_epoch that leans on common fails pasted, both by the
-    name check and when it runs."""
-    lesson = lift.leaning_on_common("lab2_logistic.py", SOFTMAX + LESSON)
-    model = lesson["ScratchSoftmax"]()
-    x, y = torch.rand(8, 1, 28, 28), torch.randint(0, 10, (8,))
-    with pytest.raises(NameError, match="common"):
-        lesson["train_epoch"](model, lift.plain_loader(x, y, 4),
-                              lesson["SGD"](model.parameters(), lr=0.1))

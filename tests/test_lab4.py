@@ -331,14 +331,3 @@ def test_evaluate_over_batches_is_the_whole_split_at_once():
     whole, _ = lab4.evaluate(model, [(x, y)])
     batched, _ = lab4.evaluate(model, lift.plain_loader(x, y, 16, shuffle=False))
     assert batched == pytest.approx(whole, rel=1e-6)
-
-
-def test_a_lesson_that_calls_into_common_does_not_lift():
-    """The lift test's own check: a train_epoch that leans on common fails pasted, both by the
-    name check and when it runs."""
-    lesson = lift.leaning_on_common("lab4_wine_mlp.py", LESSON)
-    model = lesson["WineMLP"](11, [8])
-    x, y = torch.randn(8, 11), torch.randn(8, 1)
-    with pytest.raises(NameError, match="common"):
-        lesson["train_epoch"](model, lift.plain_loader(x, y, 4),
-                              torch.optim.SGD(model.parameters(), lr=0.1))

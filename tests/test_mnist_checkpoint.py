@@ -17,8 +17,7 @@ import common
 import lift
 import machinery
 import mnist_checkpoint as mc
-from conftest import (interrupt_in_epoch, one_line_error, run_script,
-                      write_image_dataset)
+from conftest import interrupt_in_epoch, write_image_dataset
 
 
 @pytest.fixture(scope="module")
@@ -51,10 +50,10 @@ def good_checkpoint(small_mnist, tmp_path_factory):
 
 @pytest.mark.parametrize("loader", ["tensor", "dataloader"])
 def test_resume_equals_uninterrupted_bit_for_bit(small_mnist, tmp_path, loader):
-    full = mc.main(args_for(small_mnist, tmp_path / "full", 5, "--loader", loader))
-    mc.main(args_for(small_mnist, tmp_path / "split", 2, "--loader", loader))
+    full = mc.main(args_for(small_mnist, tmp_path / "full", 3, "--loader", loader))
+    mc.main(args_for(small_mnist, tmp_path / "split", 1, "--loader", loader))
     ckpt = tmp_path / "split" / checkpoint_name()
-    resumed = mc.main(args_for(small_mnist, tmp_path / "split", 5, "--loader", loader,
+    resumed = mc.main(args_for(small_mnist, tmp_path / "split", 3, "--loader", loader,
                                "--resume", str(ckpt)))
     assert without_timing(full["history"]) == without_timing(resumed["history"])
     saved_full = torch.load(tmp_path / "full" / checkpoint_name(), weights_only=True)
@@ -64,12 +63,12 @@ def test_resume_equals_uninterrupted_bit_for_bit(small_mnist, tmp_path, loader):
     for a, b in zip(saved_full["optimizer"]["state"].values(),
                     saved_split["optimizer"]["state"].values()):
         assert torch.equal(a["momentum_buffer"], b["momentum_buffer"])
-    assert saved_split["epoch"] == 5 and len(saved_split["history"]["test_acc"]) == 6
+    assert saved_split["epoch"] == 3 and len(saved_split["history"]["test_acc"]) == 4
     # The resumed run's JSON lists the figures of both runs.
     figures = json.loads((tmp_path / "split" / checkpoint_name().replace(".pt", ".json"))
                          .read_text())["figures"]
     stem = checkpoint_name()[:-3]
-    assert f"{stem}_loss_2ep.png" in figures and f"{stem}_loss_5ep.png" in figures
+    assert f"{stem}_loss_1ep.png" in figures and f"{stem}_loss_3ep.png" in figures
 
 
 def test_checkpoint_holds_everything(good_checkpoint):
@@ -208,13 +207,6 @@ def test_missing_checkpoint(tmp_path):
         mc.checked_checkpoint(tmp_path / "nope.pt", mc.MnistNet())
 
 
-def test_bad_checkpoint_on_the_command_line_is_one_line(good_checkpoint, tmp_path, small_mnist):
-    path = make_bad("pickled-object", good_checkpoint, tmp_path)
-    proc = run_script("mnist_checkpoint.py", "--resume", path, "--epochs", "2", "--data-dir",
-                      small_mnist, "--out-dir", tmp_path / "out")
-    assert one_line_error(proc) and proc.returncode == 2, proc.stderr
-
-
 @pytest.mark.parametrize("change, message", [
     (["--lr", "0.1"], r"--lr 0.01 \(now 0.1\)"),
     (["--seed", "2"], r"--seed 1 \(now 2\)"),
@@ -345,16 +337,3 @@ def test_a_state_that_would_not_load_is_not_saved_over_the_last_good_one(tmp_pat
         lesson["save_checkpoint"](path, {"epoch": 2, "history": {"loss": [np.float64(0.4)]}})
     assert lesson["load_checkpoint"](path)["epoch"] == 1
     assert [p.name for p in tmp_path.iterdir()] == ["ckpt.pt"]
-
-
-def test_a_checkpoint_lesson_that_calls_the_machinery_does_not_lift(tmp_path):
-    """The lift test's own check, on the checkpoint lesson: a save_checkpoint that flushes its
-    folder through machinery fails pasted, by the name check and when it runs."""
-    source = lift.lesson_source("mnist_checkpoint.py", LESSON).replace(
-        "        os.replace(tmp, path)", "        machinery.fsync_dir(tmp_path)\n"
-        "        os.replace(tmp, path)", 1)
-    assert lift.helpers_named(source) == {"machinery"}
-    lesson = lift.paste(source, modules=(io, os, random))
-    with pytest.raises(NameError, match="machinery"):
-        lesson["save_checkpoint"](tmp_path / "c.pt", {"epoch": 1})
-    assert list(tmp_path.iterdir()) == []  # the temporary went with the failed write

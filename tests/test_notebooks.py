@@ -13,9 +13,10 @@ nbformat = pytest.importorskip("nbformat", reason="needs requirements-test.txt (
 jupytext = pytest.importorskip("jupytext", reason="needs requirements-test.txt (jupytext)")
 pytest.importorskip("ipykernel", reason="needs requirements-test.txt (ipykernel)")
 
+import importlib  # noqa: E402
 import json  # noqa: E402
 
-from conftest import ROOT, run_script  # noqa: E402
+from conftest import ROOT  # noqa: E402
 from tools import notebooks  # noqa: E402
 from tools.paths import NOTEBOOKS, REFERENCE_DIR  # noqa: E402
 
@@ -78,29 +79,23 @@ def with_args(source: str, args: list[str]) -> str:
     return source.replace(notebooks.RUN_LINE, f"NOTEBOOK_ARGS: list[str] = {args!r}")
 
 
-def test_percent_run_lab2_and_mnist_and_a_bad_flag(flags):
-    out, data = flags
-    nb = execute([f"%run lab2_logistic.py --part softmax --smoke {' '.join(data)}",
-                  f"%run mnist_checkpoint.py --smoke {' '.join(data)}",
-                  "%run lab4_wine_mlp.py --lr inf",
-                  "print('the kernel lives on')"], allow_errors=True)
-    lab2, mnist, bad, alive = nb.cells[1:5]
-    assert pngs(lab2) == 1 and "softmax regression" in text(lab2).lower()
-    assert pngs(mnist) == 3  # examples, predictions, loss curve
-    assert (out / "lab2_softmax.json").exists() and (out / "mnist_checkpoint.json").exists()
-    # the same one line as on the command line
-    line = run_script("lab4_wine_mlp.py", "--lr", "inf").stderr.strip()
-    [error] = outputs(bad, "error")
-    assert error.traceback == [line] and error.ename == "LabError"
-    assert "the kernel lives on" in text(alive)
-    nb.cells[3].outputs = []
-    check_clean(nb)
+def command_line_error(capsys, lab, *flags) -> str:
+    """The one line ``lab`` ends with on the command line for ``flags``."""
+    with pytest.raises(SystemExit):
+        importlib.import_module(lab).main(list(flags))
+    return capsys.readouterr().err.strip()
 
 
-def test_import_and_main_lab3_and_lab4_return_metrics_history_and_figures(flags):
+def test_percent_run_and_import_then_main_return_metrics_history_and_figures(flags, capsys):
+    """`%run lab.py --flags` (lab2, mnist) and `import lab` then `lab.main([...])` (lab3, lab4),
+    in one kernel; a bad flag either way, and --help, stop the cell with the command line's
+    one line (or the help) and the kernel lives on."""
     out, data = flags
     Recording.updates = 0
     nb = execute([
+        f"%run lab2_logistic.py --part softmax --smoke {' '.join(data)}",
+        f"%run mnist_checkpoint.py --smoke {' '.join(data)}",
+        "%run lab4_wine_mlp.py --lr inf",
         # a smoke run is shorter than one frame's share of the time: draw every frame here
         "import machinery, lab3_lenet, lab4_wine_mlp\nmachinery.LivePlot.BUDGET = 1e9",
         f"r3 = lab3_lenet.main(['--smoke'] + {data!r})\nsorted(r3), sorted(r3['figures'])",
@@ -110,7 +105,10 @@ def test_import_and_main_lab3_and_lab4_return_metrics_history_and_figures(flags)
         "lab4_wine_mlp.main(['--dropout', '1.5'])",
         "lab3_lenet.main(['--help'])",
         "print('the kernel lives on')"], allow_errors=True)
-    lab3, lab4, shown, bad, helped, alive = nb.cells[2:8]
+    lab2, mnist, bad_run, _, lab3, lab4, shown, bad, helped, alive = nb.cells[1:11]
+    assert pngs(lab2) == 1 and "softmax regression" in text(lab2).lower()
+    assert pngs(mnist) == 3  # examples, predictions, loss curve
+    assert (out / "lab2_softmax.json").exists() and (out / "mnist_checkpoint.json").exists()
     assert outputs(lab3, "execute_result")[0].data["text/plain"] == \
         "(['figures', 'history', 'metrics', 'path'], ['lab3_d2l_bs4.png'])"
     # the live curve: shown once, redrawn in place at each curve point, then the final figure
@@ -119,12 +117,16 @@ def test_import_and_main_lab3_and_lab4_return_metrics_history_and_figures(flags)
     assert outputs(lab4, "execute_result")[0].data["text/plain"] == \
         "(['lab4_wine_mlp_loss.png', 'lab4_wine_mlp_pred.png'], True)"
     assert pngs(lab4) == 2 and pngs(shown) == 1
-    line = run_script("lab4_wine_mlp.py", "--dropout", "1.5").stderr.strip()
+    # the same one line as on the command line, either way
+    [error] = outputs(bad_run, "error")
+    assert error.traceback == [command_line_error(capsys, "lab4_wine_mlp", "--lr", "inf")]
+    assert error.ename == "LabError"
+    line = command_line_error(capsys, "lab4_wine_mlp", "--dropout", "1.5")
     assert outputs(bad, "error")[0].traceback == [line]
     assert "usage: lab3_lenet.py" in text(helped)
     assert outputs(helped, "error")[0].traceback == []  # --help stops the cell quietly
     assert "the kernel lives on" in text(alive)
-    for cell in (bad, helped):
+    for cell in (bad_run, bad, helped):
         cell.outputs = []
     check_clean(nb)
 
@@ -154,20 +156,46 @@ def test_the_script_opened_as_a_notebook_lab3_blitz(flags):
     check_clean(done)
 
 
-def test_run_all_writes_notebooks_and_the_check_finds_a_stale_one(synthetic_data, tmp_path):
+def test_run_all_writes_notebooks_and_the_check_tells_text_from_code(tmp_path):
     """One notebook of run_all --notebooks (the machinery every step uses), then the
-    staleness check on it, as it checks the committed ones."""
+    staleness check on it, as it checks the committed ones: an edit in text only (comments,
+    docstrings, prose) is refreshed in place with every output kept; an edit to the code it
+    runs needs the reference run, and is left as it is."""
     path = tmp_path / NOTEBOOKS / "lab1_tensor_ops.ipynb"
     path.parent.mkdir()
     ok, printed = notebooks.run_notebook("lab1_tensor_ops.py", ["--out-dir", str(tmp_path)],
                                          path)
     assert ok and "[[-3, -2, -1]," in printed
     assert notebooks.stale(tmp_path) == []
+    ran = path.read_text(encoding="utf-8")
     nb = nbformat.read(path, as_version=4)
-    nb.cells[1].source += "\n# edited by hand"
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    code[1].source = code[1].source.replace('    """', '    """Edited by hand. ', 1)
+    code[1].source = code[1].source.replace("def ", "# edited by hand\n\n\ndef ", 1)
+    nb.cells[1].source += "\nEdited by hand."
     nbformat.write(nb, path)
     [problem] = notebooks.stale(tmp_path)
-    assert "is stale: cell 2 differs from lab1_tensor_ops.py" in problem
+    assert "is stale: cell 2 differs from lab1_tensor_ops.py in comments, docstrings or " \
+           "prose only" in problem and "python -m tools.report --write" in problem
+    assert notebooks.refresh(tmp_path) == [path]
+    assert path.read_text(encoding="utf-8") == ran and notebooks.stale(tmp_path) == []
+    code[1].source = code[1].source.replace("-> ", "->  ", 1)  # layout: still the same code
+    code[1].source = code[1].source.replace('print(f"\\n## ', 'print(f"\\n### ', 1)
+    nbformat.write(nb, path)
+    [problem] = notebooks.stale(tmp_path)
+    assert "differs from lab1_tensor_ops.py in the code it runs" in problem
+    assert "python run_all.py --update-reference --notebooks" in problem
+    assert notebooks.refresh(tmp_path) == []
+
+
+def test_what_a_cell_runs_leaves_out_only_what_nothing_runs_or_shows():
+    cell = 'def f(x):\n    """Twice x."""\n    return 2 * x  # doubled\n\n\nf(1)\n'
+    same = ['"""A cell atop."""\ndef f(x):\n    """Half of four x."""\n    return 2*x\nf(1)',
+            "# a comment\ndef f(x):\n\n    return (2 *\n            x)\n\nf(1)"]
+    other = ['def f(x):\n    """Twice x."""\n    return 3 * x\n\n\nf(1)\n',
+             cell + '"""The last line, which Jupyter shows."""\n']
+    assert all(notebooks.executed(text) == notebooks.executed(cell) for text in same)
+    assert all(notebooks.executed(text) != notebooks.executed(cell) for text in other)
 
 
 def test_the_committed_notebooks_show_every_lab():
