@@ -3177,8 +3177,8 @@ MESSAGES = {
                       "第一个卷积把 28×28 变成了 24×24：d2l 的 LeNet 在这里保持 28×28，这样到第一个"
                       "线性层时才正好是 16 × 5 × 5 = 400 个特征。"),
     "lenet.softmax_output": ("The network outputs probabilities (each row sums to 1): "
-                             "F.cross_entropy applies softmax itself and expects raw scores.",
-                             "网络输出的是概率（每一行加起来是 1）：F.cross_entropy 自己会做 softmax，"
+                             "F.cross_entropy applies log-softmax itself and expects raw scores.",
+                             "网络输出的是概率（每一行加起来是 1）：F.cross_entropy 自己会做 log-softmax，"
                              "它要的是原始得分。"),
     "mnist.probabilities": ("The network outputs probabilities; F.nll_loss expects "
                             "log-probabilities.",
@@ -3332,8 +3332,8 @@ MESSAGES = {
     "lab1.inplace_error": ("inplace_error should hold the message of the error that M.sub_(N) "
                            "raises; got {got}",
                            "inplace_error 应该是 M.sub_(N) 抛出的异常信息，实际得到的是 {got}"),
-    "lab1.scale": ("{key}'s largest entry is {got}; entries drawn from N(0, 0.01²) stay "
-                   "between 0.001 and 0.06 here.",
+    "lab1.scale": ("{key}'s largest entry is {got}; drawn from N(0, 0.01²), the largest "
+                   "absolute entry of a matrix this size lies between 0.001 and 0.06.",
                    "{key} 中绝对值最大的元素是 {got}；从 N(0, 0.01²) 抽样时，这么大的矩阵里绝对值最大的元素应该在 "
                    "0.001 到 0.06 之间。"),
     "lab1.std": ("Check the spread you ask torch.normal for: 0.01 is the standard deviation.",
@@ -3364,8 +3364,8 @@ MESSAGES = {
     "lab1.zero_missing": ("The last value should be 0, after x.grad.zero_().",
                           "最后一个值是调用 x.grad.zero_() 之后的梯度，应该是 0。"),
     # -- errors the student's code raised
-    "hint.inplace_leaf": ("Autograd refuses to record an in-place change of a tensor that "
-                          "requires grad: an update of parameters is not part of the model's "
+    "hint.inplace_leaf": ("Autograd refuses to record an in-place change of a leaf tensor "
+                          "that requires grad: an update of parameters is not part of the model's "
                           "computation and must not be recorded.",
                           "autograd 不允许记录对需要梯度的叶子张量的原地修改：更新参数不属于模型的计算，"
                           "不应该被记录下来。"),

@@ -39,7 +39,7 @@ import check  # noqa: E402
 # 2; a 5×5 convolution to 16 channels, sigmoid, the same pooling; flatten; linear layers
 # 400 → 120 → 84 → 10 with a sigmoid between them. For a 1×1×28×28 input the outputs are
 # 6×28×28, 6×14×14, 16×10×10, 16×5×5, 400, 120, 84, 10. The last layer gives raw scores:
-# `F.cross_entropy` takes the softmax itself.
+# `F.cross_entropy` applies log-softmax itself.
 
 # %%
 def d2l_lenet():
