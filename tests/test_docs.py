@@ -158,6 +158,30 @@ def fresh_copy(tmp_path_factory, synthetic_data):
     return root
 
 
+# The `--help` commands run in one interpreter, each script as its own __main__ (as `python
+# script.py` runs it), so that torch is imported once for all of them: a JSON list of each
+# one's exit code (or what stopped it) is the last line printed.
+HELPS = """
+import contextlib, io, json, runpy, sys, traceback
+codes = []
+for argv in json.loads(sys.argv[1]):
+    sys.argv = list(argv)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            if argv[0] == "-m":
+                sys.argv = argv[1:]
+                runpy.run_module(argv[1], run_name="__main__", alter_sys=True)
+            else:
+                runpy.run_path(argv[0], run_name="__main__")
+        codes.append("it did not stop after --help")
+    except SystemExit as stop:
+        codes.append(stop.code)
+    except Exception:
+        codes.append(traceback.format_exc()[-400:])
+print(json.dumps(codes))
+"""
+
+
 def test_every_command_shown_runs_as_written(fresh_copy, synthetic_data):
     """All pages' commands in one fresh copy. The commands of one script run in the order the
     pages show them (a resume after the run it resumes); different scripts run side by side. A
@@ -196,8 +220,23 @@ def test_every_command_shown_runs_as_written(fresh_copy, synthetic_data):
                                 f"{proc.returncode}: {(proc.stderr or proc.stdout)[-400:]}")
         return failures
 
+    def run_helps(steps):  # every python --help in one interpreter (HELPS)
+        proc = subprocess.run([sys.executable, "-c", HELPS, json.dumps([s[3][1:] for s in steps])],
+                              cwd=fresh_copy, capture_output=True, text=True, env=env,
+                              timeout=240)
+        codes = json.loads(proc.stdout.splitlines()[-1]) if proc.stdout else []
+        if len(codes) != len(steps):
+            return [f"the --help commands stopped: {proc.stderr[-400:]}"]
+        return [f"{doc.relative_to(ROOT)}: `{command}` (help): {code}"
+                for (doc, command, _, _), code in zip(steps, codes) if code not in (0, None)]
+
+    helps = [step for chain in chains.values() for step in chain
+             if step[2] == "help" and step[3][0] == sys.executable]
     with ThreadPoolExecutor(max_workers=2) as pool:
-        failures = [f for found in pool.map(run, chains.values()) for f in found]
+        tasks = [pool.submit(run_helps, helps)] + [
+            pool.submit(run, [step for step in chain if step not in helps])
+            for chain in chains.values()]
+        failures = [f for task in tasks for f in task.result()]
     assert len(done) >= 25 and not failures, "\n".join(failures)
 
 
