@@ -99,6 +99,17 @@ def test_export_round_trip_gives_the_same_numbers(wine_dir, tmp_path):
     assert again["history"] == first["history"]
 
 
+def test_the_uci_file_is_split_eight_to_two_by_the_seed(wine_dir):
+    """Every row once, 8:2; the same seed gives the same split, another seed another."""
+    x_tr, y_tr, x_te, y_te, columns = datafiles.wine_split(wine_dir, seed=0)
+    again, other = datafiles.wine_split(wine_dir, seed=0), datafiles.wine_split(wine_dir, seed=1)
+    table = datafiles.read_table(wine_dir / "wine" / "winequality-red.csv")
+    assert (len(y_tr), len(y_te)) == (120, 30) and columns == list(table.columns)
+    rows = sorted(map(tuple, np.column_stack([np.vstack([x_tr, x_te]), np.hstack([y_tr, y_te])])))
+    assert rows == sorted(map(tuple, table.to_numpy()))
+    assert np.array_equal(x_te, again[2]) and not np.array_equal(x_te, other[2])
+
+
 def test_target_is_last_column_without_quality(tmp_path):
     path = tmp_path / "t.csv"
     path.write_text("a,b,score\n1,2,3\n4,5,6\n\n")
