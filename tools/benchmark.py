@@ -37,19 +37,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-import torch
-import torch.nn.functional as F
-from torch import nn
+if not __package__:  # run as a file (python tools/benchmark.py): import from the root, as -m does
+    sys.path[0] = str(Path(__file__).resolve().parents[1])
 
-import common
-import lab2_logistic
-import lab3_lenet
-import datafiles
-import machinery
-import speed
-import mnist_checkpoint
-from tools import report, tables
-from tools.paths import BENCHMARK, REFERENCE_DIR, RUNS_DIR
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+from torch import nn  # noqa: E402
+
+import common  # noqa: E402
+import datafiles  # noqa: E402
+import lab2_logistic  # noqa: E402
+import lab3_lenet  # noqa: E402
+import machinery  # noqa: E402
+import mnist_checkpoint  # noqa: E402
+import speed  # noqa: E402
+from tools import report, tables  # noqa: E402
+from tools.paths import BENCHMARK, REFERENCE_DIR, RUNS_DIR  # noqa: E402
 
 # PyTorch's own choice on the CPU: oneDNN convolutions, the default memory layout, every thread.
 DEFAULT_KERNELS = speed.ConvPlan(onednn=True, channels_last=False, threads=None)
