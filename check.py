@@ -135,17 +135,105 @@ class Source:
     defined: list        # every top-level name the file binds, in order
 
 
-# Calls a plain assignment may make: values, not work (a device, a loss object, a partial).
-SAFE_CALLS = {"dict", "list", "tuple", "set", "frozenset", "int", "float", "str", "bool", "range",
-              "len", "sorted", "zip", "enumerate", "min", "max", "abs", "round", "pow",
+# Calls a plain assignment may make: values, not work (a device, a loss object, a partial, a
+# constant worked out with torch, numpy or math). Reading files, training, drawing: not these.
+SAFE_CALLS = {"dict", "list", "tuple", "set", "frozenset", "int", "float", "complex", "str",
+              "bool", "range", "len", "sorted", "reversed", "zip", "enumerate", "min", "max",
+              "sum", "abs", "round", "pow", "divmod", "any", "all",
               "torch.device", "torch.cuda.is_available", "torch.backends.mps.is_available",
-              "torch.tensor", "torch.get_default_dtype", "functools.partial", "pathlib.Path",
-              "os.path.join", "os.getenv", "os.environ.get"}
+              "torch.get_default_dtype", "torch.finfo", "torch.iinfo", "torch.Size",
+              "functools.partial", "pathlib.Path", "collections.OrderedDict",
+              "os.path.join", "os.getenv", "os.environ.get", "numpy.finfo", "numpy.iinfo",
+              "numpy.dtype"}
+# torch's and numpy's functions that make a value from numbers (a tensor of literals, a float32
+# epsilon, log 2): allowed with arguments that are plain themselves.
+SAFE_TORCH = {"tensor", "as_tensor", "zeros", "ones", "full", "empty", "eye", "arange",
+              "linspace", "logspace", "log", "log1p", "exp", "sqrt", "abs", "tanh", "sigmoid",
+              "clamp", "float32", "float64"}
+SAFE_NUMPY = {"array", "asarray", "zeros", "ones", "full", "eye", "arange", "linspace", "log",
+              "log1p", "exp", "sqrt", "abs", "float16", "float32", "float64", "int8", "int16",
+              "int32", "int64", "uint8", "bool_", "pi"}
+# Methods of such values (and of strings) that give values too.
+SAFE_METHODS = {"item", "tolist", "float", "double", "to", "log", "exp", "sqrt", "reshape",
+                "view", "t", "format", "join", "upper", "lower", "strip", "split", "replace",
+                "get", "copy", "keys", "values", "items"}
 
 
-def cells_of(path: Path) -> list[tuple[str, str]]:
-    """(name for tracebacks, source) of each code cell of a notebook, or the whole .py file.
-    IPython's magics and shell lines become blank lines, so line numbers stay."""
+@functools.lru_cache(maxsize=None)
+def ipython_transformer():
+    """IPython's own reading of a cell (magics, shell lines and help requests turned into
+    get_ipython() calls, strings and comments left alone), or None where IPython is not
+    installed."""
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager  # noqa: PLC0415
+    except Exception:  # noqa: BLE001 -- not installed, or broken: the line rule below
+        return None
+    return TransformerManager().transform_cell
+
+
+def magic_lines(source: str) -> list[int]:
+    """The lines (0-based) IPython would read as a magic, a shell command or a help request,
+    for where IPython is not installed: a line that starts a statement (not inside brackets, a
+    string or a continued line) and begins with % or !, or whose code, its comment left out,
+    begins or ends with ?."""
+    found = []
+    depth, quote, continued = 0, None, False  # quote: the triple quote of an open string
+    for number, line in enumerate(source.splitlines()):
+        starts = depth == 0 and quote is None and not continued
+        if starts and re.match(r"\s*[%!?]", line):
+            found.append(number)
+            continue  # its text is not Python: its quotes and brackets do not count
+        comment, i = None, 0
+        while i < len(line):
+            c = line[i]
+            if quote:
+                if c == "\\":
+                    i += 2
+                    continue
+                if line.startswith(quote, i):
+                    i, quote = i + len(quote), None
+                    continue
+            elif c == "#":
+                comment = i
+                break
+            elif line.startswith(('"""', "'''"), i):
+                i, quote = i + 3, line[i:i + 3]
+                continue
+            elif c in "\"'":
+                quote = c
+            elif c in "([{":
+                depth += 1
+            elif c in ")]}":
+                depth = max(depth - 1, 0)
+            i += 1
+        if quote in ('"', "'"):
+            quote = None  # a one-line string left open: Python's error, not a magic
+        code = line[:comment].rstrip() if comment is not None else line.rstrip()
+        continued = quote is None and code.endswith("\\")
+        if starts and depth == 0 and quote is None and code.endswith("?"):
+            found.append(number)
+    return found
+
+
+def python_of(cell: str, transform) -> str:
+    """A code cell as the Python IPython runs: with IPython's transformer where there is one,
+    else with its magic, shell and help lines blanked (line numbers stay either way)."""
+    if transform is not None:
+        with contextlib.suppress(Exception):  # a cell IPython cannot read: the line rule
+            text = transform(cell)
+            if isinstance(text, str):
+                return text
+    lines = cell.splitlines()
+    for number in magic_lines(cell):
+        lines[number] = ""
+    return "\n".join(lines) + "\n"
+
+
+def cells_of(path: Path) -> tuple[list[tuple[str, str]], list[tuple[int, str]]]:
+    """(name for tracebacks, source) of each code cell of a notebook, or the whole .py file,
+    and the notebook's cells left out: (cell number, the cell magic that makes it not Python).
+    A cell is read as IPython reads it: its magics and shell lines become get_ipython() calls,
+    which the checker does not run."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -157,26 +245,29 @@ def cells_of(path: Path) -> list[tuple[str, str]]:
     except UnicodeDecodeError:
         raise Unreadable("file.not_utf8", path=str(path)) from None
     if path.suffix.lower() != ".ipynb":
-        return [(str(path), text)]
+        return [(str(path), text)], []
     try:
         cells = json.loads(text)["cells"]
     except (ValueError, KeyError, TypeError):
         raise Unreadable("file.not_notebook", path=str(path)) from None
-    found = []
+    found, left_out = [], []
     for number, cell in enumerate(cells, 1):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
         source = cell.get("source", "")
         source = "".join(source) if isinstance(source, list) else str(source)
+        if not source.strip():
+            continue
         if source.lstrip().startswith("%%"):
             magic, _, body = source.lstrip().partition("\n")
             if magic.split()[0] not in ("%%time", "%%capture"):
+                left_out.append((number, magic.split()[0]))
                 continue  # a cell magic whose body is not Python (%%bash, %%writefile, ...)
             source = "\n" + body  # the magic's line left blank, so line numbers stay
-        lines = ["" if re.match(r"\s*[%!]", line) or line.rstrip().endswith("?") else line
-                 for line in source.splitlines()]
-        found.append((f"{path} [cell {number}]", "\n".join(lines) + "\n"))
-    return found
+        if re.search(r"^\s*[%!?]|\?\s*$", source, re.MULTILINE):  # IPython's syntax, maybe
+            source = python_of(source, ipython_transformer())
+        found.append((f"{path} [cell {number}]", source))
+    return found, left_out
 
 
 def dotted(node) -> str | None:
@@ -189,8 +280,9 @@ def dotted(node) -> str | None:
 
 
 def plain(value: ast.AST, aliases: dict) -> bool:
-    """Whether an assignment's value only builds a value: no call but to SAFE_CALLS and to the
-    loss classes of torch.nn (lambdas are not called when assigned)."""
+    """Whether an assignment's value only builds a value: no call but to SAFE_CALLS, math,
+    torch's and numpy's value makers, the loss classes of torch.nn, and SAFE_METHODS on a
+    value built so (lambdas are not called when assigned)."""
     stack = [value]
     while stack:
         node = stack.pop()
@@ -198,13 +290,18 @@ def plain(value: ast.AST, aliases: dict) -> bool:
             continue
         if isinstance(node, ast.Call):
             name = dotted(node.func)
-            if name is None:
-                return False
-            head, _, rest = name.partition(".")
-            full = aliases.get(head, head) + (f".{rest}" if rest else "")
-            if not (full in SAFE_CALLS or full.startswith("math.") or
-                    (full.startswith("torch.nn.") and full.endswith("Loss"))):
-                return False
+            if name is None:  # a method of a value: torch.tensor(2.0).log(), "{}".format(x)
+                if not (isinstance(node.func, ast.Attribute) and node.func.attr in SAFE_METHODS):
+                    return False
+            else:
+                head, _, rest = name.partition(".")
+                full = aliases.get(head, head) + (f".{rest}" if rest else "")
+                module, _, function = full.rpartition(".")
+                if not (full in SAFE_CALLS or full.startswith("math.") or
+                        (module == "torch" and function in SAFE_TORCH) or
+                        (module == "numpy" and function in SAFE_NUMPY) or
+                        (full.startswith("torch.nn.") and full.endswith("Loss"))):
+                    return False
         stack.extend(ast.iter_child_nodes(node))
     return True
 
@@ -226,24 +323,30 @@ def bound_names(node) -> list[str]:
     return names
 
 
-def parse(path: Path) -> list[tuple[str, str, ast.Module]]:
-    """Each cell (or the file) parsed: (name, source, tree). A notebook cell with a syntax
-    error is left out (the rest may still define the functions); a .py file with one is
-    unreadable."""
-    parsed = []
-    for name, source in cells_of(path):
+def parse(path: Path) -> tuple[list[tuple[str, str, ast.Module]], list[list]]:
+    """Each cell (or the file) parsed: (name, source, tree), and the notebook's cells left out,
+    each [cell number, the cell magic or None, the line of a syntax error, the error]. A
+    notebook cell with a syntax error is left out (the rest may still define the functions); a
+    .py file with one is unreadable."""
+    cells, magics = cells_of(path)
+    parsed, left_out = [], [[number, magic, 0, ""] for number, magic in magics]
+    for name, source in cells:
         try:
             parsed.append((name, source, ast.parse(source, filename=name)))
         except SyntaxError as err:
             if path.suffix.lower() != ".ipynb":
                 raise Unreadable("file.syntax", path=str(path), line=err.lineno or 0,
                                  error=err.msg) from None
-    return parsed
+            number = int(re.search(r"\[cell (\d+)\]$", name).group(1))
+            left_out.append([number, None, err.lineno or 0, err.msg])
+    return parsed, sorted(left_out)
 
 
-def names_in(path: Path) -> list[str]:
-    """Every top-level name a file binds, without running it."""
-    return [n for _, _, tree in parse(path) for node in tree.body for n in bound_names(node)]
+def names_in(path: Path) -> tuple[list[str], list[list]]:
+    """Every top-level name a file binds, without running it, and the cells left out."""
+    parsed, left_out = parse(path)
+    return [n for _, _, tree in parsed for node in tree.body for n in bound_names(node)], \
+        left_out
 
 
 def load(path: Path) -> Source:
@@ -253,7 +356,7 @@ def load(path: Path) -> Source:
     path = Path(path)
     namespace = {"__name__": "student", "__file__": str(path)}
     skipped, failed, defined, aliases, flags = {}, {}, [], {}, 0
-    for name, source, tree in parse(path):
+    for name, source, tree in parse(path)[0]:
         linecache.cache[name] = (len(source), None, source.splitlines(True), name)
         for node in tree.body:
             names = bound_names(node)
@@ -363,14 +466,28 @@ class Ck:
         self.notes.append([key, fields])
 
     def call(self, fn, *args, **kwargs):
+        """``fn(*args, **kwargs)``, the student's code: what it raises is theirs, and so are
+        autograd's mode and the default dtype it leaves behind."""
+        import torch  # noqa: PLC0415
+
+        grad, dtype = torch.is_grad_enabled(), torch.get_default_dtype()
         try:
-            return fn(*args, **kwargs)
+            result = fn(*args, **kwargs)
         except (CheckTimeout, KeyboardInterrupt, Failure):
             raise
         except NotImplementedError:
             raise NotWritten() from None
         except BaseException as err:  # noqa: BLE001 -- SystemExit too: it is the student's
             raise StudentRaised(err) from None
+        if torch.is_grad_enabled() != grad:
+            torch.set_grad_enabled(grad)  # for the rest of the check; the report says so
+            self.fail("leak.grad_off" if grad else "leak.grad_on")
+        if torch.get_default_dtype() != dtype:
+            now = torch.get_default_dtype()
+            torch.set_default_dtype(dtype)
+            self.fail("leak.default_dtype", got=str(now).replace("torch.", ""),
+                      expected=str(dtype).replace("torch.", ""))
+        return result
 
     def fail(self, key: str, mistake: str | None = None, /, **fields):
         raise Failure(key, mistake, **fields)
@@ -478,6 +595,32 @@ def hint_for(err: StudentRaised, ck: Ck, exercise) -> tuple[str | None, dict]:
     return None, {}
 
 
+@contextlib.contextmanager
+def fresh_settings():
+    """torch's settings as a fresh Python process has them, as the checks assume, whatever a
+    notebook's earlier cells changed (a default dtype of float64, autograd switched off, a
+    default device, anomaly detection, deterministic algorithms); the notebook's own are put
+    back afterwards."""
+    import torch  # noqa: PLC0415
+
+    dtype = torch.get_default_dtype()
+    deterministic = torch.are_deterministic_algorithms_enabled()
+    warn_only = torch.is_deterministic_algorithms_warn_only_enabled()
+    anomaly = torch.is_anomaly_enabled()
+    with contextlib.ExitStack() as stack:
+        stack.callback(torch.set_default_dtype, dtype)
+        stack.callback(torch.use_deterministic_algorithms, deterministic, warn_only=warn_only)
+        stack.callback(torch.autograd.set_detect_anomaly, anomaly)
+        torch.set_default_dtype(torch.float32)
+        torch.use_deterministic_algorithms(False)
+        torch.autograd.set_detect_anomaly(False)
+        stack.enter_context(torch.enable_grad())
+        stack.enter_context(torch.inference_mode(False))
+        if torch.empty(0).device.type != "cpu":  # torch.set_default_device in the notebook
+            stack.enter_context(torch.device("cpu"))
+        yield
+
+
 def run_one(exercise, namespace: dict, source: Source | None = None,
             limit: float | None = TIME_LIMIT) -> Outcome:
     """Check one exercise on the functions ``namespace`` holds. Everything the student's code
@@ -508,7 +651,7 @@ def run_one(exercise, namespace: dict, source: Source | None = None,
     torch.set_num_threads(1)  # the checks' tensors are tiny: more threads only wait on each other
     start = time.perf_counter()
     try:
-        with quiet(), torch.random.fork_rng(devices=[]), time_limit(limit):
+        with quiet(), fresh_settings(), torch.random.fork_rng(devices=[]), time_limit(limit):
             exercise.check(ck, *functions)
         ck.stage(None)
     except Failure as failure:
@@ -985,8 +1128,10 @@ def check_train_step(ck: Ck, train_step, lesson: Lesson) -> None:
             expect_tensor(ck, out, "the output", shape=out0.shape)
         else:
             loss, out = result, None
-        if isinstance(loss, torch.Tensor):
-            expect_loss_value(ck, loss, "the loss")
+        if not isinstance(loss, torch.Tensor):
+            ck.fail("step.loss_not_tensor", got=describe(loss))
+        expect_loss_value(ck, loss, "the loss")
+        expect_training(ck, model)
         if k == 1:
             ck.stage("stage.loss")
         expect_close(ck, loss, loss0, "the loss",
@@ -1007,19 +1152,36 @@ def check_train_step(ck: Ck, train_step, lesson: Lesson) -> None:
     expected = expected_steps(scratch, steps, lesson, LR)
     watch_backward(scratch.parameters(), log)
     optimizer = K.ScratchSGD(scratch.parameters(), LR, log)
+    scratch.train()
     for k, ((xb, yb), (_, _, after)) in enumerate(zip(steps, expected), 1):
         ck.given("case.step_scratch", k=k, n=len(xb), lr=LR)
         ck.call(train_step, scratch, xb, yb, optimizer, loss_fn=F.cross_entropy)
+        expect_training(ck, scratch)
         expect_close(ck, torch.cat([p.detach().flatten() for p in scratch.parameters()]), after,
                      "the weights after the step", mistake=order_mistake(log))
 
 
-def recording_step(lesson: Lesson, records: list):
+def expect_training(ck: Ck, model) -> None:
+    """A training step leaves the model's mode alone: it ran, and stays, in training mode."""
+    if any(not training for training, _ in model.seen) or not model.training:
+        ck.fail("step.eval_mode")
+
+
+def own_loss(out, y):
+    """The loss of the step lab2's train_epoch is given: cross-entropy with label smoothing,
+    standing for a run's own loss (the logistic runs pass bce_loss). A loop that computes its
+    own cross-entropy instead of using the step's gives other numbers."""
+    import torch.nn.functional as F  # noqa: PLC0415
+    return F.cross_entropy(out, y, label_smoothing=0.2)
+
+
+def recording_step(lesson: Lesson, records: list, loss_fn=None):
     """A correct train_step of the lesson's form that records each batch's loss, output and
-    targets: what the loop was given back, to check what it makes of them."""
+    targets: what the loop was given back, to check what it makes of them. ``loss_fn``: the
+    loss it trains on, the lesson's by default."""
     def step(model, x, y, optimizer):
         out = model(x)
-        loss = oracle_loss(lesson, out, y)
+        loss = loss_fn(out, y) if loss_fn else oracle_loss(lesson, out, y)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
@@ -1050,13 +1212,16 @@ def epoch_expected(lesson: Lesson, records: list) -> dict:
 
 def check_train_epoch(ck: Ck, train_epoch, lesson: Lesson) -> None:
     """One epoch of 10 examples in batches of 4, 4 and 2. Where the loop takes a `step`, it
-    gets a correct one that records what it returned, and the loop's numbers are checked
-    against those records; otherwise (or where it leaves `step` unused) against the same
-    epoch replayed on a copy of the model."""
+    gets a correct one that records what it returned (in lab2, on a loss of its own, as the
+    logistic runs pass theirs), every batch must go through it, and the loop's numbers are
+    checked against those records; otherwise against the same epoch replayed on a copy of the
+    model."""
     import torch  # noqa: PLC0415
 
     SpySGD = kit().SpySGD
     x, y = lesson_data(lesson)
+    takes_step = accepts(train_epoch, "step")
+    loss_fn = own_loss if takes_step and lesson.loss_fn else None
     log, given, replayed = [], [], []
     model = lesson_model(lesson, log)
     optimizer = SpySGD(model.parameters(), LR, log)
@@ -1065,24 +1230,23 @@ def check_train_epoch(ck: Ck, train_epoch, lesson: Lesson) -> None:
     twin_optimizer = SpySGD(twin.parameters(), LR, twin.log)
     twin.train()
     for xb, yb in batches(x, y):
-        recording_step(lesson, replayed)(twin, xb, yb, twin_optimizer)
+        recording_step(lesson, replayed, loss_fn)(twin, xb, yb, twin_optimizer)
     model.eval()  # a loop that forgets model.train() leaves it so
     watch_backward(model.parameters(), log)
-    takes_step = accepts(train_epoch, "step")
-    extra = {"step": recording_step(lesson, given)} if takes_step else {}
+    extra = {"step": recording_step(lesson, given, loss_fn)} if takes_step else {}
     ck.stage("stage.runs")
     ck.given("case.loop", n=len(x), sizes="4, 4, 2", lr=LR)
     result = ck.call(train_epoch, model, batches(x, y), optimizer, **extra)
-    isolated = bool(given)  # the loop trained through the step it was given
-    records = given if isolated else replayed
     ck.stage("stage.batches")
-    if isolated and [len(r[2]) for r in given] != [4, 4, 2]:
+    if takes_step and not given and model.seen:
+        ck.fail("loop.step_ignored", "loop.step_loss" if lesson.loss_fn else None)
+    if given and [len(r[2]) for r in given] != [4, 4, 2]:
         ck.fail("loop.batches", got=", ".join(str(len(r[2])) for r in given), expected="4, 4, 2")
     if not model.seen:
         ck.fail("loop.batches", got="-", expected="4, 4, 2")
+    records = given if takes_step else replayed
     ck.stage("stage.mode")
-    if not all(training for training, _ in model.seen):
-        ck.fail("loop.mode", "loop.train_missing")
+    expect_trained_in_train_mode(ck, model.seen)
     ck.stage("stage.update_epoch")
     expect_close(ck, torch.cat([p.detach().flatten() for p in model.parameters()]),
                  torch.cat([p.detach().flatten() for p in twin.parameters()]),
@@ -1091,12 +1255,14 @@ def check_train_epoch(ck: Ck, train_epoch, lesson: Lesson) -> None:
     ck.stage("stage.returns")
     no_graph(ck, result, "train_epoch")
     expected = epoch_expected(lesson, records)
-    tol = {"rtol": 1e-5, "atol": 1e-6} if isolated else {"rtol": 1e-4, "atol": 1e-5}
+    tol = {"rtol": 1e-5, "atol": 1e-6} if takes_step else {"rtol": 1e-4, "atol": 1e-5}
     if lesson.epoch_returns == "record":
         losses, outputs, targets = parts(ck, result, 3, "train_epoch")
         ck.stage("stage.values")
+        recomputed = torch.stack([oracle_loss(lesson, r[1].double(), r[2]) for r in records])
         expect_close(ck, losses, torch.stack([r[0] for r in records]),
-                     "the per-step losses", **tol)
+                     "the per-step losses", **tol,
+                     alternatives=[("loop.loss_recomputed", recomputed)] if loss_fn else ())
         expect_close(ck, outputs, torch.cat([r[1] for r in records]), "the outputs", **tol)
         expect_close(ck, targets, torch.cat([r[2] for r in records]), "the targets")
     elif lesson.epoch_returns == "loss_acc":
@@ -1113,6 +1279,26 @@ def check_train_epoch(ck: Ck, train_epoch, lesson: Lesson) -> None:
         ck.stage("stage.values")
         expect_close(ck, torch.tensor(loss), expected["loss"], "the mean loss",
                      alternatives=expected["loss_alts"], **tol)
+
+
+def expect_trained_in_train_mode(ck: Ck, seen: list) -> None:
+    """Every forward pass of the epoch that autograd recorded (a training step's) ran in
+    training mode; what went wrong is told from the order of the passes: passes without
+    autograd (an evaluation inside the loop) before the first one in eval mode, the mode
+    switched on late, or off partway, or never on."""
+    recorded = [(i, training) for i, (training, grad) in enumerate(seen) if grad]
+    wrong = [i for i, training in recorded if not training]
+    if not wrong:
+        return
+    if any(not grad for _, grad in seen[:wrong[0]]):
+        mistake = "loop.eval_inside"
+    elif recorded[0][1]:
+        mistake = "loop.mode_switched"
+    elif any(training for _, training in recorded):
+        mistake = "loop.train_late"
+    else:
+        mistake = "loop.train_missing"
+    ck.fail("loop.trained_in_eval", mistake, count=len(wrong), total=len(recorded))
 
 
 def expect_order(ck: Ck, first: float, second: float, loss, acc) -> None:
@@ -1145,10 +1331,13 @@ def check_evaluate(ck: Ck, evaluate, lesson: Lesson) -> None:
     ck.stage("stage.mode")
     if not model.seen:
         ck.fail("loop.batches", got="-", expected="4, 4, 2")
-    if any(training for training, _ in model.seen):
-        ck.fail("loop.mode", "loop.eval_missing")
-    if any(grad for _, grad in model.seen):
-        ck.fail("loop.mode", "loop.no_grad_missing")
+    total = len(model.seen)
+    count = sum(training for training, _ in model.seen)
+    if count:
+        ck.fail("loop.evaluated_in_train", "loop.eval_missing", count=count, total=total)
+    count = sum(grad for _, grad in model.seen)
+    if count:
+        ck.fail("loop.evaluated_recording", "loop.no_grad_missing", count=count, total=total)
     ck.stage("stage.returns")
     no_graph(ck, result, "evaluate")
     first, second = parts(ck, result, 2, "evaluate")
@@ -1550,12 +1739,12 @@ def check_sgd(ck: Ck, SGD) -> None:
 # +-sqrt(6 / (fan_in + fan_out)) and spread like a uniform distribution there.
 def layer_trace(model, x):
     """The model's output for ``x`` and, in the order they ran, each Conv2d's and Linear's
-    (type, input shape, output shape)."""
+    (type, input shape, output shape, the module)."""
     from torch import nn  # noqa: PLC0415
 
     found = []
     hooks = [m.register_forward_hook(lambda m, i, o: found.append(
-        (type(m).__name__, tuple(i[0].shape), tuple(o.shape))))
+        (type(m).__name__, tuple(i[0].shape), tuple(o.shape), m)))
         for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
     try:
         return found, model(x)
@@ -1574,7 +1763,7 @@ def expect_module(ck: Ck, model, what: str) -> None:
 def expect_layers(ck: Ck, trace, convs, linears, first_conv_mistake=None) -> None:
     """The output shapes of the convolutions (batch left out) and the (in, out) features of
     the linear layers, in the order they ran."""
-    conv_shapes = [out[1:] for kind, _, out in trace if kind == "Conv2d"]
+    conv_shapes = [out[1:] for kind, _, out, _ in trace if kind == "Conv2d"]
     for k, (got, want) in enumerate(zip(conv_shapes, convs), 1):
         if got != want:
             ck.fail("model.layer", first_conv_mistake if k == 1 and got[1:] != want[1:]
@@ -1582,7 +1771,7 @@ def expect_layers(ck: Ck, trace, convs, linears, first_conv_mistake=None) -> Non
                     got=shape_text(got))
     if len(conv_shapes) != len(convs):
         ck.fail("model.count", kind="Conv2d", expected=len(convs), got=len(conv_shapes))
-    lin = [(inp[-1], out[-1]) for kind, inp, out in trace if kind == "Linear"]
+    lin = [(inp[-1], out[-1]) for kind, inp, out, _ in trace if kind == "Linear"]
     if lin != list(linears):
         ck.fail("model.linears", expected=", ".join(f"{a}->{b}" for a, b in linears),
                 got=", ".join(f"{a}->{b}" for a, b in lin) or "-")
@@ -1607,6 +1796,7 @@ def check_d2l_lenet(ck: Ck, d2l_lenet) -> None:
     g = random_generator(30)
     ck.stage("stage.runs")
     ck.given("case.lenet")
+    torch.manual_seed(30)  # the same initial weights each time
     model = ck.call(d2l_lenet)
     expect_module(ck, model, "d2l_lenet()")
     model.eval()
@@ -1620,11 +1810,63 @@ def check_d2l_lenet(ck: Ck, d2l_lenet) -> None:
     ck.stage("stage.params")
     expect_count(ck, model, 61_706)
     ck.stage("stage.output")
-    ck.given("case.image", shape="(5, 1, 28, 28)")
-    out = ck.call(model, torch.rand(5, 1, 28, 28, generator=g))
+    ck.given("case.inputs", shape="(5, 1, 28, 28)")
+    x = torch.randn(5, 1, 28, 28, generator=g) * 3  # wide: sigmoids far from their middle
+    out = ck.call(model, x)
     expect_tensor(ck, out, "the output", shape=(5, 10))
     if is_probabilities(out):
         ck.fail("model.output", "lenet.softmax_output")
+    ck.stage("stage.eval_same")
+    if not torch.equal(ck.call(model, x), out):
+        ck.fail("model.dropout", "model.dropout_in_eval")
+    ck.stage("stage.arithmetic")
+    ck.given("case.image_eval", shape="(5, 1, 28, 28)")
+    convs = [m for kind, _, _, m in trace if kind == "Conv2d"]
+    linears = [m for kind, _, _, m in trace if kind == "Linear"]
+    with torch.no_grad():
+        right = lenet_oracle(convs, linears, x)
+        alternatives = [(key, lenet_oracle(convs, linears, x, **change))
+                        for key, change in LENET_MISTAKES]
+    expect_close(ck, out, right, "the output in eval mode", rtol=1e-4, atol=1e-5,
+                 alternatives=alternatives, mistake="lenet.arithmetic")
+    ck.stage("stage.train_same")
+    ck.given("case.image_train", shape="(5, 1, 28, 28)")
+    model.train()
+    if not bool(close(ck.call(model, x).detach().double(), right, 1e-4, 1e-5).all()):
+        ck.fail("lenet.train_differs")
+
+
+# The d2l LeNet's arithmetic with one thing changed, and the mistake each change stands for.
+LENET_MISTAKES = [
+    ("lenet.relu", {"activation": "relu"}), ("lenet.tanh", {"activation": "tanh"}),
+    ("lenet.max_pool", {"pool": "max"}), ("lenet.sigmoid_output", {"last": True}),
+    *[("lenet.activation_missing", {"skip": k}) for k in range(4)]]
+
+
+def lenet_oracle(convs, linears, x, activation: str = "sigmoid", pool: str = "avg",
+                 skip: int | None = None, last: bool = False):
+    """The d2l LeNet worked out in float64 with the weights of ``convs`` and ``linears`` (the
+    student's layers, in the order they ran): a 5x5 convolution with padding 2, sigmoid, 2x2
+    average pooling; a 5x5 convolution, sigmoid, pooling; 400 -> 120 -> 84 -> 10 with a sigmoid
+    after the first two. The arguments change one thing: another activation or pooling, the
+    activation left out after layer ``skip`` (0-3), a sigmoid on the output too."""
+    import torch  # noqa: PLC0415
+    import torch.nn.functional as F  # noqa: PLC0415
+
+    act = {"sigmoid": torch.sigmoid, "relu": torch.relu, "tanh": torch.tanh}[activation]
+    pooled = F.avg_pool2d if pool == "avg" else F.max_pool2d
+
+    def weights(m):
+        return m.weight.detach().double(), None if m.bias is None else m.bias.detach().double()
+
+    def after(k, z):
+        return z if k == skip else act(z)
+
+    z = pooled(after(0, F.conv2d(x.double(), *weights(convs[0]), padding=2)), 2, 2)
+    z = pooled(after(1, F.conv2d(z, *weights(convs[1]))), 2, 2).flatten(1)
+    z = after(2, F.linear(z, *weights(linears[0])))
+    z = F.linear(after(3, F.linear(z, *weights(linears[1]))), *weights(linears[2]))
+    return torch.sigmoid(z) if last else z
 
 
 def check_xavier_init(ck: Ck, xavier_init) -> None:
@@ -1702,6 +1944,9 @@ def check_standardise(ck: Ck, standardise) -> None:
     out = ck.call(standardise, x_tr.copy(), x_te.copy())
     ck.stage("stage.returns")
     tr, te = parts(ck, out, 2, "standardise")
+    for value in (tr, te):
+        if not isinstance(value, np.ndarray):
+            ck.fail("std.not_numpy", got=describe(value))
     tr, te = numeric(ck, tr, "the training features"), numeric(ck, te, "the test features")
     ck.stage("stage.hand")
     sample = standardise_expected(x_tr, x_te, 1)[0][0]  # the sample std (ddof 1) is fine too
@@ -1736,6 +1981,30 @@ def activation_calls(model, x, kind) -> int:
         for hook in hooks:
             hook.remove()
     return len(calls)
+
+
+def activation_sees_linear(model, x, kind) -> bool:
+    """Whether each module of class ``kind`` that ran got exactly the output of the linear
+    layer that ran before it (dropout, if any, comes after the activation: before a Tanh or a
+    Sigmoid it would change what they compute; an activation not built as a module: True)."""
+    from torch import nn  # noqa: PLC0415
+
+    order = []
+    hooks = [m.register_forward_hook(lambda m, i, o: order.append(
+        ("linear", o) if isinstance(m, nn.Linear) else ("activation", i[0])))
+        for m in model.modules() if isinstance(m, (nn.Linear, kind))]
+    try:
+        model(x)
+    finally:
+        for hook in hooks:
+            hook.remove()
+    for k, (what, value) in enumerate(order):
+        if what == "activation":
+            before = [v for w, v in order[:k] if w == "linear"]
+            if not before or before[-1].shape != value.shape or \
+                    not bool((before[-1] == value).all()):
+                return False
+    return True
 
 
 def activation_used(ck: Ck, WineMLP, hidden, args: dict, x) -> bool:
@@ -1805,6 +2074,11 @@ def check_wine_mlp(ck: Ck, WineMLP) -> None:
     model.train()
     if not torch.equal(ck.call(model, xs), ck.call(model, xs)):
         ck.fail("model.dropout", "wine.dropout_default")
+    ck.given("case.wine", args="11, [32, 16], activation=nn.Tanh, dropout=0.5")
+    model = ck.call(WineMLP, 11, [32, 16], activation=nn.Tanh, dropout=0.5)
+    model.train()
+    if not ck.call(activation_sees_linear, model, xs, nn.Tanh):
+        ck.fail("model.dropout", "wine.dropout_before_activation")
     ck.stage("stage.edge")
     ck.given("case.wine_one", args="11, [5]")
     out = ck.call(ck.call(WineMLP, 11, [5]).eval(), x[:1])
@@ -1823,6 +2097,7 @@ def check_mnist_net(ck: Ck, MnistNet) -> None:
     g = random_generator(50)
     ck.stage("stage.runs")
     ck.given("case.mnist_net")
+    torch.manual_seed(50)  # the same initial weights each time
     model = ck.call(MnistNet)
     expect_module(ck, model, "MnistNet()")
     model.eval()
@@ -1839,13 +2114,97 @@ def check_mnist_net(ck: Ck, MnistNet) -> None:
     if not bool(close(sums, torch.zeros(3, dtype=torch.float64), 0, 1e-4).all()):
         ck.fail("model.output", "mnist.probabilities" if is_probabilities(out)
                 else "mnist.not_log_probs")
-    ck.stage("stage.dropout")
-    xs = torch.rand(16, 1, 28, 28, generator=g)
-    if not torch.equal(ck.call(model, xs), ck.call(model, xs)):
+    ck.stage("stage.eval_same")
+    ck.given("case.inputs", shape="(16, 1, 28, 28)")
+    xs = torch.randn(16, 1, 28, 28, generator=g) * 3
+    out = ck.call(model, xs)
+    if not torch.equal(ck.call(model, xs), out):
         ck.fail("model.dropout", "model.dropout_in_eval")
+    ck.stage("stage.arithmetic")
+    ck.given("case.image_eval", shape="(16, 1, 28, 28)")
+    convs = [m for kind, _, _, m in trace if kind == "Conv2d"]
+    fc1, fc2 = [m for kind, _, _, m in trace if kind == "Linear"]
+    with torch.no_grad():
+        features = mnist_features(convs, xs)
+        expect_close(ck, out, mnist_head(fc1, fc2, features), "the output in eval mode",
+                     rtol=1e-4, atol=1e-5, mistake="mnist.arithmetic")
+    ck.stage("stage.dropout")
+    ck.given("case.image_train", shape="(16, 1, 28, 28)")
     model.train()
-    if torch.equal(ck.call(model, xs), ck.call(model, xs)):
-        ck.fail("model.dropout", "mnist.no_dropout")
+    seen = {}
+
+    def keep_input(module, inputs, output):
+        seen.setdefault(module, inputs[0].detach().double())
+
+    hooks = [m.register_forward_hook(keep_input) for m in (fc1, fc2)]
+    try:
+        torch.manual_seed(51)
+        ck.call(model, xs)
+    finally:
+        for hook in hooks:
+            hook.remove()
+    # What reaches fc1 is the eval-mode features with whole channels (16 values each) zeroed
+    # and the rest scaled by 1 / (1 - p); what reaches fc2, fc1's ReLU output so dropped value
+    # by value.
+    with torch.no_grad():
+        expect_dropout(ck, seen[fc1].view(16, 20, 16), features.view(16, 20, 16), "conv2",
+                       "mnist.no_channel_dropout", "mnist.dropout_not_channel")
+        hidden = torch.relu(torch.nn.functional.linear(
+            seen[fc1], fc1.weight.detach().double(), fc1.bias.detach().double()))
+        expect_dropout(ck, seen[fc2].unsqueeze(-1), hidden.unsqueeze(-1), "fc1",
+                       "mnist.no_dropout", None)
+
+
+def mnist_features(convs, x):
+    """What the tutorial's network gives its first linear layer in eval mode, worked out in
+    float64 with the weights of ``convs`` (the student's, in the order they ran): a 5x5
+    convolution, 2x2 max pooling, ReLU, twice; flattened to 320."""
+    import torch  # noqa: PLC0415
+    import torch.nn.functional as F  # noqa: PLC0415
+
+    z = x.double()
+    for conv in convs:
+        z = F.relu(F.max_pool2d(F.conv2d(z, conv.weight.detach().double(),
+                                         conv.bias.detach().double()), 2))
+    return torch.flatten(z, 1)
+
+
+def mnist_head(fc1, fc2, features):
+    """The rest of it in eval mode: linear to 50, ReLU, linear to 10, log-softmax."""
+    import torch  # noqa: PLC0415
+    import torch.nn.functional as F  # noqa: PLC0415
+
+    def weights(m):
+        return m.weight.detach().double(), m.bias.detach().double()
+
+    return torch.log_softmax(F.linear(F.relu(F.linear(features, *weights(fc1))),
+                                      *weights(fc2)), 1)
+
+
+def expect_dropout(ck: Ck, got, kept, where: str, none: str, not_whole: str | None) -> None:
+    """``got`` (batch, groups, values) in training mode against ``kept``, the same without
+    dropout: each group, a channel or a single value, is either zeroed whole or kept and
+    scaled by one factor, 1 / (1 - p) with p = 0.5. The values too small to tell are left
+    out."""
+    import torch  # noqa: PLC0415
+
+    live = kept.abs() > 1e-3 * float(kept.abs().max())
+    zero = (got == 0) & live
+    dropped = (zero | ~live).all(-1) & live.any(-1)
+    ratio = torch.where(live & ~zero, got / torch.where(live, kept, torch.ones_like(kept)),
+                        torch.full_like(kept, math.nan))
+    scales = ratio[~torch.isnan(ratio)]
+    if not bool(dropped.any()):
+        if scales.numel() and bool(close(scales, torch.ones_like(scales), 1e-3, 0).all()):
+            ck.fail("model.dropout", none)
+    partial = zero.any(-1) & (live & ~zero).any(-1)  # a group zeroed in part only
+    scale = float(scales.median()) if scales.numel() else 1.0
+    if bool(partial.any()) or not bool(close(scales, torch.full_like(scales, scale), 1e-3,
+                                             0).all()):
+        ck.fail("model.dropout", not_whole or "mnist.dropout_place", where=where)
+    p = 1 - 1 / scale if scale > 0 else math.nan
+    if not abs(p - 0.5) < 1e-3:
+        ck.fail("model.dropout", "mnist.dropout_p", where=where, p=f"{p:.2f}")
 
 
 class Unsaveable:
@@ -1860,7 +2219,7 @@ _audit_installed = False
 
 
 def _audit(event: str, args: tuple) -> None:
-    if _audit_events is not None and event in ("open", "os.rename"):
+    if _audit_events is not None and event in ("open", "os.rename", "os.remove"):
         _audit_events.append((event, args[0], args[1] if len(args) > 1 else None))
 
 
@@ -1917,9 +2276,22 @@ def same(a, b) -> bool:
     return a == b
 
 
-def first_line(err: BaseException) -> str:
-    text = str(err).strip().splitlines()
-    return f"{type(err).__name__}: {text[0][:160]}" if text else type(err).__name__
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def error_text(err: BaseException, limit: int = 160) -> str:
+    """An error in one line: its type and the line that names the cause (for torch's
+    weights_only refusal, the one after "WeightsUnpickler error:", such as "Unsupported
+    global: ..."), without terminal colour codes, shortened at a word."""
+    text = ANSI.sub("", str(err)).strip()
+    if "WeightsUnpickler error:" in text:
+        text = text.split("WeightsUnpickler error:", 1)[1].strip()
+        text = re.split(r"(?<=[^.\d])\.\s|\.$", text.splitlines()[0])[0] if text else ""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    first = lines[0] if lines else ""
+    if len(first) > limit:
+        first = first[:limit].rsplit(" ", 1)[0].rstrip(",;:") + " …"
+    return f"{type(err).__name__}: {first}" if first else type(err).__name__
 
 
 def check_save_checkpoint(ck: Ck, save_checkpoint) -> None:
@@ -1927,8 +2299,10 @@ def check_save_checkpoint(ck: Ck, save_checkpoint) -> None:
 
     folder = tempfile.mkdtemp(prefix="check-")
     try:
-        path = os.path.join(folder, "run.pt")
+        path = Path(folder) / "run.pt"  # a pathlib.Path, as the lab passes it
         state = sample_state()
+        ck.hints.append((r"for \+: '(Posix|Windows)Path' and 'str'|'(Posix|Windows)Path' object "
+                         r"has no attribute", "hint.path"))
         ck.stage("stage.runs")
         ck.given("case.ckpt_save")
         with audited() as events:
@@ -1939,7 +2313,7 @@ def check_save_checkpoint(ck: Ck, save_checkpoint) -> None:
         try:
             loaded = torch.load(path, map_location="cpu", weights_only=True)
         except Exception as err:  # noqa: BLE001 -- whatever refuses it, say what
-            ck.fail("ckpt.unloadable", "ckpt.weights_only", error=first_line(err))
+            ck.fail("ckpt.unloadable", "ckpt.weights_only", error=error_text(err))
         if not same(loaded, state):
             ck.fail("ckpt.contents", got=describe(loaded))
         ck.stage("stage.overwrite")
@@ -1952,6 +2326,13 @@ def check_save_checkpoint(ck: Ck, save_checkpoint) -> None:
         if not same(loaded, state):
             ck.fail("ckpt.contents", got=describe(loaded))
         ck.stage("stage.atomic")
+        renamed = [src for event, src, dst in events if event == "os.rename" and
+                   same_path(dst, path)]
+        if any(event == "os.remove" and same_path(src, path) for event, src, _ in events):
+            ck.fail("ckpt.atomic", "ckpt.remove_first")
+        if any(not same_path(os.path.dirname(os.path.abspath(os.fsdecode(src))), folder)
+               for src in renamed if not isinstance(src, int)):
+            ck.fail("ckpt.atomic", "ckpt.temp_elsewhere")
         ck.given("case.ckpt_crash")
         with contextlib.suppress(Exception):
             save_checkpoint(path, {**state, "broken": Unsaveable()})
@@ -1980,7 +2361,7 @@ def check_load_checkpoint(ck: Ck, load_checkpoint) -> None:
 
     folder = tempfile.mkdtemp(prefix="check-")
     try:
-        path, foreign = os.path.join(folder, "run.pt"), os.path.join(folder, "foreign.pt")
+        path, foreign = Path(folder) / "run.pt", Path(folder) / "foreign.pt"
         state = sample_state()
         torch.save(state, path)
         torch.save({"epoch": 1, "step": fractions.Fraction(1, 3)}, foreign)
@@ -2066,6 +2447,9 @@ def captured(ck: Ck, checkpoint_state, model, optimizer, order, history, config)
     rng, order_state = torch.get_rng_state(), order.get_state()
     ck.given("case.state")
     state = ck.call(checkpoint_state, model, optimizer, 1, history, config, order)
+    if not (torch.equal(torch.get_rng_state(), rng) and torch.equal(order.get_state(),
+                                                                    order_state)):
+        ck.fail("state.rng_changed")
     ck.stage("stage.loads")
     buffer = io.BytesIO()
     try:
@@ -2073,7 +2457,7 @@ def captured(ck: Ck, checkpoint_state, model, optimizer, order, history, config)
         buffer.seek(0)
         loaded = torch.load(buffer, weights_only=True)
     except Exception as err:  # noqa: BLE001 -- whatever refuses it, say what
-        ck.fail("state.unloadable", "ckpt.weights_only", error=first_line(err))
+        ck.fail("state.unloadable", "ckpt.weights_only", error=error_text(err))
     ck.stage("stage.contents")
     if not isinstance(loaded, dict):
         ck.fail("state.not_dict", got=describe(loaded))
@@ -2187,8 +2571,11 @@ def check_broadcast_subtraction(ck: Ck, broadcast_subtraction) -> None:
     for key in keys[:3]:
         expect_close(ck, out[key], right, key, rtol=0, atol=0,
                      alternatives=[("lab1.reversed", -right)])
-    if not str(out["inplace_error"] or "").strip():
-        ck.fail("lab1.inplace_error", got=describe(out["inplace_error"]))
+    message = out["inplace_error"]
+    if isinstance(message, BaseException):
+        ck.fail("lab1.error_object", got=type(message).__name__)
+    if not isinstance(message, str) or not message.strip():
+        ck.fail("lab1.inplace_error", got=describe(message))
 
 
 def check_small_matmul(ck: Ck, small_matmul) -> None:
@@ -2196,15 +2583,50 @@ def check_small_matmul(ck: Ck, small_matmul) -> None:
     for key, shape in (("p", (3, 2)), ("q", (4, 2)), ("qt", (2, 4)), ("pqt", (3, 4))):
         expect_tensor(ck, out[key], key, shape=shape,
                       shape_mistake="lab1.matmul_order" if key == "pqt" else None)
+    ck.stage("stage.normal")
     for key in ("p", "q"):
         largest = float(out[key].detach().abs().max())
         if not 1e-3 < largest < 0.06:
             ck.fail("lab1.scale", "lab1.std", key=key, got=fmt(largest))
+    expect_normal(ck, small_matmul, out)
+    ck.stage("stage.hand")
     p, q = out["p"].detach().double(), out["q"].detach().double()
     expect_close(ck, out["qt"], q.T, "qt", rtol=0, atol=0,
                  alternatives=[("lab1.reshape_not_transpose", q.reshape(2, 4))])
     expect_close(ck, out["pqt"], p @ q.T, "pqt", rtol=1e-5, atol=1e-9,
                  alternatives=[("lab1.reshape_not_transpose", p @ q.reshape(2, 4))])
+
+
+def expect_normal(ck: Ck, small_matmul, out: dict) -> None:
+    """P's and Q's 14 entries look drawn from N(0, 0.01²): both signs, and a root mean square
+    between 0.003 and 0.025 (each has a chance below 1e-4 of failing a right draw, so a draw
+    that fails is drawn again, twice, where the function does not draw the same each time)."""
+    import torch  # noqa: PLC0415
+
+    def entries(result):
+        return torch.cat([result[k].detach().cpu().double().flatten() for k in ("p", "q")])
+
+    def fault(values):
+        if bool((values >= 0).all()) or bool((values <= 0).all()):
+            return "sign"
+        rms = float(values.square().mean().sqrt())
+        return None if 0.003 < rms < 0.025 else "spread"
+
+    values, draws = entries(out), 1
+    while fault(values) and draws < 3:
+        again = ck.call(small_matmul, torch.device("cpu"))
+        with contextlib.suppress(Exception):  # not a dict of tensors this time: the first draw
+            again = entries(again)
+        if not isinstance(again, torch.Tensor) or again.shape != values.shape or \
+                torch.equal(again, values):
+            break  # the same draw each time (a seed): no point in asking again
+        values, draws = again, draws + 1
+    if fault(values) == "sign":
+        uniform = bool((values >= 0).all()) and float(values.max()) < 0.01
+        ck.fail("lab1.one_sign", "lab1.uniform" if uniform else None, count=values.numel(),
+                draws=draws)
+    if fault(values) == "spread":
+        ck.fail("lab1.spread", "lab1.std", got=fmt(float(values.square().mean().sqrt())))
 
 
 def check_no_grad_gradients(ck: Ck, no_grad_gradients) -> None:
@@ -2383,7 +2805,17 @@ def summary(outcomes: list[Outcome], lang: str) -> str:
     c = counts(outcomes)
     if c["found"] == 0:
         return say("report.none_found", lang)
-    return say("report.summary", lang, **c)
+    return say("report.summary_one" if c["found"] == 1 else "report.summary", lang, **c)
+
+
+def left_out_line(left_out: list, lang: str) -> list[str]:
+    """One line naming the notebook cells the checker could not read, if there are any."""
+    if not left_out:
+        return []
+    cells = [say("left.magic", lang, cell=n, magic=magic) if magic else
+             say("left.syntax", lang, cell=n, line=line, error=error)
+             for n, magic, line, error in left_out]
+    return ["  " + say("report.left_out", lang, cells=say("report.sep", lang).join(cells))]
 
 
 def file_status(outcomes: list[Outcome] | None) -> int:
@@ -2401,8 +2833,9 @@ def report_lines(outcomes: list[Outcome], lang: str, missing: str = "report.miss
     return lines
 
 
-def file_report(lab: str, path: str, outcomes: list[Outcome] | None, problem, lang: str) -> str:
-    lines = [say("report.head", lang, lab=lab, file=path)]
+def file_report(lab: str, path: str, outcomes: list[Outcome] | None, problem, lang: str,
+                left_out: list = ()) -> str:
+    lines = [say("report.head", lang, lab=lab, file=path)] + left_out_line(list(left_out), lang)
     if problem is not None:
         return "\n".join(lines + ["  " + say(problem[0], lang, **problem[1])])
     return "\n".join(lines + report_lines(outcomes, lang) + [summary(outcomes, lang)])
@@ -2422,7 +2855,7 @@ def table(lab: str, rows: list[tuple], lang: str) -> str:
     head = [say(f"table.{k}", lang) for k in ("file", "passed", "failed", "not_written",
                                               "first")]
     body = []
-    for path, outcomes, problem in rows:
+    for path, outcomes, problem, *_ in rows:
         if problem is not None:
             body.append([path, "-", "-", "-", say(problem[0], lang, **problem[1])])
             continue
@@ -2432,18 +2865,22 @@ def table(lab: str, rows: list[tuple], lang: str) -> str:
     widths = [max(width(r[i]) for r in [head] + body) for i in range(4)]
     lines = ["  ".join(pad(cell, widths[i]) if i < 4 else cell for i, cell in enumerate(row))
              for row in [head] + body]
-    ok = sum(1 for _, outcomes, problem in rows if problem is None and
+    ok = sum(1 for _, outcomes, problem, *_ in rows if problem is None and
              file_status(outcomes) == 0)
-    return "\n".join([say("table.head", lang, lab=lab, files=len(rows))] + lines +
-                     [say("table.summary", lang, passed=ok, files=len(rows))])
+    one = "_one" if len(rows) == 1 else ""
+    return "\n".join([say("table.head" + one, lang, lab=lab, files=len(rows))] + lines +
+                     [say("table.summary" + one, lang, passed=ok, files=len(rows))])
 
 
 def as_data(lab: str, rows: list[tuple], lang: str) -> dict:
     files = []
-    for path, outcomes, problem in rows:
+    for path, outcomes, problem, *rest in rows:
+        left_out = rest[0] if rest else []
         entry = {"file": path, "exit_status": 2 if problem else file_status(outcomes),
                  "problem": None if problem is None else
                  {"id": problem[0], "message": say(problem[0], lang, **problem[1])},
+                 "left_out": [{"cell": n, "magic": magic, "line": line, "error": error}
+                              for n, magic, line, error in left_out],
                  "functions": []}
         for o in outcomes or []:
             entry["functions"].append({
@@ -2568,11 +3005,13 @@ def in_child(lab: str, path: str, names: list[str], limit: float, alarm: bool = 
                     proc.kill()
                 proc.wait()
                 if current is not None:
+                    said = "".join(errors[-3:]).strip()[-300:]
                     done[current] = Outcome(current, "timeout", key="status.timeout",
                                             fields={"seconds": f"{limit:g}"}) if stopped else \
                         Outcome(current, "crashed", key="status.crashed", fields={
-                            "code": proc.returncode,
-                            "error": "".join(errors[-3:]).strip()[-300:] or "-"})
+                            "code": proc.returncode, "error": said}) if said else \
+                        Outcome(current, "crashed", key="status.crashed_quiet",
+                                fields={"code": proc.returncode})
                     left.remove(current)
                 elif not loaded:
                     for name in left:
@@ -2604,17 +3043,30 @@ def in_child(lab: str, path: str, names: list[str], limit: float, alarm: bool = 
 
 
 def check_file(lab: str, path: str, limit: float, alarm: bool = True):
-    """(outcomes, problem) of one file; problem is (key, fields) when it cannot be checked."""
+    """(outcomes, problem, left_out) of one file: problem is (key, fields) when it cannot be
+    checked; left_out lists the notebook cells the checker could not read (see parse)."""
     try:
-        defined = set(names_in(Path(path)))
+        defined, left_out = names_in(Path(path))
     except Unreadable as err:
-        return None, (err.key, err.fields)
-    wanted = [e.name for e in EXERCISES[lab] if e.name in defined]
+        return None, (err.key, err.fields), []
+    wanted = [e.name for e in EXERCISES[lab] if e.name in set(defined)]
     if not wanted:
         return None, ("file.none", {"path": path, "lab": lab,
-                                     "names": ", ".join(e.name for e in EXERCISES[lab])})
+                                     "names": ", ".join(e.name for e in EXERCISES[lab])}), \
+            left_out
     names = [e.name for e in EXERCISES[lab]]
-    return in_child(lab, path, names, limit, alarm), None
+    return in_child(lab, path, names, limit, alarm), None, left_out
+
+
+def positive_seconds(text: str) -> float:
+    """--time-limit's value: a number of seconds above 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"{text!r}: a number of seconds above 0")
+    return value
 
 
 def parse_args(argv=None):
@@ -2628,7 +3080,8 @@ def parse_args(argv=None):
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--lang", choices=("zh", "en"), default=None,
                         help="language of the messages (default: the system's)")
-    parser.add_argument("--time-limit", type=float, default=TIME_LIMIT, metavar="SECONDS",
+    parser.add_argument("--time-limit", type=positive_seconds, default=TIME_LIMIT,
+                        metavar="SECONDS",
                         help="longest a function's check may run (default: %(default)s)")
     parser.add_argument("--details", action="store_true",
                         help="with several files: each file's report before the table")
@@ -2646,19 +3099,18 @@ def main(argv=None) -> int:
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(AttributeError, ValueError):
             stream.reconfigure(errors="replace")
-    rows = []
-    for path in args.files:
-        outcomes, problem = check_file(args.lab, path, args.time_limit, not args.no_alarm)
-        rows.append((path, outcomes, problem))
-    statuses = [2 if problem else file_status(outcomes) for _, outcomes, problem in rows]
+    rows = [(path, *check_file(args.lab, path, args.time_limit, not args.no_alarm))
+            for path in args.files]
+    statuses = [2 if problem else file_status(outcomes) for _, outcomes, problem, _ in rows]
     if args.json:
         print(json.dumps(as_data(args.lab, rows, lang), ensure_ascii=False, indent=1))
     elif len(rows) == 1:
-        print(file_report(args.lab, *rows[0], lang))
+        path, outcomes, problem, left_out = rows[0]
+        print(file_report(args.lab, path, outcomes, problem, lang, left_out))
     else:
         if args.details:
-            for row in rows:
-                print(file_report(args.lab, *row, lang) + "\n")
+            for path, outcomes, problem, left_out in rows:
+                print(file_report(args.lab, path, outcomes, problem, lang, left_out) + "\n")
         print(table(args.lab, rows, lang))
     return overall(statuses)
 
@@ -2680,7 +3132,7 @@ WHAT = {
     "the weights after the resumed epoch": "恢复训练后那个迭代周期结束时的权重",
     "the gradient d loss / d pred": "梯度 d loss / d pred",
     "the gradient d loss / d logits": "梯度 d loss / d logits",
-    "the MSE": "MSE", "the RMSE": "RMSE",
+    "the MSE": "MSE", "the RMSE": "RMSE", "the output in eval mode": "eval 模式下的输出",
 }
 
 MESSAGES = {
@@ -2703,9 +3155,19 @@ MESSAGES = {
                        "{not_written} not written yet.",
                        "共 {found} 个函数：{passed} 个通过了这些检查，{failed} 个未通过，"
                        "{not_written} 个还没写。"),
+    "report.summary_one": ("{passed} of {found} function passed these checks; {failed} failed, "
+                           "{not_written} not written yet.",
+                           "共 {found} 个函数：{passed} 个通过了这些检查，{failed} 个未通过，"
+                           "{not_written} 个还没写。"),
+    "report.left_out": ("left out, not read as Python: {cells}",
+                        "这些单元格没有当作 Python 读取，已跳过：{cells}"),
+    "left.magic": ("cell {cell} ({magic})", "第 {cell} 个单元格（{magic}）"),
+    "left.syntax": ("cell {cell} (line {line}: {error})",
+                    "第 {cell} 个单元格（第 {line} 行：{error}）"),
     "report.none_found": ("None of this lab's functions is defined here.",
                           "这里没有定义本实验的任何一个函数。"),
     "table.head": ("{lab}: {files} files", "{lab}：{files} 个文件"),
+    "table.head_one": ("{lab}: {files} file", "{lab}：{files} 个文件"),
     "table.file": ("file", "文件"),
     "table.passed": ("passed", "通过"),
     "table.failed": ("failed", "未通过"),
@@ -2714,6 +3176,8 @@ MESSAGES = {
     "table.all_passed": ("these checks passed", "通过了这些检查"),
     "table.summary": ("{passed} of {files} files passed these checks.",
                       "{files} 个文件中有 {passed} 个通过了这些检查。"),
+    "table.summary_one": ("{passed} of {files} file passed these checks.",
+                          "{files} 个文件中有 {passed} 个通过了这些检查。"),
     "short.failed": ("wrong result", "结果不对"),
     "short.raised": ("raises an error", "抛出异常"),
     "short.not_written": ("not written yet", "还没写"),
@@ -2750,6 +3214,11 @@ MESSAGES = {
                            "被中断了（Ctrl-C 或者停止按钮）。"),
     "status.crashed": ("The process checking it ended unexpectedly (exit code {code}): {error}",
                        "检查它的进程意外结束了（退出码 {code}）：{error}"),
+    "status.crashed_quiet": ("The process checking it ended unexpectedly (exit code {code}), "
+                             "without a word: os._exit() in your code, or a crash inside a "
+                             "library?",
+                             "检查它的进程意外结束了（退出码 {code}），没有留下任何信息：是你的代码里调用了 "
+                             "os._exit()，还是某个库在内部崩溃了？"),
     "status.def_failed": ("Its definition failed on line {def_line}: {def_error}",
                           "它的定义在第 {def_line} 行运行出错：{def_error}"),
     "status.load_failed": ("The file could not be loaded: {error}", "无法加载这个文件：{error}"),
@@ -2789,6 +3258,13 @@ MESSAGES = {
     "stage.safe": ("refuses a file holding other objects", "拒绝加载含有其他对象的文件"),
     "stage.contents": ("holds everything a resume needs", "包含恢复训练所需的全部状态"),
     "stage.restored": ("puts every state back", "每一项状态都恢复了"),
+    "stage.normal": ("P and Q drawn from N(0, 0.01²)", "P 和 Q 是从 N(0, 0.01²) 中抽取的"),
+    "stage.eval_same": ("the same output twice in eval mode", "eval 模式下两次输出相同"),
+    "stage.arithmetic": ("the output, against the network worked out in float64 with its own "
+                         "weights",
+                         "输出，与用它自己的权重在 float64 下算出的同一网络对比"),
+    "stage.train_same": ("training mode computes what eval mode does (no dropout)",
+                         "训练模式和 eval 模式算出的结果相同（没有 dropout）"),
     "stage.resumed": ("a resumed run ends where the run straight through ends",
                       "中断后恢复的训练和一口气跑完的训练结果一致"),
     # -- the inputs
@@ -2898,9 +3374,10 @@ MESSAGES = {
     "case.wine_one": ("WineMLP({args}) on a batch of one example",
                       "WineMLP({args})，输入只有一个样本"),
     "case.mnist_net": ("MnistNet()", "MnistNet()"),
-    "case.ckpt_save": ("save_checkpoint(path, state), the state holding weights, SGD's state "
+    "case.ckpt_save": ("save_checkpoint(path, state), path a pathlib.Path as the lab passes "
+                       "it, the state holding weights, SGD's state "
                        "with momentum, the epoch, the history and the config",
-                       "save_checkpoint(path, state)，state 里有权重、带动量的 SGD 状态、迭代周期、"
+                       "save_checkpoint(path, state)，path 和实验里一样是 pathlib.Path，state 里有权重、带动量的 SGD 状态、迭代周期、"
                        "历史记录和配置"),
     "case.ckpt_again": ("save_checkpoint(path, state) again, over the file of the first save, "
                         "with epoch 4", "再次调用 save_checkpoint(path, state)，覆盖第一次保存的"
@@ -2927,6 +3404,13 @@ MESSAGES = {
                      "优化器和生成器里，torch 的随机状态也已经变了"),
     "case.resume": ("the epoch after the restore, against two epochs straight through",
                     "恢复之后训练一个迭代周期，与一口气训练两个迭代周期对比"),
+    "case.inputs": ("random inputs of shape {shape}, standard deviation 3",
+                    "形状为 {shape} 的随机输入，标准差为 3"),
+    "case.image_eval": ("random inputs of shape {shape}, standard deviation 3, in eval mode",
+                        "形状为 {shape} 的随机输入，标准差为 3，eval 模式"),
+    "case.image_train": ("random inputs of shape {shape}, standard deviation 3, in training "
+                         "mode",
+                         "形状为 {shape} 的随机输入，标准差为 3，训练模式"),
     "case.lab1": ("the function called with torch.device('cpu'); a dict with the keys {keys}",
                   "用 torch.device('cpu') 调用这个函数；应返回含有键 {keys} 的字典"),
     # -- what came back
@@ -3109,18 +3593,67 @@ MESSAGES = {
                                "applies log-softmax itself and expects raw scores (logits).",
                                "在交叉熵之前先做了 softmax：F.cross_entropy 自己会做 log-softmax，"
                                "它要的是原始得分（logits）。"),
+    "step.loss_not_tensor": ("train_step returned the loss as {got}, not a tensor: the labs' "
+                             "train_epoch calls .detach() on it (a Python number has none), and "
+                             "keeps it on the device without waiting for it.",
+                             "train_step 返回的损失是 {got}，不是张量：实验里的 train_epoch 会对它调用 "
+                             ".detach()（Python 数值没有这个方法），并且把它留在设备上，不必等它算完。"),
+    "step.eval_mode": ("train_step put the model in eval mode: a training step then runs "
+                       "without dropout and with batch norm's stored statistics. The mode is "
+                       "train_epoch's to set, once, before its steps.",
+                       "train_step 把模型切换到了 eval 模式：这样训练时 dropout 不起作用，batch norm "
+                       "用的也是保存下来的统计量。模式应该由 train_epoch 在开始训练之前设置一次。"),
     "step.loss_fn_ignored": ("The loss_fn argument is ignored: lab2's runs differ in their "
                              "loss and pass it in as loss_fn.",
                              "loss_fn 参数被忽略了：lab2 的几次运行用的损失函数不同，都是通过 loss_fn 传进来的。"),
     "loop.batches": ("The loop saw batches of sizes {got}; the loader gives {expected}.",
                      "循环处理的小批量大小依次是 {got}；数据加载器给出的是 {expected}。"),
-    "loop.mode": ("The model was in the wrong mode, or autograd was recording.",
-                  "模型所处的模式不对，或者 autograd 在记录计算图。"),
-    "loop.train_missing": ("The model stayed in eval mode while training: train_epoch must put "
-                           "it in training mode itself (dropout and batch norm work differently "
-                           "there).",
-                           "训练时模型一直处在 eval 模式：train_epoch 应该自己把模型切换到训练模式"
-                           "（dropout 和 batch norm 在两种模式下的行为不同）。"),
+    "loop.step_ignored": ("The step argument was never called: train_epoch trained the batches "
+                          "itself. Every batch should go through the step it is given, which a "
+                          "run may replace (with a compiled step, or another loss).",
+                          "step 参数从来没有被调用：train_epoch 自己训练了这些小批量。每个小批量都应该交给"
+                          "传进来的 step 处理，因为一次运行可能会换掉它（换成编译过的 step，或者换一个"
+                          "损失函数）。"),
+    "loop.step_loss": ("lab2's logistic-regression runs pass train_step with loss_fn=bce_loss "
+                       "bound in: a loop that calls train_step itself trains them on "
+                       "cross-entropy, and nothing says so.",
+                       "lab2 的逻辑回归运行传进来的是绑定了 loss_fn=bce_loss 的 train_step：循环如果自己"
+                       "调用 train_step，这些运行就会悄悄地用交叉熵来训练。"),
+    "loop.loss_recomputed": ("These are cross-entropies computed in the loop, not the losses "
+                             "the step returned: the step given trains on a loss of its own "
+                             "(lab2's logistic runs pass bce_loss), and its losses are the ones "
+                             "to keep.",
+                             "这些是在循环里另算的交叉熵，而不是 step 返回的损失：传进来的 step 用的是它"
+                             "自己的损失函数（lab2 的逻辑回归运行传的是 bce_loss），应该保存的是它返回的损失。"),
+    "loop.trained_in_eval": ("{count} of the epoch's {total} training forward passes ran in "
+                             "eval mode.",
+                             "这个迭代周期里 {total} 次训练用的前向计算中，有 {count} 次是在 eval 模式下运行的。"),
+    "loop.train_missing": ("train_epoch never put the model in training mode: it is in eval mode "
+                           "when the epoch starts (after an evaluation, say), and dropout and "
+                           "batch norm work differently there.",
+                           "train_epoch 从来没有把模型切换到训练模式：一个迭代周期开始时模型可能处在 "
+                           "eval 模式（比如刚做完评估），而 dropout 和 batch norm 在两种模式下的行为不同。"),
+    "loop.train_late": ("The model reaches training mode only after the first batch: "
+                        "model.train() comes too late for it.",
+                        "模型直到第一个小批量之后才切换到训练模式：model.train() 调用得太晚，第一个小批量"
+                        "赶不上。"),
+    "loop.eval_inside": ("A pass without autograd inside train_epoch (an evaluation?) put the "
+                         "model in eval mode, and the training steps after it ran so: an "
+                         "evaluation switches the model to eval mode, and training must switch "
+                         "it back.",
+                         "train_epoch 里有一次不记录梯度的前向计算（是在做评估吗？）把模型切换到了 eval "
+                         "模式，之后的训练步骤都是在这个模式下运行的：评估会把模型切换到 eval 模式，"
+                         "训练时要再切换回来。"),
+    "loop.mode_switched": ("The model left training mode partway through the epoch: something "
+                           "inside the loop (or the step) put it in eval mode.",
+                           "模型在迭代周期进行到一半时离开了训练模式：循环（或者 step）里有代码把它"
+                           "切换到了 eval 模式。"),
+    "loop.evaluated_in_train": ("{count} of the evaluation's {total} forward passes ran in "
+                                "training mode.",
+                                "评估时的 {total} 次前向计算中，有 {count} 次是在训练模式下运行的。"),
+    "loop.evaluated_recording": ("{count} of the evaluation's {total} forward passes ran with "
+                                 "autograd recording.",
+                                 "评估时的 {total} 次前向计算中，有 {count} 次 autograd 在记录计算图。"),
     "loop.eval_missing": ("The evaluation ran in training mode, with dropout still dropping: "
                           "evaluate must switch the model to eval mode itself.",
                           "评估是在训练模式下进行的，dropout 还在随机丢弃：evaluate 应该自己把模型切换到"
@@ -3165,7 +3698,8 @@ MESSAGES = {
     "model.params": ("The model has {got} parameters; expected {expected}",
                      "模型有 {got} 个参数，应该是 {expected} 个"),
     "model.output": ("The output is not what the loss expects.", "输出不是损失函数需要的形式。"),
-    "model.dropout": ("Dropout does not behave as it should.", "dropout 的行为不对。"),
+    "model.dropout": ("Dropout does not behave as the network's description says.",
+                      "dropout 的行为和网络的描述不一致。"),
     "model.dropout_in_eval": ("In eval mode two forward passes differ: dropout stays on. "
                               "F.dropout drops whenever its training argument is True (its "
                               "default), whatever mode the model is in.",
@@ -3176,6 +3710,30 @@ MESSAGES = {
                       "layer.",
                       "第一个卷积把 28×28 变成了 24×24：d2l 的 LeNet 在这里保持 28×28，这样到第一个"
                       "线性层时才正好是 16 × 5 × 5 = 400 个特征。"),
+    "lenet.arithmetic": ("The output is not the d2l LeNet's, worked out with the model's own "
+                         "weights: compare each layer and activation with the description.",
+                         "输出和用模型自己的权重算出的 d2l LeNet 不一致：请把每一层和每个激活函数都和描述"
+                         "对照一遍。"),
+    "lenet.relu": ("The output is the network's with ReLU activations: the d2l LeNet keeps "
+                   "LeNet's own activation.",
+                   "这是用 ReLU 作激活函数时的输出：d2l 的 LeNet 用的是 LeNet 原来的激活函数。"),
+    "lenet.tanh": ("The output is the network's with tanh activations: the d2l LeNet uses "
+                   "another one.",
+                   "这是用 tanh 作激活函数时的输出：d2l 的 LeNet 用的是另一个激活函数。"),
+    "lenet.max_pool": ("The output is the network's with max pooling: the d2l LeNet pools "
+                       "another way.",
+                       "这是用最大池化时的输出：d2l 的 LeNet 用的是另一种池化方式。"),
+    "lenet.sigmoid_output": ("The output went through a sigmoid: the last layer gives raw "
+                             "scores, which F.cross_entropy expects.",
+                             "输出又经过了一次 sigmoid：最后一层应该给出原始得分，F.cross_entropy "
+                             "要的正是这个。"),
+    "lenet.activation_missing": ("One activation is missing: each convolution and each linear "
+                                 "layer but the last has one after it.",
+                                 "少了一个激活函数：除了最后一层，每个卷积层和线性层之后都有一个激活函数。"),
+    "lenet.train_differs": ("In training mode the output is not the eval-mode one: something "
+                            "random (dropout?) runs in training. The d2l LeNet has no dropout.",
+                            "训练模式下的输出和 eval 模式下的不一样：训练时有随机的操作（dropout？）。"
+                            "d2l 的 LeNet 没有 dropout。"),
     "lenet.softmax_output": ("The network outputs probabilities (each row sums to 1): "
                              "F.cross_entropy applies log-softmax itself and expects raw scores.",
                              "网络输出的是概率（每一行加起来是 1）：F.cross_entropy 自己会做 log-softmax，"
@@ -3187,9 +3745,34 @@ MESSAGES = {
                             "to 1), which F.nll_loss expects.",
                             "输出不是对数概率（每一行取 exp 后加起来不等于 1），而 F.nll_loss 要的正是"
                             "对数概率。"),
-    "mnist.no_dropout": ("In training mode two forward passes are the same: the tutorial's "
-                         "network has dropout.",
-                         "训练模式下两次前向计算的结果相同：教程里的网络是有 dropout 的。"),
+    "mnist.no_dropout": ("In training mode nothing between the two linear layers is dropped: "
+                         "the tutorial's network has dropout after the first one's ReLU.",
+                         "训练模式下两个线性层之间什么都没有被丢弃：教程里的网络在第一个线性层的 ReLU "
+                         "之后有 dropout。"),
+    "mnist.arithmetic": ("The output in eval mode is not the tutorial's network's, worked out "
+                         "with the model's own weights: compare each layer, pooling and "
+                         "activation with the description.",
+                         "eval 模式下的输出和用模型自己的权重算出的教程网络不一致：请把每一层、每次池化"
+                         "和每个激活函数都和描述对照一遍。"),
+    "mnist.no_channel_dropout": ("In training mode the features after the second convolution "
+                                 "are those of eval mode: no channel is ever dropped. The "
+                                 "tutorial's network has nn.Dropout2d there.",
+                                 "训练模式下第二个卷积之后的特征和 eval 模式下完全一样：没有任何通道被丢弃。"
+                                 "教程里的网络在那里有 nn.Dropout2d。"),
+    "mnist.dropout_not_channel": ("In training mode single values are zeroed inside the "
+                                  "channels after the second convolution: that is dropout value "
+                                  "by value, where the tutorial drops whole channels (feature "
+                                  "maps).",
+                                  "训练模式下第二个卷积之后，通道里有单个的值被置零：这是逐个元素的 dropout，"
+                                  "而教程在这里丢弃的是整个通道（特征图）。"),
+    "mnist.dropout_place": ("In training mode what reaches the layer after {where} is not its "
+                            "eval-mode input with some of it zeroed and the rest scaled alike: "
+                            "the dropout is elsewhere than the description puts it.",
+                            "训练模式下，{where} 之后那一层收到的输入，并不是 eval 模式下的输入中一部分"
+                            "置零、其余按同一比例放大的结果：dropout 的位置和描述不一致。"),
+    "mnist.dropout_p": ("The dropout after {where} drops with p = {p}; the tutorial's is 0.5, "
+                        "the default.",
+                        "{where} 之后的 dropout 的丢弃概率 p = {p}；教程里用的是默认值 0.5。"),
     "wine.output_shape": ("The output should be (N, 1), like the target: an (N,) output against "
                           "an (N, 1) target is broadcast to (N, N) by the MSE.",
                           "输出应该和目标一样是 (N, 1)：形状为 (N,) 的输出和 (N, 1) 的目标在算 MSE 时"
@@ -3210,6 +3793,14 @@ MESSAGES = {
     "wine.dropout_on_output": ("Dropout after the output layer zeroes predictions themselves: "
                                "it belongs to the hidden layers.",
                                "在输出层之后加 dropout 会把预测值本身置零：dropout 只应该用在隐藏层上。"),
+    "wine.dropout_before_activation": ("With activation=nn.Tanh and dropout, the activation "
+                                       "does not get the linear layer's output: dropout runs "
+                                       "before it. Zeroed values then pass through the "
+                                       "activation (tanh(0) = 0, but sigmoid(0) = 0.5): the "
+                                       "lab drops after the activation.",
+                                       "activation=nn.Tanh 并且带 dropout 时，激活函数拿到的不是线性层的"
+                                       "输出：dropout 放在了它前面。被置零的值还要经过激活函数（tanh(0) = 0，"
+                                       "但 sigmoid(0) = 0.5）：实验里是在激活函数之后做 dropout。"),
     "wine.dropout_default": ("With the default dropout=0.0, training mode gives different "
                              "outputs: something random is on that should be off.",
                              "默认 dropout=0.0 时，训练模式下两次输出却不同：有本该关掉的随机操作还开着。"),
@@ -3248,6 +3839,10 @@ MESSAGES = {
                         "特征除以了标准差，但没有减去均值。"),
     "std.test_untouched": ("The test split came back as it was, unscaled.",
                            "测试集原样返回了，没有做标准化。"),
+    "std.not_numpy": ("standardise returned {got}: it takes numpy arrays and returns numpy "
+                      "arrays, as the lab's training code expects.",
+                      "standardise 返回的是 {got}：它接收 numpy 数组，也应该返回 numpy 数组，实验的训练"
+                      "代码就是这么用的。"),
     "std.modifies_input": ("The arrays passed in were changed in place: the caller's data "
                            "changes under it. Return new arrays.",
                            "传进来的数组被原地修改了：调用者手里的数据被悄悄改掉了。应该返回新的数组。"),
@@ -3274,6 +3869,16 @@ MESSAGES = {
                            "second checkpoint of a run fails; os.replace replaces it.",
                            "在 Windows 上，os.rename 不能覆盖已经存在的文件，所以一次训练的第二个检查点"
                            "会保存失败；os.replace 可以覆盖。"),
+    "ckpt.remove_first": ("The previous checkpoint is deleted before the new one takes its "
+                          "name: between the two there is no checkpoint at all, and a crash "
+                          "there loses it. A rename that replaces the file leaves no such gap.",
+                          "新检查点改名到位之前，旧检查点就被删掉了：两步之间根本没有检查点，这时程序崩溃"
+                          "就什么都没了。直接用改名覆盖旧文件就没有这个空档。"),
+    "ckpt.temp_elsewhere": ("The temporary file is written in another folder than the "
+                            "checkpoint: a rename is atomic only within one file system, and "
+                            "os.replace fails across drives (on Windows, C: to D:).",
+                            "临时文件写在了和检查点不同的文件夹里：只有在同一个文件系统内改名才是原子的，"
+                            "而且跨驱动器（比如 Windows 上从 C: 到 D:）时 os.replace 会出错。"),
     "ckpt.in_place": ("The file is written at its final name directly: a crash while writing "
                       "leaves half a file there. It should get that name only once it is "
                       "complete.",
@@ -3303,6 +3908,11 @@ MESSAGES = {
                   "resume, dropout would draw other masks.",
                   "state 里没有 torch 的随机状态（torch.get_rng_state()）：恢复训练后 dropout 会"
                   "抽到不同的掩码。"),
+    "state.rng_changed": ("checkpoint_state changed a random state (torch.manual_seed?): the "
+                          "state it saves is not the run's, and the run itself goes on with "
+                          "other dropout masks. Capturing a state must leave it as it was.",
+                          "checkpoint_state 改变了随机状态（调用了 torch.manual_seed？）：它保存的不是"
+                          "这次训练的状态，训练本身之后也会抽到不同的 dropout 掩码。记录状态时不能改变它。"),
     "state.batch_order": ("The batch-order generator's state is not in the state: the resumed "
                           "epoch would see its batches in another order.",
                           "state 里没有决定小批量顺序的生成器的状态：恢复之后，那个迭代周期里小批量的"
@@ -3329,6 +3939,22 @@ MESSAGES = {
     "lab1.keys": ("The dict lacks the keys {missing}", "字典里缺少这些键：{missing}"),
     "lab1.reversed": ("The subtraction is reversed: N - M instead of M - N.",
                       "减法反了：算的是 N - M，而不是 M - N。"),
+    "lab1.error_object": ("inplace_error holds the error itself, a {got}: keep the text of its "
+                          "message.",
+                          "inplace_error 里保存的是异常对象本身（{got}）：应该保存的是它的信息文本。"),
+    "lab1.one_sign": ("All {count} entries of P and Q have the same sign ({draws} draws): "
+                      "drawn from a normal distribution with mean 0, about half would be "
+                      "negative.",
+                      "P 和 Q 的 {count} 个元素符号全都相同（抽了 {draws} 次）：如果来自均值为 0 的正态"
+                      "分布，应该大约有一半是负数。"),
+    "lab1.uniform": ("These look drawn uniformly from [0, 0.01): torch.rand is the uniform "
+                     "distribution on [0, 1). Which function draws from a normal one?",
+                     "这些数看起来是从 [0, 0.01) 上均匀抽取的：torch.rand 给出的是 [0, 1) 上的均匀分布。"
+                     "哪个函数是从正态分布中抽样的？"),
+    "lab1.spread": ("The root mean square of P's and Q's entries is {got}; drawn from "
+                    "N(0, 0.01²), it lies between 0.003 and 0.025.",
+                    "P 和 Q 所有元素的均方根是 {got}；如果从 N(0, 0.01²) 中抽样，它应该在 0.003 到 "
+                    "0.025 之间。"),
     "lab1.inplace_error": ("inplace_error should hold the message of the error that M.sub_(N) "
                            "raises; got {got}",
                            "inplace_error 应该是 M.sub_(N) 抛出的异常信息，实际得到的是 {got}"),
@@ -3405,6 +4031,25 @@ MESSAGES = {
                             "导入、定义和简单的赋值）：函数应该用自己的参数，而不是全局变量 {name}。"),
     "hint.signature": ("The checker calls it as {signature}, as the sheet gives it.",
                        "检查程序按练习里给出的 {signature} 来调用它。"),
+    "leak.grad_off": ("After this call autograd stays switched off for all the code that runs "
+                      "next (the next training step finds no gradient): torch.set_grad_enabled"
+                      "(False) was not undone. A with block switches it back by itself when it "
+                      "ends.",
+                      "这次调用之后，自动微分一直处于关闭状态，之后运行的所有代码都受影响（下一步训练就"
+                      "算不出梯度了）：torch.set_grad_enabled(False) 没有被撤销。用 with 语句块的话，"
+                      "块结束时会自动恢复。"),
+    "leak.grad_on": ("After this call autograd is switched on, where it was off before: the "
+                     "function changed it for all the code that runs next.",
+                     "这次调用之前自动微分是关闭的，调用之后却被打开了：这个函数改变了之后所有代码的运行方式。"),
+    "leak.default_dtype": ("After this call the default dtype is {got}, not {expected}: "
+                           "torch.set_default_dtype changes every tensor made afterwards, in all "
+                           "the code that runs next. Give the dtype to the tensors that need it.",
+                           "这次调用之后默认 dtype 变成了 {got}，而不是 {expected}：torch.set_default_dtype "
+                           "会影响之后创建的每一个张量，波及之后运行的所有代码。应该只给需要的张量指定 dtype。"),
+    "hint.path": ("The lab passes path as a pathlib.Path, not a str: a Path has no + with a str "
+                  "and no str methods. os.path's functions and str(path) work with both.",
+                  "实验传进来的 path 是 pathlib.Path，不是 str：Path 不能和 str 用 + 拼接，也没有 str "
+                  "的方法。os.path 里的函数和 str(path) 对两者都适用。"),
     # -- notes: not failures
     "note.bce_broadcast": ("bce_loss(pred (8, 1), target (8,)) compares every prediction with "
                            "every target, (8, 8) pairs: the write-up's defect. Refusing shapes "

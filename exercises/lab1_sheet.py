@@ -33,8 +33,8 @@ import check  # noqa: E402
 # M = [[1, 2, 3]] (1×3) and N = [[4], [5]] (2×1). Subtract N from M with `M - N`, with
 # `torch.sub(M, N)`, and by broadcasting by hand (make both 2×3 first, with `expand`), and
 # try the in-place `M.sub_(N)`: it raises an error. Say why in a comment, catch the error and
-# keep its message. Return `{"broadcast_minus": ..., "broadcast_sub": ..., "broadcast_manual":
-# ..., "inplace_error": message}`.
+# keep its message (the text, a str). Return `{"broadcast_minus": ..., "broadcast_sub": ...,
+# "broadcast_manual": ..., "inplace_error": message}`.
 
 # %%
 def broadcast_subtraction(device):

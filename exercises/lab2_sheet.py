@@ -125,10 +125,10 @@ check.lab2(globals(), "SGD")
 # ## 6. One training step
 #
 # `train_step(model, x, y, optimizer, loss_fn=F.cross_entropy)`: forward, loss, clear the
-# gradients, backward, update; return the loss and the model's output. The loss is an
-# argument because lab2's runs differ in it. It must work with an `nn.Module` and
-# `torch.optim.SGD`, and with your from-scratch `Linear` and `SGD` as well, which have only
-# what sections 4 and 5 gave them.
+# gradients, backward, update; return the loss (the tensor: `train_epoch` detaches it) and
+# the model's output. The loss is an argument because lab2's runs differ in it. It must work
+# with an `nn.Module` and `torch.optim.SGD`, and with your from-scratch `Linear` and `SGD` as
+# well, which have only what sections 4 and 5 gave them.
 
 # %%
 def train_step(model, x, y, optimizer, loss_fn=F.cross_entropy):

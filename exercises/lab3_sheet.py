@@ -70,7 +70,7 @@ check.lab3(globals(), "xavier_init")
 # ## 3. One training step
 #
 # `train_step(model, x, y, optimizer)`: forward, cross-entropy loss, clear the gradients,
-# backward, update; return the loss and the logits.
+# backward, update; return the loss (the tensor: `train_epoch` detaches it) and the logits.
 
 # %%
 def train_step(model, x, y, optimizer):

@@ -36,8 +36,8 @@ import check  # noqa: E402
 # `standardise(x_tr, x_te)`: numpy arrays (rows are wines, columns features); return both
 # scaled to mean 0 and standard deviation 1 per column, using the statistics of the training
 # split only, for the training and the test split alike. The test split stands for wines the
-# model has never seen: nothing about it may shape the preprocessing. Return new arrays; leave
-# the ones passed in as they were.
+# model has never seen: nothing about it may shape the preprocessing. Return new numpy arrays;
+# leave the ones passed in as they were.
 
 # %%
 def standardise(x_tr, x_te):
@@ -73,7 +73,8 @@ check.lab4(globals(), "WineMLP")
 # ## 3. One training step
 #
 # `train_step(model, x, y, optimizer)`: the mean squared error of the model's output against
-# `y` (shape (N, 1), float32), clear the gradients, backward, update; return the loss.
+# `y` (shape (N, 1), float32), clear the gradients, backward, update; return the loss (the
+# tensor: `train_epoch` detaches it).
 
 # %%
 def train_step(model, x, y, optimizer):

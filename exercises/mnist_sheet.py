@@ -41,7 +41,8 @@ import check  # noqa: E402
 # `MnistNet`: a 5×5 convolution to 10 channels, 2×2 max-pooling and ReLU; a 5×5 convolution
 # to 20 channels with `nn.Dropout2d` on its output, max-pooling and ReLU; flatten (320
 # features); a linear layer to 50, ReLU, dropout; a linear layer to 10; log-softmax, because
-# the tutorial trains with `F.nll_loss`. Dropout only while training.
+# the tutorial trains with `F.nll_loss`. Both dropouts drop with p = 0.5 (the default), and
+# only while training.
 
 # %%
 class MnistNet(nn.Module):
@@ -59,7 +60,8 @@ check.mnist(globals(), "MnistNet")
 # ## 2. Training and evaluation
 #
 # `train_step(model, x, y, optimizer)`: the NLL loss of the model's output, clear the
-# gradients, backward, update; return the loss. `train_epoch(model, loader, optimizer,
+# gradients, backward, update; return the loss (the tensor: `train_epoch` detaches it).
+# `train_epoch(model, loader, optimizer,
 # step=train_step, on_step=None)`: the model in training mode, `step` on every batch; return
 # the mean training loss per example as a Python number. `evaluate(model, loader)`: the mean
 # NLL loss per example and the accuracy, in evaluation mode, autograd not recording.
@@ -94,11 +96,12 @@ check.mnist(globals(), "evaluate")
 # %% [markdown]
 # ## 3. Writing and reading a checkpoint
 #
-# `save_checkpoint(path, state)` writes `state` (a dict) with `torch.save`, whole or not at
-# all: if the program dies or the disk fills up halfway, the checkpoint that was at `path`
-# before must still be there, intact. `load_checkpoint(path)` reads it back with
-# `torch.load(..., weights_only=True)`, which only accepts tensors, numbers, strings and lists
-# and dicts of them, so that a file from elsewhere cannot run code while it loads.
+# `save_checkpoint(path, state)` writes `state` (a dict) with `torch.save` to `path` (a
+# `pathlib.Path`, as the lab passes it, or a str), whole or not at all: if the program dies or
+# the disk fills up halfway, the checkpoint that was at `path` before must still be there,
+# intact. `load_checkpoint(path)` reads it back with `torch.load(..., weights_only=True)`,
+# which only accepts tensors, numbers, strings and lists and dicts of them, so that a file from
+# elsewhere cannot run code while it loads.
 
 # %%
 def save_checkpoint(path, state):

@@ -12,6 +12,7 @@ import ast
 import importlib
 import json
 import locale
+import math
 import os
 import re
 import subprocess
@@ -25,7 +26,7 @@ from conftest import ROOT
 
 CASES = ROOT / "tests" / "check_cases"
 WRONG = sorted((CASES / "wrong").glob("*.py"))
-RIGHT = sorted((CASES / "right").glob("*.py"))
+RIGHT = sorted((CASES / "right").glob("*.py")) + sorted((CASES / "right").glob("*.ipynb"))
 SHEETS = sorted((ROOT / "exercises").rglob("*_sheet.py"))
 LAB_FILES = {"lab1": "lab1_tensor_ops.py", "lab2": "lab2_logistic.py", "lab3": "lab3_lenet.py",
              "lab4": "lab4_wine_mlp.py", "mnist": "mnist_checkpoint.py"}
@@ -60,7 +61,13 @@ def test_the_case_folders_cover_every_lab():
             "step.zero_grad_missing", "std.test_statistics", "loop.eval_missing",
             "loop.no_grad_missing", "loop.returns_graph", "ckpt.not_atomic",
             "ckpt.weights_only", "state.optimizer", "state.batch_order", "lenet.padding",
-            "xavier.normal", "status.timeout"} <= named
+            "xavier.normal", "status.timeout", "loop.step_ignored", "loop.step_loss",
+            "step.loss_not_tensor", "hint.path", "lenet.relu", "lenet.max_pool",
+            "lenet.activation_missing", "lenet.sigmoid_output", "lenet.train_differs",
+            "mnist.no_channel_dropout", "mnist.dropout_p", "leak.grad_off", "lab1.uniform",
+            "lab1.error_object", "std.not_numpy", "step.eval_mode", "ckpt.temp_elsewhere",
+            "ckpt.remove_first", "wine.dropout_before_activation", "loop.eval_inside",
+            "state.rng_changed"} <= named
 
 
 @pytest.mark.parametrize("path", WRONG, ids=lambda p: p.stem)
@@ -88,11 +95,52 @@ def test_each_right_implementation_passes(path):
     assert all(o.ok for o in outcomes), report(outcomes)
 
 
+@pytest.mark.parametrize("path", [p for p in RIGHT if p.suffix == ".ipynb"], ids=lambda p: p.stem)
+def test_a_notebook_reads_the_same_without_ipython(path, monkeypatch):
+    """Where IPython is not installed, a line rule stands for its transformer: magic, shell and
+    help lines left out, question marks in docstrings, comments and strings and a `%` line
+    inside brackets left alone."""
+    with_ipython = check.names_in(path)
+    monkeypatch.setattr(check, "ipython_transformer", lambda: None)
+    assert check.names_in(path) == with_ipython
+    source, lab, names, _ = case(path)
+    outcomes = check.run_checks(lab, source.namespace, names, source=source)
+    assert all(o.ok for o in outcomes), report(outcomes)
+
+
+def test_the_line_rule_finds_only_ipythons_lines():
+    cell = ('%matplotlib inline\n!pip install d2l\nx = 1  # why?\ny = f(a,\n'
+            '      % b)\ns = """Why?\n?not help\n%not magic"""\nt = "what?"\nobj?\n'
+            'z = 1 + \\\n    2\n  ?obj\n')
+    assert check.magic_lines(cell) == [0, 1, 9, 12]
+
+
 @pytest.mark.parametrize("lab", check.LABS)
 def test_the_labs_own_functions_pass(lab):
     module = importlib.import_module(LAB_FILES[lab][:-3])
     outcomes = check.run_checks(lab, vars(module))
     assert [o.name for o in outcomes] == [e.name for e in check.EXERCISES[lab]]
+    assert all(o.ok for o in outcomes), report(outcomes)
+
+
+def test_a_notebook_kernels_settings_do_not_change_the_checks_and_stay_as_they_were():
+    """A default dtype of float64 or autograd switched off in an earlier cell: the checks run
+    as a fresh process would, and the kernel gets its settings back."""
+    import torch
+
+    source, lab, names, _ = case(CASES / "right" / "lab2_loop_items.py")
+    extra = {}
+    exec("import torch\ndef bce_loss(p, t):\n    p = p.clamp(1e-7, 1 - 1e-7)\n"
+         "    return -(t * p.log() + (1 - t) * (1 - p).log()).mean()\n", extra)
+    torch.set_default_dtype(torch.float64)
+    try:
+        with torch.no_grad():
+            outcomes = check.run_checks(lab, {**source.namespace, **extra},
+                                        ["bce_loss", *names], source=source)
+            assert not torch.is_grad_enabled()
+        assert torch.get_default_dtype() == torch.float64
+    finally:
+        torch.set_default_dtype(torch.float32)
     assert all(o.ok for o in outcomes), report(outcomes)
 
 
@@ -126,6 +174,43 @@ def test_a_checkpoint_renamed_with_os_rename_passes_with_a_note_for_windows():
     assert outcome.ok and [key for key, _ in outcome.notes] == ["note.ckpt_leftover",
                                                                 "note.rename_windows"]
     assert outcome.notes[0][1] == {"files": "run.pt.partial"}
+
+
+def test_a_refused_checkpoint_names_its_cause_in_one_clean_line():
+    """torch's weights_only refusal: the line after "WeightsUnpickler error:", no colour
+    codes, shortened at a word."""
+    import io
+
+    import numpy as np
+    import torch
+
+    buffer = io.BytesIO()
+    torch.save({"epoch": np.int64(3)}, buffer)
+    buffer.seek(0)
+    with pytest.raises(Exception) as caught:
+        torch.load(buffer, weights_only=True)
+    text = check.error_text(caught.value)
+    assert text.startswith("UnpicklingError: Unsupported global: GLOBAL numpy"), text
+    assert "\x1b" not in text and len(text) < 200
+    long = check.error_text(ValueError("\x1b[1mword\x1b[0m " * 60), limit=40)
+    assert long == "ValueError: word word word word word word word word …"
+
+
+def test_the_summary_counts_one_function_and_one_file_in_the_singular():
+    one = [check.Outcome("bce_loss", "failed", key="value.wrong")]
+    assert check.summary(one, "en") == \
+        "0 of 1 function passed these checks; 1 failed, 0 not written yet."
+    assert check.summary(one, "zh") == "共 1 个函数：0 个通过了这些检查，1 个未通过，0 个还没写。"
+    text = check.table("lab2", [("a.py", one, None)], "en").splitlines()
+    assert text[0] == "lab2: 1 file" and text[-1] == "0 of 1 file passed these checks."
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "soon"])
+def test_the_time_limit_must_be_a_positive_number(value, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        check.parse_args(["lab2", "work.py", "--time-limit", value])
+    assert stopped.value.code == 2 and "a number of seconds above 0" in capsys.readouterr().err
+    assert check.parse_args(["lab2", "work.py", "--time-limit", "0.5"]).time_limit == 0.5
 
 
 # %% the catalogue and the language
@@ -304,16 +389,26 @@ def test_a_file_is_read_not_run(tmp_path):
     """Imports, definitions and plain assignments run; a training run at the bottom does not;
     a name set by a line that did not run is remembered."""
     path = tmp_path / "work.py"
-    path.write_text("import torch\nfrom torch import nn\nEPOCHS = 3\nloss_fn = nn.CrossEntropyLoss()\n"
+    path.write_text("import math\nimport numpy as np\nimport torch\nfrom torch import nn\n"
+                    "EPOCHS = 3\nloss_fn = nn.CrossEntropyLoss()\n"
                     "device = torch.device('cuda' if torch.cuda.is_available() else 'cpu')\n"
                     "def one_hot(labels, n, dtype=torch.float32):\n"
                     "    return torch.eye(n, dtype=dtype)[labels]\n"
                     "model = nn.Linear(2, 2)\n"
+                    "EPS = torch.finfo(torch.float32).eps\nTINY = np.float32(1e-7)\n"
+                    "LOG2 = math.log(2)\nHALF = torch.tensor([0.5]).item()\n"
+                    "data = np.load('x.npy')\nstate = torch.load('w.pt')\n"
+                    "text = open('notes.txt').read()\nlosses = train(model)\n"
                     "while True:\n    pass\n", encoding="utf-8")
+    import numpy as np
+
     source = check.load(path)
-    assert callable(source.namespace["one_hot"]) and source.namespace["EPOCHS"] == 3
-    assert "loss_fn" in source.namespace and "device" in source.namespace
-    assert source.skipped == {"model": 8}
+    ns = source.namespace
+    assert callable(ns["one_hot"]) and ns["EPOCHS"] == 3
+    assert "loss_fn" in ns and "device" in ns
+    assert (ns["EPS"], ns["TINY"], ns["LOG2"], ns["HALF"]) == \
+        (2.0 ** -23, np.float32(1e-7), math.log(2), 0.5)
+    assert source.skipped == {"model": 10, "data": 15, "state": 16, "text": 17, "losses": 18}
 
 
 def test_a_notebooks_magics_and_broken_cells_are_left_out(tmp_path):
@@ -328,9 +423,14 @@ def test_a_notebooks_magics_and_broken_cells_are_left_out(tmp_path):
     path = tmp_path / "work.ipynb"
     path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4,
                                 "nbformat_minor": 5}), encoding="utf-8")
-    assert check.names_in(path) == ["torch", "x", "one_hot"]
+    assert check.names_in(path) == (["torch", "x", "one_hot"],
+                                    [[3, None, 1, "invalid syntax"], [5, "%%bash", 0, ""]])
     [outcome] = check.run_checks("lab2", check.load(path).namespace, ["one_hot"])
     assert outcome.ok, report([outcome])
+    text = check.file_report("lab2", "work.ipynb", [outcome], None, "en",
+                             check.names_in(path)[1])
+    assert "  left out, not read as Python: cell 3 (line 1: invalid syntax); cell 5 (%%bash)" \
+        in text.splitlines()
 
 
 @pytest.mark.parametrize("content, key", [
@@ -340,7 +440,7 @@ def test_a_file_that_cannot_be_read_says_why(tmp_path, content, key):
     path = tmp_path / ("work.ipynb" if key == "file.not_notebook" else "work.py")
     if content is not None:
         path.write_bytes(content)
-    outcomes, problem = check.check_file("lab2", str(path), 1.0)
+    outcomes, problem, _ = check.check_file("lab2", str(path), 1.0)
     assert outcomes is None and problem[0] == key
     assert check.say(problem[0], "zh", **problem[1])
 
@@ -368,19 +468,25 @@ def test_several_files_make_one_table():
 # %% the command line, as a process
 
 def test_the_command_line_checks_each_file_in_a_child_and_stops_one_that_never_ends(tmp_path):
-    """Four files: the labs' answers in a notebook (exit 0 for it), a .py whose train_epoch
-    never ends and whose evaluate forgets eval mode (the child is killed: --no-alarm stands for
-    Windows, which has no alarm; evaluate is still checked, by a new child), a file that is not
-    Python, one without the lab's functions: one JSON document, exit status 2."""
+    """Four files: the labs' answers in a notebook with a %%bash cell (exit 0 for it, the cell
+    named as left out), a .py whose train_step ends its process without a word, whose
+    train_epoch never ends and whose evaluate forgets eval mode (the child is killed: --no-alarm
+    stands for Windows, which has no alarm; each function left is still checked, by a new
+    child), a file that is not Python, one without the lab's functions: one JSON document,
+    exit status 2."""
     lesson = "\n\n".join(with_dependencies("lab3_lenet.py", name, set())[-1] for name in
                          ("d2l_lenet", "xavier_init", "train_step", "train_epoch", "evaluate"))
     cell = {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None,
             "source": "import torch\nimport torch.nn.functional as F\nfrom torch import nn\n\n"
             + lesson}
+    bash = {**cell, "source": "%%bash\necho def d2l_lenet(): pass\n"}
     (tmp_path / "good.ipynb").write_text(json.dumps(
-        {"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}), encoding="utf-8")
+        {"cells": [cell, bash], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}),
+        encoding="utf-8")
     (tmp_path / "slow.py").write_text(
-        "import torch.nn.functional as F\n\n"
+        "import os\nimport torch.nn.functional as F\n\n"
+        "def train_step(model, x, y, optimizer):\n"
+        "    os._exit(3)\n\n"
         "def train_epoch(model, loader, optimizer):\n"
         "    model.train()\n"
         "    seen = 0\n"
@@ -406,13 +512,18 @@ def test_the_command_line_checks_each_file_in_a_child_and_stops_one_that_never_e
     data = json.loads(proc.stdout)
     good, slow, broken, other = data["files"]
     assert good["exit_status"] == 0 and all(f["status"] == "passed" for f in good["functions"])
+    assert good["left_out"] == [{"cell": 2, "magic": "%%bash", "line": 0, "error": ""}]
     assert slow["exit_status"] == 1
     found = {f["name"]: (f["status"], f["message_id"]) for f in slow["functions"]}
     assert found == {"d2l_lenet": ("missing", None), "xavier_init": ("missing", None),
-                     "train_step": ("missing", None),
+                     "train_step": ("crashed", "status.crashed_quiet"),
                      "train_epoch": ("timeout", "status.timeout"),
-                     "evaluate": ("failed", "loop.eval_missing")}
+                     "evaluate": ("failed", "loop.eval_missing")}, \
+        [f["message"] for f in slow["functions"]]
     assert broken["problem"]["id"] == "file.syntax" and other["problem"]["id"] == "file.none"
+    crash = next(f for f in slow["functions"] if f["name"] == "train_step")
+    assert crash["message"].splitlines()[1] == "    The process checking it ended unexpectedly " \
+        "(exit code 3), without a word: os._exit() in your code, or a crash inside a library?"
 
 
 def test_one_file_exits_0_when_every_function_passes_and_1_when_one_fails(tmp_path, capsys):

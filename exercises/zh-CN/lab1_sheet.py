@@ -31,8 +31,8 @@ check.set_language("zh")
 #
 # M = [[1, 2, 3]]（1×3），N = [[4], [5]]（2×1）。用 `M - N`、`torch.sub(M, N)`，以及手动广播（先用
 # `expand` 把两者都变成 2×3）三种方式计算 M 减 N；再试试原地操作 `M.sub_(N)`：它会报错。在注释里写下原因，
-# 捕获这个异常并保存它的信息。返回 `{"broadcast_minus": ..., "broadcast_sub": ..., "broadcast_manual":
-# ..., "inplace_error": 异常信息}`。
+# 捕获这个异常并保存它的信息（信息文本，一个 str）。返回 `{"broadcast_minus": ..., "broadcast_sub":
+# ..., "broadcast_manual": ..., "inplace_error": 异常信息}`。
 
 # %%
 def broadcast_subtraction(device):

@@ -120,9 +120,9 @@ check.lab2(globals(), "SGD")
 # ## 6. 训练一步
 #
 # `train_step(model, x, y, optimizer, loss_fn=F.cross_entropy)`：前向计算、算损失、清除梯度、反向传播、
-# 更新参数；返回损失和模型的输出。损失函数是参数，因为 lab2 的几次运行用的损失函数不同。它既要能配合
-# `nn.Module` 和 `torch.optim.SGD` 使用，也要能配合你从零实现的 `Linear` 和 `SGD` 使用，而它们只有第 4、5
-# 节里写的那些方法。
+# 更新参数；返回损失（张量本身，`train_epoch` 会对它调用 detach）和模型的输出。损失函数是参数，因为
+# lab2 的几次运行用的损失函数不同。它既要能配合 `nn.Module` 和 `torch.optim.SGD` 使用，也要能配合你从零
+# 实现的 `Linear` 和 `SGD` 使用，而它们只有第 4、5 节里写的那些方法。
 
 # %%
 def train_step(model, x, y, optimizer, loss_fn=F.cross_entropy):

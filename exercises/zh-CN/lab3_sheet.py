@@ -66,8 +66,8 @@ check.lab3(globals(), "xavier_init")
 # %% [markdown]
 # ## 3. 训练一步
 #
-# `train_step(model, x, y, optimizer)`：前向计算、交叉熵损失、清除梯度、反向传播、更新参数；返回损失和
-# logits。
+# `train_step(model, x, y, optimizer)`：前向计算、交叉熵损失、清除梯度、反向传播、更新参数；返回损失
+# （张量本身，`train_epoch` 会对它调用 detach）和 logits。
 
 # %%
 def train_step(model, x, y, optimizer):

@@ -34,7 +34,7 @@ check.set_language("zh")
 #
 # `standardise(x_tr, x_te)`：两个 numpy 数组（每行一瓶酒，每列一个特征）；把两者都按列缩放到均值为 0、
 # 标准差为 1，训练集和测试集都只用训练集的统计量。测试集代表模型从没见过的酒：它的任何信息都不能影响预处理。
-# 返回新的数组，传进来的数组要保持原样。
+# 返回新的 numpy 数组，传进来的数组要保持原样。
 
 # %%
 def standardise(x_tr, x_te):
@@ -69,7 +69,7 @@ check.lab4(globals(), "WineMLP")
 # ## 3. 训练一步
 #
 # `train_step(model, x, y, optimizer)`：模型输出对 `y`（形状 (N, 1)，float32）的均方误差，清除梯度，
-# 反向传播，更新参数；返回损失。
+# 反向传播，更新参数；返回损失（张量本身，`train_epoch` 会对它调用 detach）。
 
 # %%
 def train_step(model, x, y, optimizer):

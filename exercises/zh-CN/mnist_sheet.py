@@ -38,7 +38,7 @@ check.set_language("zh")
 #
 # `MnistNet`：一个 5×5、输出 10 个通道的卷积，2×2 最大池化和 ReLU；一个 5×5、输出 20 个通道的卷积，输出上加
 # `nn.Dropout2d`，再接最大池化和 ReLU；展平（320 个特征）；全连接到 50，ReLU，dropout；全连接到 10；
-# log-softmax，因为教程用 `F.nll_loss` 训练。dropout 只在训练时生效。
+# log-softmax，因为教程用 `F.nll_loss` 训练。两处 dropout 的丢弃概率都是 0.5（默认值），而且只在训练时生效。
 
 # %%
 class MnistNet(nn.Module):
@@ -55,7 +55,8 @@ check.mnist(globals(), "MnistNet")
 # %% [markdown]
 # ## 2. 训练和评估
 #
-# `train_step(model, x, y, optimizer)`：模型输出的 NLL 损失，清除梯度，反向传播，更新参数；返回损失。
+# `train_step(model, x, y, optimizer)`：模型输出的 NLL 损失，清除梯度，反向传播，更新参数；返回损失
+# （张量本身，`train_epoch` 会对它调用 detach）。
 # `train_epoch(model, loader, optimizer, step=train_step, on_step=None)`：把模型切换到训练模式，对每个
 # 小批量调用 `step`；以 Python 数值的形式返回每个样本的平均训练损失。`evaluate(model, loader)`：每个样本的
 # 平均 NLL 损失和精度，模型处于评估模式，autograd 不记录计算图。
@@ -90,10 +91,10 @@ check.mnist(globals(), "evaluate")
 # %% [markdown]
 # ## 3. 写入和读取检查点
 #
-# `save_checkpoint(path, state)` 用 `torch.save` 写入 `state`（一个字典），要么完整写入，要么完全不写：
-# 如果程序中途崩溃或者磁盘写满，`path` 上原来的那个检查点必须还在，而且完好无损。`load_checkpoint(path)`
-# 用 `torch.load(..., weights_only=True)` 把它读回来，这样只接受张量、数、字符串，以及由它们组成的列表和
-# 字典，别处来的文件在加载时就没法执行代码。
+# `save_checkpoint(path, state)` 用 `torch.save` 把 `state`（一个字典）写到 `path`（和实验里一样是 `pathlib.Path`，
+# 也可能是 str），要么完整写入，要么完全不写：如果程序中途崩溃或者磁盘写满，`path` 上原来的那个检查点必须还在，
+# 而且完好无损。`load_checkpoint(path)` 用 `torch.load(..., weights_only=True)` 把它读回来，这样只接受张量、
+# 数、字符串，以及由它们组成的列表和字典，别处来的文件在加载时就没法执行代码。
 
 # %%
 def save_checkpoint(path, state):

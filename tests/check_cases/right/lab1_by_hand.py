@@ -15,7 +15,7 @@ def broadcast_subtraction(device):
         M.sub_(N)
         message = ""
     except RuntimeError as err:
-        message = err
+        message = err.args[0]
     return {"broadcast_minus": M - N, "broadcast_sub": M.sub(N),
             "broadcast_manual": M.repeat(2, 1) - N.repeat(1, 3), "inplace_error": message}
 

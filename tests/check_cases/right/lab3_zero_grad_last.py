@@ -1,5 +1,5 @@
-"""lab3's step clearing the gradients after the update instead of before, and a loop that
-takes a step argument but calls its own train_step."""
+"""lab3's step clearing the gradients after the update instead of before, and a loop whose
+step defaults to None, standing for its own train_step."""
 import torch.nn.functional as F
 
 LAB, CHECKS = "lab3", ["train_step", "train_epoch"]
@@ -18,7 +18,7 @@ def train_epoch(model, loader, optimizer, step=None, on_step=None):
     model.train()
     total, hits, n = 0.0, 0, 0
     for x, y in loader:
-        loss, logits = train_step(model, x, y, optimizer)
+        loss, logits = (step or train_step)(model, x, y, optimizer)
         total += loss.item() * len(y)
         hits += int((logits.argmax(1) == y).sum())
         n += len(y)

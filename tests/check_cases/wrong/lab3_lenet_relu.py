@@ -1,0 +1,16 @@
+"""ReLU in place of the d2l LeNet's sigmoid: the shapes and the count are right, the arithmetic is not."""
+from torch import nn
+
+LAB, CHECKS, EXPECT = "lab3", ["d2l_lenet"], "lenet.relu"
+
+
+def d2l_lenet():
+    return nn.Sequential(
+        nn.Conv2d(1, 6, kernel_size=5, padding=2), nn.ReLU(),
+        nn.AvgPool2d(kernel_size=2, stride=2),
+        nn.Conv2d(6, 16, kernel_size=5), nn.ReLU(),
+        nn.AvgPool2d(kernel_size=2, stride=2),
+        nn.Flatten(),
+        nn.Linear(16 * 5 * 5, 120), nn.ReLU(),
+        nn.Linear(120, 84), nn.ReLU(),
+        nn.Linear(84, 10))

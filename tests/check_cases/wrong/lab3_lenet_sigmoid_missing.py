@@ -1,0 +1,16 @@
+"""The sigmoid between the second and the last linear layer left out."""
+from torch import nn
+
+LAB, CHECKS, EXPECT = "lab3", ["d2l_lenet"], "lenet.activation_missing"
+
+
+def d2l_lenet():
+    return nn.Sequential(
+        nn.Conv2d(1, 6, kernel_size=5, padding=2), nn.Sigmoid(),
+        nn.AvgPool2d(kernel_size=2, stride=2),
+        nn.Conv2d(6, 16, kernel_size=5), nn.Sigmoid(),
+        nn.AvgPool2d(kernel_size=2, stride=2),
+        nn.Flatten(),
+        nn.Linear(16 * 5 * 5, 120), nn.Sigmoid(),
+        nn.Linear(120, 84),
+        nn.Linear(84, 10))
