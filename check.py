@@ -136,12 +136,14 @@ class Source:
 
 
 # Calls a plain assignment may make: values, not work (a device, a loss object, a partial, a
-# constant worked out with torch, numpy or math). Reading files, training, drawing: not these.
+# seeded generator, a constant worked out with torch, numpy or math). Reading files, training,
+# drawing: not these.
 SAFE_CALLS = {"dict", "list", "tuple", "set", "frozenset", "int", "float", "complex", "str",
               "bool", "range", "len", "sorted", "reversed", "zip", "enumerate", "min", "max",
               "sum", "abs", "round", "pow", "divmod", "any", "all",
               "torch.device", "torch.cuda.is_available", "torch.backends.mps.is_available",
               "torch.get_default_dtype", "torch.finfo", "torch.iinfo", "torch.Size",
+              "torch.Generator",
               "functools.partial", "pathlib.Path", "collections.OrderedDict",
               "os.path.join", "os.getenv", "os.environ.get", "numpy.finfo", "numpy.iinfo",
               "numpy.dtype"}
@@ -149,14 +151,14 @@ SAFE_CALLS = {"dict", "list", "tuple", "set", "frozenset", "int", "float", "comp
 # epsilon, log 2): allowed with arguments that are plain themselves.
 SAFE_TORCH = {"tensor", "as_tensor", "zeros", "ones", "full", "empty", "eye", "arange",
               "linspace", "logspace", "log", "log1p", "exp", "sqrt", "abs", "tanh", "sigmoid",
-              "clamp", "float32", "float64"}
+              "clamp"}
 SAFE_NUMPY = {"array", "asarray", "zeros", "ones", "full", "eye", "arange", "linspace", "log",
               "log1p", "exp", "sqrt", "abs", "float16", "float32", "float64", "int8", "int16",
-              "int32", "int64", "uint8", "bool_", "pi"}
+              "int32", "int64", "uint8", "bool_"}
 # Methods of such values (and of strings) that give values too.
 SAFE_METHODS = {"item", "tolist", "float", "double", "to", "log", "exp", "sqrt", "reshape",
                 "view", "t", "format", "join", "upper", "lower", "strip", "split", "replace",
-                "get", "copy", "keys", "values", "items"}
+                "get", "copy", "keys", "values", "items", "manual_seed"}
 
 
 @functools.lru_cache(maxsize=None)
@@ -1753,6 +1755,12 @@ def layer_trace(model, x):
             hook.remove()
 
 
+def float64_weights(layer) -> tuple:
+    """A Conv2d's or Linear's weight and bias (None if it has none), in float64."""
+    return layer.weight.detach().double(), \
+        None if layer.bias is None else layer.bias.detach().double()
+
+
 def expect_module(ck: Ck, model, what: str) -> None:
     from torch import nn  # noqa: PLC0415
 
@@ -1856,16 +1864,14 @@ def lenet_oracle(convs, linears, x, activation: str = "sigmoid", pool: str = "av
     act = {"sigmoid": torch.sigmoid, "relu": torch.relu, "tanh": torch.tanh}[activation]
     pooled = F.avg_pool2d if pool == "avg" else F.max_pool2d
 
-    def weights(m):
-        return m.weight.detach().double(), None if m.bias is None else m.bias.detach().double()
-
     def after(k, z):
         return z if k == skip else act(z)
 
-    z = pooled(after(0, F.conv2d(x.double(), *weights(convs[0]), padding=2)), 2, 2)
-    z = pooled(after(1, F.conv2d(z, *weights(convs[1]))), 2, 2).flatten(1)
-    z = after(2, F.linear(z, *weights(linears[0])))
-    z = F.linear(after(3, F.linear(z, *weights(linears[1]))), *weights(linears[2]))
+    z = pooled(after(0, F.conv2d(x.double(), *float64_weights(convs[0]), padding=2)), 2, 2)
+    z = pooled(after(1, F.conv2d(z, *float64_weights(convs[1]))), 2, 2).flatten(1)
+    z = after(2, F.linear(z, *float64_weights(linears[0])))
+    z = F.linear(after(3, F.linear(z, *float64_weights(linears[1]))),
+                 *float64_weights(linears[2]))
     return torch.sigmoid(z) if last else z
 
 
@@ -2143,16 +2149,18 @@ def check_mnist_net(ck: Ck, MnistNet) -> None:
     finally:
         for hook in hooks:
             hook.remove()
+    if len(seen) < 2:  # a training forward pass that skips a linear layer
+        ck.fail("model.dropout", "mnist.dropout_place", where="conv2")
     # What reaches fc1 is the eval-mode features with whole channels (16 values each) zeroed
     # and the rest scaled by 1 / (1 - p); what reaches fc2, fc1's ReLU output so dropped value
     # by value.
     with torch.no_grad():
         expect_dropout(ck, seen[fc1].view(16, 20, 16), features.view(16, 20, 16), "conv2",
                        "mnist.no_channel_dropout", "mnist.dropout_not_channel")
-        hidden = torch.relu(torch.nn.functional.linear(
-            seen[fc1], fc1.weight.detach().double(), fc1.bias.detach().double()))
+        hidden = torch.relu(torch.nn.functional.linear(seen[fc1], *float64_weights(fc1)))
         expect_dropout(ck, seen[fc2].unsqueeze(-1), hidden.unsqueeze(-1), "fc1",
                        "mnist.no_dropout", None)
+
 
 
 def mnist_features(convs, x):
@@ -2164,8 +2172,7 @@ def mnist_features(convs, x):
 
     z = x.double()
     for conv in convs:
-        z = F.relu(F.max_pool2d(F.conv2d(z, conv.weight.detach().double(),
-                                         conv.bias.detach().double()), 2))
+        z = F.relu(F.max_pool2d(F.conv2d(z, *float64_weights(conv)), 2))
     return torch.flatten(z, 1)
 
 
@@ -2174,11 +2181,8 @@ def mnist_head(fc1, fc2, features):
     import torch  # noqa: PLC0415
     import torch.nn.functional as F  # noqa: PLC0415
 
-    def weights(m):
-        return m.weight.detach().double(), m.bias.detach().double()
-
-    return torch.log_softmax(F.linear(F.relu(F.linear(features, *weights(fc1))),
-                                      *weights(fc2)), 1)
+    return torch.log_softmax(F.linear(F.relu(F.linear(features, *float64_weights(fc1))),
+                                      *float64_weights(fc2)), 1)
 
 
 def expect_dropout(ck: Ck, got, kept, where: str, none: str, not_whole: str | None) -> None:
@@ -2194,11 +2198,15 @@ def expect_dropout(ck: Ck, got, kept, where: str, none: str, not_whole: str | No
     ratio = torch.where(live & ~zero, got / torch.where(live, kept, torch.ones_like(kept)),
                         torch.full_like(kept, math.nan))
     scales = ratio[~torch.isnan(ratio)]
+    if not scales.numel():  # every group dropped (p = 1), or nothing to tell from
+        if bool(dropped.any()):
+            ck.fail("model.dropout", "mnist.dropout_p", where=where, p="1.00")
+        return
     if not bool(dropped.any()):
-        if scales.numel() and bool(close(scales, torch.ones_like(scales), 1e-3, 0).all()):
+        if bool(close(scales, torch.ones_like(scales), 1e-3, 0).all()):
             ck.fail("model.dropout", none)
     partial = zero.any(-1) & (live & ~zero).any(-1)  # a group zeroed in part only
-    scale = float(scales.median()) if scales.numel() else 1.0
+    scale = float(scales.median())
     if bool(partial.any()) or not bool(close(scales, torch.full_like(scales, scale), 1e-3,
                                              0).all()):
         ck.fail("model.dropout", not_whole or "mnist.dropout_place", where=where)
@@ -3772,7 +3780,7 @@ MESSAGES = {
                             "置零、其余按同一比例放大的结果：dropout 的位置和描述不一致。"),
     "mnist.dropout_p": ("The dropout after {where} drops with p = {p}; the tutorial's is 0.5, "
                         "the default.",
-                        "{where} 之后的 dropout 的丢弃概率 p = {p}；教程里用的是默认值 0.5。"),
+                        "{where} 之后那个 dropout 的丢弃概率 p = {p}；教程里用的是默认值 0.5。"),
     "wine.output_shape": ("The output should be (N, 1), like the target: an (N,) output against "
                           "an (N, 1) target is broadcast to (N, N) by the MSE.",
                           "输出应该和目标一样是 (N, 1)：形状为 (N,) 的输出和 (N, 1) 的目标在算 MSE 时"

@@ -397,10 +397,12 @@ def test_a_file_is_read_not_run(tmp_path):
                     "model = nn.Linear(2, 2)\n"
                     "EPS = torch.finfo(torch.float32).eps\nTINY = np.float32(1e-7)\n"
                     "LOG2 = math.log(2)\nHALF = torch.tensor([0.5]).item()\n"
+                    "order = torch.Generator().manual_seed(0)\n"
                     "data = np.load('x.npy')\nstate = torch.load('w.pt')\n"
                     "text = open('notes.txt').read()\nlosses = train(model)\n"
                     "while True:\n    pass\n", encoding="utf-8")
     import numpy as np
+    import torch
 
     source = check.load(path)
     ns = source.namespace
@@ -408,7 +410,8 @@ def test_a_file_is_read_not_run(tmp_path):
     assert "loss_fn" in ns and "device" in ns
     assert (ns["EPS"], ns["TINY"], ns["LOG2"], ns["HALF"]) == \
         (2.0 ** -23, np.float32(1e-7), math.log(2), 0.5)
-    assert source.skipped == {"model": 10, "data": 15, "state": 16, "text": 17, "losses": 18}
+    assert isinstance(ns["order"], torch.Generator)
+    assert source.skipped == {"model": 10, "data": 16, "state": 17, "text": 18, "losses": 19}
 
 
 def test_a_notebooks_magics_and_broken_cells_are_left_out(tmp_path):
