@@ -1,6 +1,5 @@
 """Each batch's accuracy measured again in eval mode, without no_grad and without switching
 back: the steps after the first train in eval mode."""
-import torch
 
 LAB, CHECKS, EXPECT = "lab3", ["train_epoch"], "loop.mode_switched"
 

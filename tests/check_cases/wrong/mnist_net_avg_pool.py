@@ -1,5 +1,4 @@
 """Average pooling where the tutorial max-pools: the shapes hold, the numbers do not."""
-import torch
 import torch.nn.functional as F
 from torch import nn
 

@@ -1,5 +1,4 @@
 """The dropout after fc1 with p=0.2, where the tutorial keeps the default 0.5."""
-import torch
 import torch.nn.functional as F
 from torch import nn
 

@@ -1,5 +1,4 @@
 """nn.Dropout where the tutorial has nn.Dropout2d: single values dropped, not channels."""
-import torch
 import torch.nn.functional as F
 from torch import nn
 

@@ -1,5 +1,4 @@
 """Dropout after fc1 only: the tutorial's nn.Dropout2d on conv2 left out."""
-import torch
 import torch.nn.functional as F
 from torch import nn
 

@@ -1,5 +1,4 @@
 """nn.Dropout2d on conv2 but no dropout after fc1."""
-import torch
 import torch.nn.functional as F
 from torch import nn
 
