@@ -86,8 +86,8 @@ class CompiledStep:
         with cnn_kernels(model, device, len(x)), training_mode(model):
             self.assumed = Assumptions(model, optimizer, x, y)
             self.settings = kernel_settings()
-            traced = trace_step(step, model, optimizer, x, y)
-            self.graph = torch.compile(traced, dynamic=False, options=options)
+            traced, self.spec = trace_step(step, model, optimizer, x, y)
+            self.graph = compile_graph(traced, [*self.tensors(model, optimizer), x, y], options)
             self.disagreement = self._check_against_eager(x, y, device)
         self.compile_seconds = time.perf_counter() - start
         self.params = [p.detach() for p in model.parameters()]
@@ -113,12 +113,25 @@ class CompiledStep:
         return None
 
     def __call__(self, model, x, y, optimizer):
+        from torch.utils._pytree import tree_unflatten  # noqa: PLC0415
+
         why = self.problem(model, x, y, optimizer)
         if why:
             self.fallbacks[why] = self.fallbacks.get(why, 0) + 1
             return self.step(model, x, y, optimizer)
-        with unguarded_calls():
-            return self.graph(self.params, self.buffers, self.moms, x, y)
+        return tree_unflatten(self.graph([*self.params, *self.buffers, *self.moms, x, y]),
+                              self.spec)
+
+    def tensors(self, model, optimizer, split=False):
+        """The graph's tensor inputs besides the batch: ``model``'s parameters and buffers and,
+        with momentum, ``optimizer``'s momentum buffers (zeros where there are none yet)."""
+        import torch  # noqa: PLC0415
+
+        params = [p.detach() for p in model.parameters()]
+        buffers = [b.detach() for b in model.buffers()]
+        moms = [optimizer.state[p]["momentum_buffer"] if "momentum_buffer" in optimizer.state[p]
+                else torch.zeros_like(p) for p in model.parameters()] if self.momentum else []
+        return (params, buffers, moms) if split else params + buffers + moms
 
     def _check_against_eager(self, x, y, device) -> str | None:
         """Where the compiled step, run once on copies of the model and optimizer, differs
@@ -126,7 +139,7 @@ class CompiledStep:
         momentum, the random numbers drawn) beyond float rounding; None if nowhere. Both
         draw from the same seed, and the global RNG is left as it was."""
         import torch  # noqa: PLC0415
-        from torch.utils._pytree import tree_flatten  # noqa: PLC0415
+        from torch.utils._pytree import tree_flatten, tree_unflatten  # noqa: PLC0415
 
         devices = [device] if device.type == "cuda" else []
         with torch.random.fork_rng(devices=devices):
@@ -134,12 +147,9 @@ class CompiledStep:
             if self.momentum and not self.optimizer.state:  # the buffers exist from step 2
                 self.step(eager, x, y, eager_opt)
             fast, fast_opt = twin(eager, eager_opt)
-            params = [p.detach() for p in fast.parameters()]
-            buffers = [b.detach() for b in fast.buffers()]
-            moms = [fast_opt.state[p]["momentum_buffer"] for p in fast.parameters()] \
-                if self.momentum else []
+            params, buffers, moms = self.tensors(fast, fast_opt, split=True)
             torch.manual_seed(0)
-            got = self.graph(params, buffers, moms, x, y)
+            got = tree_unflatten(self.graph([*params, *buffers, *moms, x, y]), self.spec)
             rng_fast = torch.get_rng_state()
             torch.manual_seed(0)
             want = self.step(eager, x, y, eager_opt)
@@ -251,12 +261,14 @@ def constructor_settings(optimizer, settings: dict) -> dict:
 
 def trace_step(step, model, optimizer, x, y):
     """``step(model, x, y, optimizer)`` as a graph of aten operations
-    ``(params, buffers, momentum_buffers, x, y) -> step's result``, updating its first three
-    inputs in place as the step updates the model and optimizer: traced on fake tensors (no
-    real update) with the model called through ``torch.func.functional_call`` and a fresh
-    optimizer of the same kind and settings over the traced parameters."""
+    ``(*params, *buffers, *momentum_buffers, x, y) -> [step's result, flattened]``, updating
+    its tensor inputs in place as the step updates the model and optimizer, and the structure
+    of the step's result (torch.utils._pytree). Traced on fake tensors (no real update) with the
+    model called through ``torch.func.functional_call`` and a fresh optimizer of the same kind
+    and settings over the traced parameters."""
     import torch  # noqa: PLC0415
     from torch.fx.experimental.proxy_tensor import make_fx  # noqa: PLC0415
+    from torch.utils._pytree import tree_flatten  # noqa: PLC0415
 
     names = [name for name, _ in model.named_parameters()]
     buffer_names = [name for name, _ in model.named_buffers()]
@@ -270,16 +282,23 @@ def trace_step(step, model, optimizer, x, y):
     if "foreach" in settings and not settings.get("fused"):
         settings["foreach"] = True
 
-    def functional_step(leaves, buffers, moms, x, y):
+    n, k = len(names), len(buffer_names)
+    spec = []
+
+    def functional_step(*inputs):
+        leaves, buffers, moms, (x, y) = (inputs[:n], inputs[n:n + k], inputs[n + k:-2],
+                                         inputs[-2:])
         tensors = {**dict(zip(names, leaves)), **dict(zip(buffer_names, buffers))}
 
-        def bound(inputs):
-            return torch.func.functional_call(model, tensors, (inputs,))
+        def bound(batch):
+            return torch.func.functional_call(model, tensors, (batch,))
 
-        opt = type(optimizer)(leaves, **settings)
+        opt = type(optimizer)(list(leaves), **settings)
         for leaf, m in zip(leaves, moms):
             opt.state[leaf]["momentum_buffer"] = m
-        return step(bound, x, y, opt)
+        flat, structure = tree_flatten(step(bound, x, y, opt))
+        spec.append(structure)
+        return flat
 
     # Leaves that require grad, as the model's parameters are: backward fills their .grad
     # and the optimizer updates them in place, the graph's own inputs.
@@ -287,13 +306,36 @@ def trace_step(step, model, optimizer, x, y):
     buffers = [b.detach() for b in model.buffers()]
     moms = [torch.zeros_like(p) for p in params] if optimizer.param_groups[0].get("momentum") \
         else []
-    graph = make_fx(functional_step, tracing_mode="fake")(params, buffers, moms, x, y)
+    graph = make_fx(functional_step, tracing_mode="fake")(*params, *buffers, *moms, x, y)
     # The optimizer's profiler marks would split the compiled graph in pieces.
     for node in reversed(list(graph.graph.nodes)):
         if node.op == "call_function" and "profiler._record_function" in str(node.target):
             graph.graph.erase_node(node)
     graph.recompile()
-    return graph
+    return graph, spec[0]
+
+
+def compile_graph(graph, example: list, options: dict):
+    """``graph`` compiled by inductor: a function of the list of its inputs. Called without
+    Dynamo, whose per-call frame checks and wrappers cost about a tenth of a batch-4 step (the
+    graph's assumptions are CompiledStep's checks); through torch.compile where this torch's
+    inductor does not take the graph directly."""
+    import torch  # noqa: PLC0415
+
+    try:
+        compiled = inductor_direct(graph, example, options)
+    except Exception:  # noqa: BLE001 -- the public way instead
+        compiled = torch.compile(graph, dynamic=False, options=options)
+    return lambda inputs: compiled(*inputs)
+
+
+def inductor_direct(graph, example: list, options: dict):
+    """inductor's own entry point (a private one: it may differ between releases)."""
+    import torch  # noqa: PLC0415
+    from torch._inductor.compile_fx import compile_fx  # noqa: PLC0415
+
+    with torch._inductor.config.patch(options):
+        return compile_fx(graph, example)
 
 
 @contextlib.contextmanager
@@ -322,21 +364,6 @@ def inductor_has(option: str) -> bool:
     import torch._inductor.config as config  # noqa: PLC0415
 
     return hasattr(config, option)
-
-
-def unguarded_calls():
-    """Calls of a compiled graph without Dynamo's guard evaluation (CompiledStep.problem has
-    checked what the graph assumes), where this torch has that (``set_stance``, 2.6 on);
-    elsewhere Dynamo checks its guards on every call: slower, the same result."""
-    import torch  # noqa: PLC0415
-
-    set_stance = getattr(getattr(torch, "compiler", None), "set_stance", None)
-    if set_stance is not None:
-        try:
-            return set_stance("default", skip_guard_eval_unsafe=True)
-        except TypeError:  # a set_stance without the option
-            pass
-    return contextlib.nullcontext()
 
 
 def has_conv(model) -> bool:
