@@ -23,7 +23,8 @@ LABS = ["lab1_tensor_ops.py", "lab2_logistic.py", "lab3_lenet.py", "lab4_wine_ml
 
 def python_files() -> list[Path]:
     return sorted(p for p in ROOT.rglob("*.py")
-                  if not SKIP & set(p.relative_to(ROOT).parts) and not p.name.startswith(".venv"))
+                  if not SKIP & set(p.relative_to(ROOT).parts)
+                  and not any(part.startswith(".venv") for part in p.relative_to(ROOT).parts))
 
 
 def module_name(path: Path) -> str:
