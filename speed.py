@@ -17,6 +17,7 @@ import time
 
 from machinery import LabError
 
+
 def compile_problem(device) -> str | None:
     """Why torch.compile cannot work here, or None: checked before any training starts."""
     import torch  # noqa: PLC0415
@@ -129,7 +130,8 @@ class CompiledStep:
 
         params = [p.detach() for p in model.parameters()]
         buffers = [b.detach() for b in model.buffers()]
-        moms = [optimizer.state[p]["momentum_buffer"] if "momentum_buffer" in optimizer.state[p]
+        state = optimizer.state
+        moms = [state[p]["momentum_buffer"] if "momentum_buffer" in state.get(p, {})
                 else torch.zeros_like(p) for p in model.parameters()] if self.momentum else []
         return (params, buffers, moms) if split else params + buffers + moms
 

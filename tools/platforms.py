@@ -189,8 +189,8 @@ def floor(python: str, venv: Path, keep: bool) -> int:
 
 
 # torch releases that --compile is run on (`torches`), each with its torchvision: the floor,
-# the last without torch.compiler.set_stance (2.5), the last without inductor's
-# alignment_asserts (2.7), and the newest pip gives.
+# two between (2.5; 2.7, the last without inductor's alignment_asserts), and the newest pip
+# gives.
 TORCHES = {"2.2.2": "0.17.2", "2.5.1": "0.20.1", "2.7.1": "0.22.1", "2.14.1": "0.29.1"}
 
 
