@@ -204,13 +204,16 @@ def torches(versions: list[str], python: str, data_dir: Path, keep: bool) -> int
     rows = json.loads(path.read_text(encoding="utf-8"))["rows"] if path.exists() else []
     for version in versions:
         venv = Path(tempfile.gettempdir()) / f"labs-torch-{version}-py{py}"  # outside the repo
-        if not (venv / "bin" / "python").exists():
+        done = venv / "labs-installed"  # written last: a venv without it was cut off mid-install
+        if not done.exists():
+            shutil.rmtree(venv, ignore_errors=True)
             subprocess.run([python, "-m", "venv", str(venv)], check=True)
         vpy = str(venv / "bin" / "python")
         numpy = "numpy<2" if version < "2.3" else "numpy"
         subprocess.run([vpy, "-m", "pip", "install", "--quiet", f"torch=={version}",
                         f"torchvision=={TORCHES[version]}", numpy, "pandas<3", "matplotlib",
                         "tqdm"], check=True, env={**os.environ, "PIP_CONSTRAINT": ""})
+        done.touch()
         row = {"torch": version, "python": py}
         with tempfile.TemporaryDirectory() as out:
             metrics = {}
