@@ -104,6 +104,8 @@ def language(lang: str | None = None) -> str:
 def say(key: str, lang: str, /, **fields) -> str:
     """The catalogue's sentence ``key`` in ``lang``, its placeholders filled in."""
     en, zh = MESSAGES[key]
+    if "names" in fields and not isinstance(fields["names"], str):  # a list, in the language's way
+        fields = {**fields, "names": ("、" if lang == "zh" else ", ").join(fields["names"])}
     if lang != "zh":
         return en.format(**fields)
     if "what" in fields:
@@ -630,7 +632,7 @@ def run_one(exercise, namespace: dict, source: Source | None = None,
     import torch  # noqa: PLC0415
 
     missing = [n for n in exercise.needs if not callable(namespace.get(n))]
-    if missing == [exercise.name] and source is not None and exercise.name in source.failed:
+    if exercise.name in missing and source is not None and exercise.name in source.failed:
         line, why = source.failed[exercise.name]  # its def or class statement raised
         mistake, fields = None, {}
         name = (re.findall(r"^NameError: name '(\w+)'", why) or [None])[0]
@@ -641,11 +643,10 @@ def run_one(exercise, namespace: dict, source: Source | None = None,
             mistake, fields = "hint.skipped_global", {"name": name, "line": source.skipped[name]}
         return Outcome(exercise.name, "raised", key="status.def_failed", mistake=mistake,
                        fields={"def_line": line, "def_error": why, **fields})
-    if missing == [exercise.name]:
+    if exercise.name in missing:  # not in this file, whatever else is missing
         return Outcome(exercise.name, "missing")
-    if missing:
-        return Outcome(exercise.name, "needs", key="status.needs",
-                       fields={"names": ", ".join(missing)})
+    if missing:  # the other functions it needs
+        return Outcome(exercise.name, "needs", key="status.needs", fields={"names": missing})
     functions = [namespace[n] for n in exercise.needs]
     ck = Ck(source)
     outcome = Outcome(exercise.name, "passed")
@@ -757,7 +758,7 @@ def numeric(ck: Ck, value, what: str):
                                             value.dtype in (torch.int64, torch.int32,
                                                             torch.uint8, torch.bool)):
         return value.detach().to("cpu", torch.float64)
-    with contextlib.suppress(TypeError, ValueError):
+    with contextlib.suppress(TypeError, ValueError, RuntimeError):  # .item() of many elements
         if not isinstance(value, (str, bytes, dict)) and value is not None:
             array = np.asarray([v.item() if isinstance(v, torch.Tensor) else v for v in value]
                                if isinstance(value, (list, tuple)) else value, dtype=np.float64)
@@ -2837,7 +2838,7 @@ def report_lines(outcomes: list[Outcome], lang: str, missing: str = "report.miss
     lines = [line for o in outcomes if o.status != "missing" for line in outcome_lines(o, lang)]
     absent = [o.name for o in outcomes if o.status == "missing"]
     if absent:
-        lines.append(say(missing, lang, names=", ".join(absent)))
+        lines.append(say(missing, lang, names=absent))
     return lines
 
 
@@ -3060,7 +3061,7 @@ def check_file(lab: str, path: str, limit: float, alarm: bool = True):
     wanted = [e.name for e in EXERCISES[lab] if e.name in set(defined)]
     if not wanted:
         return None, ("file.none", {"path": path, "lab": lab,
-                                     "names": ", ".join(e.name for e in EXERCISES[lab])}), \
+                                     "names": [e.name for e in EXERCISES[lab]]}), \
             left_out
     names = [e.name for e in EXERCISES[lab]]
     return in_child(lab, path, names, limit, alarm), None, left_out
