@@ -1092,6 +1092,7 @@ def loss_alternatives(lesson: Lesson, out, y) -> list:
     found = [("loss.sum_not_mean", oracle_loss(lesson, out, y, "sum"))]
     if lesson.output == "logits":
         found.append(("step.softmax_before_ce", F.cross_entropy(F.softmax(out, 1), y)))
+        found.append(("step.nll_on_logits", F.nll_loss(out, y)))
     if lesson.output == "regression":
         found.append(("loss.broadcast", ((out - y.view(-1).double()) ** 2).mean()))
     return found
@@ -1106,10 +1107,10 @@ def check_train_step(ck: Ck, train_step, lesson: Lesson) -> None:
     K = kit()
     x, y = lesson_data(lesson)
     steps = [(x[:4], y[:4]), (x[4:8], y[4:8])]
-    calls = []
+    calls = []  # the targets loss_fn was handed
 
     def loss_fn(out, target):
-        calls.append(1)
+        calls.append(target)
         return F.cross_entropy(out, target)
 
     log = []
@@ -1122,12 +1123,17 @@ def check_train_step(ck: Ck, train_step, lesson: Lesson) -> None:
     for k, ((xb, yb), (loss0, out0, after)) in enumerate(zip(steps, expected), 1):
         ck.given("case.step", k=k, n=len(xb), model=f"Linear({N_IN}, {out0.shape[1]})",
                  lr=LR)
+        handed = len(calls)
         result = ck.call(train_step, model, xb, yb, optimizer,
                          **({"loss_fn": loss_fn} if lesson.loss_fn else {}))
         if k == 1:
             ck.stage("stage.returns")
         if lesson.step_returns == "loss_out":
             loss, out = parts(ck, result, 2, "train_step")
+            if isinstance(loss, torch.Tensor) and tuple(loss.shape) == tuple(out0.shape) and (
+                    isinstance(out, (int, float)) or
+                    isinstance(out, torch.Tensor) and out.numel() == 1):
+                ck.fail("step.swapped", got=f"({describe(loss)}, {describe(out)})")
             expect_tensor(ck, out, "the output", shape=out0.shape)
         else:
             loss, out = result, None
@@ -1137,6 +1143,10 @@ def check_train_step(ck: Ck, train_step, lesson: Lesson) -> None:
         expect_training(ck, model)
         if k == 1:
             ck.stage("stage.loss")
+        for target in calls[handed:]:  # lab2's own losses (bce_loss) take the targets as given
+            if not (isinstance(target, torch.Tensor) and target.shape == yb.shape and
+                    torch.equal(target.detach().cpu().to(yb.dtype), yb)):
+                ck.fail("step.targets_changed", got=describe(target), expected=describe(yb))
         expect_close(ck, loss, loss0, "the loss",
                      alternatives=loss_alternatives(lesson, out0, yb))
         if out is not None:
@@ -1200,16 +1210,19 @@ def epoch_expected(lesson: Lesson, records: list) -> dict:
     losses = torch.stack([r[0].double() for r in records])
     sizes = torch.tensor([len(r[2]) for r in records], dtype=torch.float64)
     n = sizes.sum()
+    full = len(records) * sizes.max()  # every batch counted as a full one
     found = {"loss": (losses * sizes).sum() / n,
              "loss_alts": [("loop.mean_of_batch_means", losses.mean()),
                            ("loop.sum_not_mean", (losses * sizes).sum()),
-                           ("loop.sum_not_mean", losses.sum())]}
+                           ("loop.sum_not_mean", losses.sum()),
+                           ("loop.full_batches", (losses * sizes).sum() / full)]}
     if lesson.output != "regression":
         hits = torch.stack([(r[1].argmax(1) == r[2]).sum().double() for r in records])
         found["acc"] = hits.sum() / n
         found["acc_alts"] = [("loop.accuracy_count", hits.sum()),
                              ("loop.mean_of_batch_means", (hits / sizes).mean()),
-                             ("loop.accuracy_percent", 100 * hits.sum() / n)]
+                             ("loop.accuracy_percent", 100 * hits.sum() / n),
+                             ("loop.full_batches", hits.sum() / full)]
     return found
 
 
@@ -1261,6 +1274,9 @@ def check_train_epoch(ck: Ck, train_epoch, lesson: Lesson) -> None:
     tol = {"rtol": 1e-5, "atol": 1e-6} if takes_step else {"rtol": 1e-4, "atol": 1e-5}
     if lesson.epoch_returns == "record":
         losses, outputs, targets = parts(ck, result, 3, "train_epoch")
+        if not isinstance(losses, torch.Tensor):  # lab2's fit calls .cpu() and .double() on it
+            ck.fail("value.not_tensor", "loop.losses_not_tensor", what="the per-step losses",
+                    got=describe(losses))
         ck.stage("stage.values")
         recomputed = torch.stack([oracle_loss(lesson, r[1].double(), r[2]) for r in records])
         expect_close(ck, losses, torch.stack([r[0] for r in records]),
@@ -1282,6 +1298,69 @@ def check_train_epoch(ck: Ck, train_epoch, lesson: Lesson) -> None:
         ck.stage("stage.values")
         expect_close(ck, torch.tensor(loss), expected["loss"], "the mean loss",
                      alternatives=expected["loss_alts"], **tol)
+    check_fitting_epoch(ck, train_epoch, lesson, takes_step, loss_fn, tol)
+
+
+def check_fitting_epoch(ck: Ck, train_epoch, lesson: Lesson, takes_step: bool, loss_fn,
+                        tol: dict) -> None:
+    """A second epoch, over 9 examples in batches of 4, 4 and 1: a batch of one keeps its
+    batch dimension, and, for a classifier, with a learning rate so large that each step makes
+    the model fit the batch it saw, the accuracy is that of the outputs the step returned, not
+    of a second pass after the update (on these batches, 2 of 9 against 9 of 9)."""
+    import torch  # noqa: PLC0415
+
+    lr = LR if lesson.output == "regression" else 5.0
+    x, y = lesson_data(lesson, n=9, seed=6)
+    model = lesson_model(lesson, [])
+    twin = copy.deepcopy(model)
+    given, replayed, after = [], [], []
+
+    def noting_after(step):
+        """``step``, noting the predictions of the updated model on the batch."""
+        def noted(model, x, y, optimizer):  # the names a student's loop may pass by keyword
+            result = step(model, x, y, optimizer)
+            with torch.no_grad():
+                after.append(model.linear(x.flatten(1)).argmax(1))
+            return result
+        return noted
+
+    if not takes_step:  # the same epoch on a copy, to compare with
+        twin.train()
+        optimizer = torch.optim.SGD(twin.parameters(), lr=lr)
+        for xb, yb in batches(x, y):
+            noting_after(recording_step(lesson, replayed, loss_fn))(twin, xb, yb, optimizer)
+    extra = {"step": noting_after(recording_step(lesson, given, loss_fn))} if takes_step else {}
+    ck.stage("stage.fitting_epoch")
+    ck.given("case.loop_fitting", n=len(x), sizes="4, 4, 1", lr=fmt(lr))
+    ck.hints.append((r".", "loop.batch_of_one"))  # it ran on 4, 4 and 2 a moment ago
+    model.train()
+    result = ck.call(train_epoch, model, batches(x, y),
+                     torch.optim.SGD(model.parameters(), lr=lr), **extra)
+    if takes_step and [len(r[2]) for r in given] != [4, 4, 1]:
+        ck.fail("loop.batches", got=", ".join(str(len(r[2])) for r in given) or "-",
+                expected="4, 4, 1")
+    records = given if takes_step else replayed
+    expected = epoch_expected(lesson, records)
+    no_graph(ck, result, "train_epoch")
+    if lesson.epoch_returns == "record":
+        losses, outputs, targets = parts(ck, result, 3, "train_epoch")
+        expect_close(ck, losses, torch.stack([r[0] for r in records]), "the per-step losses",
+                     **tol)
+        expect_close(ck, outputs, torch.cat([r[1] for r in records]), "the outputs", **tol)
+        expect_close(ck, targets, torch.cat([r[2] for r in records]), "the targets")
+        return
+    if lesson.epoch_returns == "loss_acc":
+        loss, acc = parts(ck, result, 2, "train_epoch")
+        loss, acc = as_number(ck, loss, "the mean loss"), as_number(ck, acc, "the accuracy")
+    else:
+        loss, acc = as_number(ck, result, "the mean loss"), None
+    expect_close(ck, torch.tensor(loss), expected["loss"], "the mean loss",
+                 alternatives=expected["loss_alts"], **tol)
+    if acc is not None:
+        hits = sum(int((a == r[2]).sum()) for a, r in zip(after, records))
+        expect_close(ck, torch.tensor(acc), expected["acc"], "the accuracy",
+                     alternatives=[("loop.acc_after_update", torch.tensor(hits / len(x))),
+                                   *expected["acc_alts"]], **tol)
 
 
 def expect_trained_in_train_mode(ck: Ck, seen: list) -> None:
@@ -1327,13 +1406,21 @@ def check_evaluate(ck: Ck, evaluate, lesson: Lesson) -> None:
         calls.append(1)
         return F.cross_entropy(out, target)
 
+    passes = []  # how many examples each forward pass was given
+
+    def note_size(module, args):
+        if args and isinstance(args[0], torch.Tensor) and args[0].dim():
+            passes.append(len(args[0]))
+
+    model.register_forward_pre_hook(note_size)
     ck.stage("stage.runs")
     ck.given("case.evaluate", n=len(x), sizes="4, 4, 2")
     extra = {"loss_fn": loss_fn} if lesson.loss_fn else {}
     result = ck.call(evaluate, model, batches(x, y), **extra)
+    ck.stage("stage.batches")
+    if not model.seen or sum(passes) < len(x):  # a batch left out (a second pass is fine)
+        ck.fail("loop.batches", got=", ".join(map(str, passes)) or "-", expected="4, 4, 2")
     ck.stage("stage.mode")
-    if not model.seen:
-        ck.fail("loop.batches", got="-", expected="4, 4, 2")
     total = len(model.seen)
     count = sum(training for training, _ in model.seen)
     if count:
@@ -1356,10 +1443,17 @@ def check_evaluate(ck: Ck, evaluate, lesson: Lesson) -> None:
         sums = torch.stack([oracle_loss(lesson, o, b, "sum") for o, b in zip(outs, ys)])
         mean = sums.sum() / sizes.sum()
         if lesson.eval_returns == "mse_rmse":
-            alts = [("loop.mean_of_batch_means", (sums / sizes).mean())]
+            # an (N,) against an (N, 1): every output against every target, batch by batch
+            # or all at once
+            pairs = [((o.view(-1) - b.view(-1, 1).double()) ** 2).mean() for o, b in zip(outs, ys)]
+            every = (torch.cat(outs).view(-1) - torch.cat(ys).view(-1, 1).double()) ** 2
+            alts = [("loop.mean_of_batch_means", (sums / sizes).mean()),
+                    ("loss.broadcast", (torch.stack(pairs) * sizes).sum() / sizes.sum()),
+                    ("loss.broadcast", every.mean())]
             expect_close(ck, torch.tensor(first), mean, "the MSE", alternatives=alts)
             expect_close(ck, torch.tensor(second), mean.sqrt(), "the RMSE", alternatives=[
                 ("loop.rmse_of_batches", (sums / sizes).sqrt().mean())])
+            check_evaluate_one(ck, evaluate, lesson, extra)
             return
         hits = torch.stack([(o.argmax(1) == b).sum().double() for o, b in zip(outs, ys)])
         alts = [("loop.mean_of_batch_means", (sums / sizes).mean()),
@@ -1374,6 +1468,35 @@ def check_evaluate(ck: Ck, evaluate, lesson: Lesson) -> None:
                      alternatives=[("loop.accuracy_count", hits.sum()),
                                    ("loop.mean_of_batch_means", (hits / sizes).mean()),
                                    ("loop.accuracy_percent", 100 * hits.sum() / sizes.sum())])
+    check_evaluate_one(ck, evaluate, lesson, extra)
+
+
+def check_evaluate_one(ck: Ck, evaluate, lesson: Lesson, extra: dict) -> None:
+    """The evaluation of 9 examples in batches of 4, 4 and 1: a batch of one keeps its batch
+    dimension (a squeeze() turns its output (1, C) into (C,))."""
+    import torch  # noqa: PLC0415
+
+    x, y = lesson_data(lesson, n=9, seed=7)
+    model = lesson_model(lesson, [], dropout=0.5)
+    model.train()
+    twin = copy.deepcopy(model).double().eval()
+    ck.stage("stage.edge")
+    ck.given("case.evaluate", n=len(x), sizes="4, 4, 1")
+    ck.hints.append((r".", "loop.batch_of_one"))  # it ran on 4, 4 and 2 a moment ago
+    result = ck.call(evaluate, model, batches(x, y), **extra)
+    first, second = parts(ck, result, 2, "evaluate")
+    first, second = as_number(ck, first, "the first value"), as_number(ck, second,
+                                                                       "the second value")
+    with torch.no_grad():
+        out = twin(x.double())
+        mean = oracle_loss(lesson, out, y)
+    if lesson.eval_returns == "mse_rmse":
+        expect_close(ck, torch.tensor(first), mean, "the MSE")
+        expect_close(ck, torch.tensor(second), mean.sqrt(), "the RMSE")
+    else:
+        expect_close(ck, torch.tensor(first), mean, "the mean loss")
+        expect_close(ck, torch.tensor(second), (out.argmax(1) == y).double().mean(),
+                     "the accuracy")
 
 
 # --------------------------------------------------------------------------- lab2
@@ -1444,6 +1567,26 @@ def check_bce_loss(ck: Ck, bce_loss) -> None:
         ck.fail("value.not_finite", "bce.log_zero", what="the loss", got=fmt(got))
     if got < 4.6:
         ck.fail("bce.edge_wrong", got=fmt(got))
+    # Small but not 0: each costs -log p in full (10.36 on average here). A guard for p = 0
+    # and 1 that clamps p at 1e-5 or less, or each log at -12 or below, leaves these alone; p
+    # clamped at 1e-4 or more, or a log at -11 or above (nn.BCELoss: -100), costs 2.5% and
+    # more. 1% leaves room for log(p + eps) with eps up to 1e-6 (0.51% off).
+    ck.given("case.bce_small")
+    p, t = torch.tensor([[1e-4], [1e-5], [1 - 1e-4], [1 - 1e-5]]), \
+        torch.tensor([[1.0], [1.0], [0.0], [0.0]])
+    expected = bce_terms(p.double(), t.double()).mean()
+    got = expect_loss_value(ck, ck.call(bce_loss, p, t), "the loss")
+    short = as_number(ck, got, "the loss") < float(expected)
+    expect_close(ck, got, expected, "the loss", rtol=1e-2, atol=0,
+                 mistake="bce.clamp_wide" if short else None)
+    # One certain example among uncertain ones: its 0 × log(0) must not take the batch along.
+    ck.given("case.bce_mixed")
+    p, t = torch.tensor([[1.0], [0.3], [0.0]]), torch.tensor([[1.0], [1.0], [0.0]])
+    expected = -p[1].double().log().sum() / 3
+    got = as_number(ck, expect_loss_value(ck, ck.call(bce_loss, p, t), "the loss"), "the loss")
+    expect_close(ck, torch.tensor(got), expected, "the loss", rtol=1e-4, atol=1e-4,
+                 nonfinite="bce.nan_hidden",
+                 mistake="bce.nan_hidden" if got == 0 or abs(got) > 1e30 else None)
     ck.given("case.batch_of_one")
     p, t = torch.tensor([[0.3]]), torch.tensor([[1.0]])
     expect_close(ck, ck.call(bce_loss, p, t), bce_terms(p.double(), t.double()).mean(),
@@ -1454,6 +1597,21 @@ def check_bce_loss(ck: Ck, bce_loss) -> None:
     ck.given("case.bce_grad", shape=shape_text(p.shape))
     gradient(ck, lambda: ck.call(bce_loss, p, t), p,
              ((p - t) / (p * (1 - p)) / p.numel()).detach(), "d loss / d pred")
+    # Beside a certain example, the uncertain one's gradient: -1 / (0.3 × 3). The certain
+    # ones' own are not checked: a log clamped at -100 by hand gives them 0 × inf = nan there.
+    p = torch.tensor([[1.0], [0.3], [0.0]], dtype=torch.float64, requires_grad=True)
+    t = torch.tensor([[1.0], [1.0], [0.0]], dtype=torch.float64)
+    ck.given("case.bce_grad_mixed")
+    out = expect_loss_value(ck, ck.call(bce_loss, p, t), "the loss")
+    if not out.requires_grad:
+        ck.fail("grad.detached", what="d loss / d pred")
+    ck.call(out.backward)
+    if p.grad is None:
+        ck.fail("grad.detached", what="d loss / d pred")
+    got = p.grad.detach().double().flatten()[1]
+    expect_close(ck, got, torch.tensor(-1 / 0.9, dtype=torch.float64),
+                 "the gradient d loss / d pred at p = 0.3", rtol=1e-4, atol=1e-7,
+                 nonfinite="bce.nan_hidden", mistake="bce.nan_hidden" if got == 0 else None)
     ck.stage("stage.mismatch")
     p, t = torch.rand(8, 1, generator=g) * 0.9 + 0.05, torch.rand(8, generator=g)
     try:
@@ -1658,8 +1816,10 @@ def check_linear(ck: Ck, Linear) -> None:
     for p in params:
         p.grad = None
     ck.call(lambda: (layer(x2) * upstream).sum().backward())
-    if weight.grad is None or bias.grad is None:
+    if weight.grad is None:
         ck.fail("grad.detached", what="d output / d weight")
+    if bias.grad is None:  # the weight has one: the output does not use this bias
+        ck.fail("linear.bias_no_grad")
     w_grad = x2.double().T @ upstream.double()
     expect_close(ck, weight.grad, w_grad if shape == (3, 2) else w_grad.T,
                  "the weight's gradient", rtol=1e-4)
@@ -1696,9 +1856,11 @@ def check_sgd(ck: Ck, SGD) -> None:
     (x ** 2).backward()
     ck.call(optimizer.step)
     ck.stage("stage.hand")
+    into_grad = x.grad is not None and abs(float(x.grad) - 1.8) < 1e-6  # 2 - 0.1 × 2
     expect_close(ck, x.detach(), torch.tensor(0.8, dtype=torch.float64), "x after one step",
                  alternatives=[("sgd.sign", torch.tensor(1.2)),
-                               ("sgd.no_change", torch.tensor(1.0)),
+                               ("sgd.into_grad" if into_grad else "sgd.no_change",
+                                torch.tensor(1.0)),
                                ("sgd.lr_ignored", torch.tensor(-1.0))])
     if not (x.is_leaf and x.requires_grad):
         ck.fail("sgd.graph")
@@ -1722,6 +1884,17 @@ def check_sgd(ck: Ck, SGD) -> None:
     for p in (w, b):
         if p.grad is not None and bool(p.grad.ne(0).any()):
             ck.fail("sgd.zero_grad")
+    ck.stage("stage.two_steps")  # the first step is right by now: a second one that is not
+    ck.given("case.sgd_two_steps")  # carries something over (momentum, an old gradient)
+    v = torch.tensor([1.0, -2.0], requires_grad=True)
+    optimizer = ck.call(SGD, [v], 0.1)
+    for what, after, mistake in (("the parameter after one step", [0.8, -1.6], None),
+                                 ("the parameter after two steps", [0.64, -1.28], "sgd.carried")):
+        ck.call(optimizer.zero_grad)
+        (v ** 2).sum().backward()
+        ck.call(optimizer.step)
+        expect_close(ck, v.detach(), torch.tensor(after, dtype=torch.float64), what,
+                     mistake=mistake)
     ck.stage("stage.generator")
     ck.given("case.sgd_generator")
     v = torch.tensor([1.0, -2.0], requires_grad=True)
@@ -1825,54 +1998,113 @@ def check_d2l_lenet(ck: Ck, d2l_lenet) -> None:
     expect_tensor(ck, out, "the output", shape=(5, 10))
     if is_probabilities(out):
         ck.fail("model.output", "lenet.softmax_output")
+    sums = torch.logsumexp(out.detach().double(), 1)
+    if bool(close(sums, torch.zeros_like(sums), 0, 1e-4).all()):
+        ck.fail("model.output", "lenet.log_probs_output")
     ck.stage("stage.eval_same")
     if not torch.equal(ck.call(model, x), out):
         ck.fail("model.dropout", "model.dropout_in_eval")
-    ck.stage("stage.arithmetic")
-    ck.given("case.image_eval", shape="(5, 1, 28, 28)")
-    convs = [m for kind, _, _, m in trace if kind == "Conv2d"]
-    linears = [m for kind, _, _, m in trace if kind == "Linear"]
-    with torch.no_grad():
-        right = lenet_oracle(convs, linears, x)
-        alternatives = [(key, lenet_oracle(convs, linears, x, **change))
-                        for key, change in LENET_MISTAKES]
-    expect_close(ck, out, right, "the output in eval mode", rtol=1e-4, atol=1e-5,
-                 alternatives=alternatives, mistake="lenet.arithmetic")
+    # With its default weights the network's sigmoids stay near their nearly straight middle
+    # and its output hardly depends on the input: with weights redrawn larger, and each layer's
+    # input compared (worked out from what the layer before it got), a wrong order or pooling
+    # anywhere shows, and where it is.
+    ck.stage("stage.layer_inputs")
+    ck.given("case.lenet_redrawn", shape="(5, 1, 28, 28)")
+    layers = [m for kind, _, _, m in trace if kind == "Conv2d"] + \
+        [m for kind, _, _, m in trace if kind == "Linear"]
+    redraw_lenet(layers)
+    inputs, out = ck.call(layer_inputs, model, x)
+    expect_tensor(ck, out, "the output", shape=(5, 10))
+    if len(inputs) != len(layers):  # a layer that ran twice, or not at all
+        ck.fail("model.count", kind="Conv2d + Linear", expected=len(layers), got=len(inputs))
+    got = inputs[1:] + [out]
+    for k, what in enumerate(LENET_INPUTS):
+        with torch.no_grad():
+            given = x if k == 0 else inputs[k]
+            right = lenet_stage(k, layers, given)
+            alternatives = [(key, lenet_stage(k, layers, given, **change))
+                            for key, change in LENET_MISTAKES[(0, 0, 1, 1, 2)[k]]]
+            value = got[k].detach()
+            if value.numel() == right.numel():  # (N, 400) or (N, 1, 400) alike
+                value = value.reshape(right.shape)
+        expect_close(ck, value, right, what, rtol=1e-4, atol=1e-5, alternatives=alternatives,
+                     mistake="lenet.arithmetic")
     ck.stage("stage.train_same")
     ck.given("case.image_train", shape="(5, 1, 28, 28)")
     model.train()
-    if not bool(close(ck.call(model, x).detach().double(), right, 1e-4, 1e-5).all()):
+    if not bool(close(ck.call(model, x).detach().double(), out.detach().double(), 1e-4,
+                      1e-5).all()):
         ck.fail("lenet.train_differs")
 
 
-# The d2l LeNet's arithmetic with one thing changed, and the mistake each change stands for.
+LENET_INPUTS = ("the second convolution's input", "the first linear layer's input",
+                "the second linear layer's input", "the last linear layer's input",
+                "the output in eval mode")
+# One part of the d2l LeNet with one thing changed, and the mistake each change stands for:
+# in a block of convolution, activation and pooling; after a hidden linear layer; at the end.
 LENET_MISTAKES = [
-    ("lenet.relu", {"activation": "relu"}), ("lenet.tanh", {"activation": "tanh"}),
-    ("lenet.max_pool", {"pool": "max"}), ("lenet.sigmoid_output", {"last": True}),
-    *[("lenet.activation_missing", {"skip": k}) for k in range(4)]]
+    [("lenet.relu", {"activation": "relu"}), ("lenet.tanh", {"activation": "tanh"}),
+     ("lenet.max_pool", {"pool": "max"}), ("lenet.activation_missing", {"skip": True}),
+     ("lenet.activation_after_pool", {"pool_first": True})],
+    [("lenet.relu", {"activation": "relu"}), ("lenet.tanh", {"activation": "tanh"}),
+     ("lenet.activation_missing", {"skip": True})],
+    [("lenet.sigmoid_output", {"last": True})]]
 
 
-def lenet_oracle(convs, linears, x, activation: str = "sigmoid", pool: str = "avg",
-                 skip: int | None = None, last: bool = False):
-    """The d2l LeNet worked out in float64 with the weights of ``convs`` and ``linears`` (the
-    student's layers, in the order they ran): a 5x5 convolution with padding 2, sigmoid, 2x2
-    average pooling; a 5x5 convolution, sigmoid, pooling; 400 -> 120 -> 84 -> 10 with a sigmoid
-    after the first two. The arguments change one thing: another activation or pooling, the
-    activation left out after layer ``skip`` (0-3), a sigmoid on the output too."""
+def layer_inputs(model, x):
+    """What each Conv2d and Linear of ``model`` got, in the order they ran, and the output."""
+    from torch import nn  # noqa: PLC0415
+
+    found = []
+    hooks = [m.register_forward_hook(lambda m, i, o: found.append(i[0].detach().clone()))
+             for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+    try:
+        return found, model(x)
+    finally:
+        for hook in hooks:
+            hook.remove()
+
+
+def redraw_lenet(layers) -> None:
+    """New weights for the LeNet's layers, in place, the same each time: the first
+    convolution's for inputs of standard deviation 3, the others' for inputs in (0, 1), so that
+    each layer's outputs spread over about ±2, where a sigmoid bends."""
+    import torch  # noqa: PLC0415
+
+    g = random_generator(31)
+    with torch.no_grad():
+        for k, layer in enumerate(layers):
+            gain = 0.7 if k == 0 else 3.5
+            layer.weight.copy_(torch.randn(layer.weight.shape, generator=g) * gain
+                               / math.sqrt(layer.weight[0].numel()))
+            if layer.bias is not None:
+                layer.bias.copy_(torch.randn(layer.bias.shape, generator=g) * 0.5)
+
+
+def lenet_stage(k: int, layers, z, activation: str = "sigmoid", pool: str = "avg",
+                skip: bool = False, pool_first: bool = False, last: bool = False):
+    """Part ``k`` (0-4) of the d2l LeNet worked out in float64 with the weights of layer ``k``
+    of ``layers`` (the student's Conv2d and Linear layers, in the order they ran), from ``z``,
+    what that layer got (the image, for the first): a 5x5 convolution (padded by 2 in the
+    first), sigmoid, 2x2 average pooling, flattened after the second; 400 -> 120 -> 84 with a
+    sigmoid after each; the last linear layer, 84 -> 10. The arguments change one thing:
+    another activation or pooling, the activation left out or after the pooling, a sigmoid on
+    the output too."""
     import torch  # noqa: PLC0415
     import torch.nn.functional as F  # noqa: PLC0415
 
     act = {"sigmoid": torch.sigmoid, "relu": torch.relu, "tanh": torch.tanh}[activation]
-    pooled = F.avg_pool2d if pool == "avg" else F.max_pool2d
-
-    def after(k, z):
-        return z if k == skip else act(z)
-
-    z = pooled(after(0, F.conv2d(x.double(), *float64_weights(convs[0]), padding=2)), 2, 2)
-    z = pooled(after(1, F.conv2d(z, *float64_weights(convs[1]))), 2, 2).flatten(1)
-    z = after(2, F.linear(z, *float64_weights(linears[0])))
-    z = F.linear(after(3, F.linear(z, *float64_weights(linears[1]))),
-                 *float64_weights(linears[2]))
+    if skip:
+        act = torch.clone
+    z = z.double()
+    if k < 2:
+        pooled = F.avg_pool2d if pool == "avg" else F.max_pool2d
+        z = F.conv2d(z, *float64_weights(layers[k]), padding=2 if k == 0 else 0)
+        z = act(pooled(z, 2, 2)) if pool_first else pooled(act(z), 2, 2)
+        return z.flatten(1) if k == 1 else z
+    z = F.linear(z, *float64_weights(layers[k]))
+    if k < 4:
+        return act(z)
     return torch.sigmoid(z) if last else z
 
 
@@ -1937,6 +2169,9 @@ def standardise_expected(x_tr, x_te, ddof: int):
                   ("std.not_scaled", torch.from_numpy(x_tr - mu)),
                   ("std.not_centred", torch.from_numpy(x_tr / sd))]
     test_alts = [("std.test_statistics", scaled(x_te, x_te.mean(0), x_te.std(0, ddof=ddof))),
+                 ("std.test_mean", scaled(x_te, x_te.mean(0), sd)),
+                 ("std.test_std", scaled(x_te, mu, x_te.std(0, ddof=ddof))),
+
                  ("std.all_statistics", scaled(x_te, *everything)), per_row[1],
                  ("std.test_untouched", torch.from_numpy(x_te.copy()))]
     return (scaled(x_tr, mu, sd), train_alts), (scaled(x_te, mu, sd), test_alts)
@@ -2028,6 +2263,45 @@ def activation_used(ck: Ck, WineMLP, hidden, args: dict, x) -> bool:
     return not torch.allclose(outs[0], outs[1])
 
 
+def linear_inputs(model, x) -> list:
+    """(module, input) of each Linear of ``model``, in the order they ran on ``x``."""
+    from torch import nn  # noqa: PLC0415
+
+    found = []
+    hooks = [m.register_forward_hook(lambda m, i, o: found.append((m, i[0].detach().clone())))
+             for m in model.modules() if isinstance(m, nn.Linear)]
+    try:
+        model(x)
+    finally:
+        for hook in hooks:
+            hook.remove()
+    return found
+
+
+def expect_wine_dropout(ck: Ck, got, kept, layer: int, p: float) -> None:
+    """``got``, what the layer after hidden layer ``layer`` got in training mode, against
+    ``kept``, the same without dropout: each value zeroed or scaled by 1 / (1 - p). The values
+    too small to tell are left out."""
+    import torch  # noqa: PLC0415
+
+    live = kept.abs() > 1e-3 * float(kept.abs().max())
+    zero = (got == 0) & live
+    ratio = (got / torch.where(live, kept, torch.ones_like(kept)))[live & ~zero]
+    if not ratio.numel():
+        ck.fail("model.dropout", "wine.dropout_p", layer=layer, p="1.00", rate=fmt(p))
+    scale = float(ratio.median())
+    if not bool(close(ratio, torch.full_like(ratio, scale), 1e-3, 0).all()):
+        ck.fail("model.dropout", "wine.dropout_place", layer=layer)
+    if abs(scale - 1) < 1e-3:
+        ck.fail("model.dropout", "wine.dropout_unscaled" if bool(zero.any())
+                else "wine.dropout_missing", layer=layer)
+    found = 1 - 1 / scale
+    if abs(found - p) > 1e-3:
+        mistake = "wine.dropout_fixed" if abs(found - 0.5) < 1e-3 else \
+            "wine.dropout_keep" if abs(found - (1 - p)) < 1e-3 else "wine.dropout_p"
+        ck.fail("model.dropout", mistake, layer=layer, p=f"{found:.2f}", rate=fmt(p))
+
+
 def check_wine_mlp(ck: Ck, WineMLP) -> None:
     import torch  # noqa: PLC0415
     from torch import nn  # noqa: PLC0415
@@ -2086,6 +2360,24 @@ def check_wine_mlp(ck: Ck, WineMLP) -> None:
     model.train()
     if not ck.call(activation_sees_linear, model, xs, nn.Tanh):
         ck.fail("model.dropout", "wine.dropout_before_activation")
+    # The lab's own rate, 0.2: the first linear layer gets the features as they are, and each
+    # later one its eval-mode input (worked out in float64 from what the layer before it got)
+    # with some values zeroed and the rest scaled by 1 / (1 - 0.2).
+    ck.given("case.wine_train", args="11, [32, 16], dropout=0.2")
+    model = ck.call(WineMLP, 11, [32, 16], dropout=0.2)
+    model.train()
+    torch.manual_seed(42)
+    seen = ck.call(linear_inputs, model, xs)
+    if len(seen) != 3:
+        ck.fail("model.count", kind="Linear", expected=3, got=len(seen))
+    if not torch.equal(seen[0][1], xs):
+        ck.fail("model.dropout", "wine.dropout_input")
+    with torch.no_grad():
+        for k in (1, 2):
+            layer, given = seen[k - 1]
+            kept = torch.relu(torch.nn.functional.linear(given.double(),
+                                                         *float64_weights(layer)))
+            expect_wine_dropout(ck, seen[k][1].double(), kept, k, 0.2)
     ck.stage("stage.edge")
     ck.given("case.wine_one", args="11, [5]")
     out = ck.call(ck.call(WineMLP, 11, [5]).eval(), x[:1])
@@ -2135,6 +2427,29 @@ def check_mnist_net(ck: Ck, MnistNet) -> None:
         features = mnist_features(convs, xs)
         expect_close(ck, out, mnist_head(fc1, fc2, features), "the output in eval mode",
                      rtol=1e-4, atol=1e-5, mistake="mnist.arithmetic")
+    ck.stage("stage.far_apart")
+    # fc2's weights and bias times a power of two (exact, and undone exactly): scores in a row
+    # 400 to 800 apart, where a probability is below float32's smallest (e^-104) and its log
+    # -inf. Log-softmax itself is fine there; its tolerance grows with the scores' size.
+    spread = float((out.max(1).values - out.min(1).values).max())
+    if spread > 1e-3:
+        scale = 2.0 ** max(0, math.ceil(math.log2(400 / spread)))
+        ck.given("case.mnist_far_apart", shape="(16, 1, 28, 28)", scale=f"{scale:g}")
+        params = list(fc2.parameters())
+        with torch.no_grad():
+            for p in params:
+                p.mul_(scale)
+        try:
+            big = ck.call(model, xs)
+            with torch.no_grad():
+                expected = mnist_head(fc1, fc2, features)
+        finally:
+            with torch.no_grad():
+                for p in params:
+                    p.div_(scale)
+        expect_close(ck, big, expected, "the output in eval mode", rtol=1e-4,
+                     atol=1e-5 + 1e-4 * float(expected.abs().max()),
+                     mistake="mnist.log_of_softmax")
     ck.stage("stage.dropout")
     ck.given("case.image_train", shape="(16, 1, 28, 28)")
     model.train()
@@ -2143,19 +2458,25 @@ def check_mnist_net(ck: Ck, MnistNet) -> None:
     def keep_input(module, inputs, output):
         seen.setdefault(module, inputs[0].detach().double())
 
-    hooks = [m.register_forward_hook(keep_input) for m in (fc1, fc2)]
+    hooks = [m.register_forward_hook(keep_input) for m in (fc1, fc2, *convs[1:2])]
     try:
         torch.manual_seed(51)
         ck.call(model, xs)
     finally:
         for hook in hooks:
             hook.remove()
-    if len(seen) < 2:  # a training forward pass that skips a linear layer
+    if fc1 not in seen or fc2 not in seen:  # a training forward pass that skips a linear layer
         ck.fail("model.dropout", "mnist.dropout_place", where="conv2")
     # What reaches fc1 is the eval-mode features with whole channels (16 values each) zeroed
     # and the rest scaled by 1 / (1 - p); what reaches fc2, fc1's ReLU output so dropped value
-    # by value.
+    # by value. What reaches conv2 is the eval-mode first block's output, untouched: whole
+    # channels of it dropped are a channel dropout before conv2, not after it.
     with torch.no_grad():
+        if len(convs) > 1 and convs[1] in seen and seen[convs[1]].shape == (16, 10, 12, 12):
+            got, kept = seen[convs[1]].flatten(2), mnist_features(convs[:1], xs).view(16, 10, 144)
+            if not bool(close(got, kept, 1e-4, 1e-5 * float(kept.abs().max())).all()):
+                ck.fail("model.dropout", "mnist.channel_dropout_before_conv2"
+                        if drops_channels(got, kept) else "mnist.dropout_before_conv2")
         expect_dropout(ck, seen[fc1].view(16, 20, 16), features.view(16, 20, 16), "conv2",
                        "mnist.no_channel_dropout", "mnist.dropout_not_channel")
         hidden = torch.relu(torch.nn.functional.linear(seen[fc1], *float64_weights(fc1)))
@@ -2214,6 +2535,18 @@ def expect_dropout(ck: Ck, got, kept, where: str, none: str, not_whole: str | No
     p = 1 - 1 / scale if scale > 0 else math.nan
     if not abs(p - 0.5) < 1e-3:
         ck.fail("model.dropout", "mnist.dropout_p", where=where, p=f"{p:.2f}")
+
+
+def drops_channels(got, kept) -> bool:
+    """Whether ``got`` (batch, channels, values) is ``kept`` with whole channels dropped as
+    expect_dropout wants them (some zeroed, the rest scaled alike by 1 / (1 - 0.5))."""
+    if got.shape != kept.shape:
+        return False
+    try:
+        expect_dropout(Ck(), got, kept, "", "mnist.no_channel_dropout", "mnist.dropout_place")
+    except Failure:
+        return False
+    return True
 
 
 class Unsaveable:
@@ -2585,6 +2918,17 @@ def check_broadcast_subtraction(ck: Ck, broadcast_subtraction) -> None:
         ck.fail("lab1.error_object", got=type(message).__name__)
     if not isinstance(message, str) or not message.strip():
         ck.fail("lab1.inplace_error", got=describe(message))
+    try:  # what torch itself says (this torch: the wording changes between releases)
+        torch.tensor([[1, 2, 3]]).sub_(torch.tensor([[4], [5]]))
+        said = None
+    except RuntimeError as err:
+        said = str(err)
+    text = message.strip()
+    if said and said.splitlines()[0].strip() not in message and \
+            not (len(text) >= 20 and text in said):  # the whole text, or a good part of it
+        ck.fail("lab1.inplace_text",
+                "lab1.error_name" if re.fullmatch(r"\w*(Error|Exception)", text) else None,
+                got=repr(text[:80]), expected=said.splitlines()[0].strip())
 
 
 def check_small_matmul(ck: Ck, small_matmul) -> None:
@@ -2606,36 +2950,52 @@ def check_small_matmul(ck: Ck, small_matmul) -> None:
                  alternatives=[("lab1.reshape_not_transpose", p @ q.reshape(2, 4))])
 
 
+MATMUL_DRAWS = 300  # calls pooled where small_matmul draws anew each time: 4,200 entries
+
+
 def expect_normal(ck: Ck, small_matmul, out: dict) -> None:
-    """P's and Q's 14 entries look drawn from N(0, 0.01²): both signs, and a root mean square
-    between 0.003 and 0.025 (each has a chance below 1e-4 of failing a right draw, so a draw
-    that fails is drawn again, twice, where the function does not draw the same each time)."""
+    """P's and Q's entries look drawn from N(0, 0.01²). Where the function draws anew on each
+    call, 300 calls pooled (4,200 entries, the mean known to be 0): not all of one sign; the
+    shape, by the kurtosis E[x⁴] / E[x²]² (3 for a normal distribution, 1.8 for a uniform
+    one), at least 2.4; and the standard deviation, the root mean square, within 7% of 0.01.
+    A right draw fails either with a chance below 1e-9: over 4,200 entries the kurtosis has a
+    standard deviation of 0.076, so 2.4 is 7.9 of them below 3, with a left tail lighter than
+    a normal one's (2e5 simulated draws: none below -4); the root mean square's squared ratio
+    to 0.01, times 4,200, is chi-square with 4,200 degrees of freedom, outside [0.93², 1.07²]
+    with a chance of 1.5e-10. Where it draws the same each time (a seed), the one draw of 14:
+    both signs and a root mean square between 0.003 and 0.025 (each with a chance below 1e-4
+    of failing a right draw)."""
     import torch  # noqa: PLC0415
 
     def entries(result):
         return torch.cat([result[k].detach().cpu().double().flatten() for k in ("p", "q")])
 
-    def fault(values):
-        if bool((values >= 0).all()) or bool((values <= 0).all()):
-            return "sign"
-        rms = float(values.square().mean().sqrt())
-        return None if 0.003 < rms < 0.025 else "spread"
-
-    values, draws = entries(out), 1
-    while fault(values) and draws < 3:
+    pooled = [entries(out)]
+    while len(pooled) < MATMUL_DRAWS:
         again = ck.call(small_matmul, torch.device("cpu"))
         with contextlib.suppress(Exception):  # not a dict of tensors this time: the first draw
             again = entries(again)
-        if not isinstance(again, torch.Tensor) or again.shape != values.shape or \
-                torch.equal(again, values):
-            break  # the same draw each time (a seed): no point in asking again
-        values, draws = again, draws + 1
-    if fault(values) == "sign":
+        if not isinstance(again, torch.Tensor) or again.shape != pooled[0].shape or \
+                torch.equal(again, pooled[-1]):
+            break  # the same draw each time (a seed): only the one draw to go on
+        pooled.append(again)
+    values, draws = torch.cat(pooled), len(pooled)
+    if bool((values >= 0).all()) or bool((values <= 0).all()):
         uniform = bool((values >= 0).all()) and float(values.max()) < 0.01
         ck.fail("lab1.one_sign", "lab1.uniform" if uniform else None, count=values.numel(),
                 draws=draws)
-    if fault(values) == "spread":
-        ck.fail("lab1.spread", "lab1.std", got=fmt(float(values.square().mean().sqrt())))
+    square = values.square().mean()
+    if draws < MATMUL_DRAWS:
+        if not 0.003 < float(square.sqrt()) < 0.025:
+            ck.fail("lab1.spread", "lab1.std", got=fmt(float(square.sqrt())))
+        return
+    kurtosis = float(values.pow(4).mean() / square ** 2)
+    if kurtosis < 2.4:
+        ck.fail("lab1.flat", "lab1.uniform_range", count=values.numel(), draws=draws,
+                got=f"{kurtosis:.2f}")
+    if not 0.0093 < float(square.sqrt()) < 0.0107:
+        ck.fail("lab1.pooled_spread", "lab1.std", count=values.numel(), draws=draws,
+                got=f"{float(square.sqrt()):.5f}")
 
 
 def check_no_grad_gradients(ck: Ck, no_grad_gradients) -> None:
@@ -2782,9 +3142,12 @@ def outcome_lines(outcome: Outcome, lang: str) -> list[str]:
         return [say("report.not_written", lang, name=name)]
     elif outcome.status == "missing":
         return [say("report.missing", lang, names=name)]
+    elif outcome.status == "needs":  # never run: no check to name
+        return ["  " + name + say("report.colon", lang) + say(outcome.key, lang,
+                                                              **outcome.fields)]
     else:
-        lines = [say("report.failed", lang, name=name,
-                     stage=say(outcome.stage or "stage.runs", lang))]
+        lines = [say("report.failed", lang, name=name, stage=say(outcome.stage, lang))
+                 if outcome.stage else say("report.failed_unstaged", lang, name=name)]
         if outcome.case:
             lines.append("    " + say("report.input", lang,
                                       case=say(outcome.case[0], lang, **outcome.case[1])))
@@ -2854,7 +3217,8 @@ def first_problem(outcomes: list[Outcome], lang: str) -> str:
     for o in outcomes:
         if not o.ok and o.status != "missing":
             what = re.split(r"[:.](?:\s|$)|[：。]", say(o.mistake, lang, **o.fields))[0] \
-                if o.mistake else say(f"short.{o.status}", lang)
+                if o.mistake else say("short.failed_at", lang, stage=say(o.stage, lang)) \
+                if o.status == "failed" and o.stage else say(f"short.{o.status}", lang)
             return f"{o.name}{say('report.colon', lang)}{what}"
     return say("table.all_passed", lang)
 
@@ -3137,11 +3501,17 @@ WHAT = {
     "the bias's gradient": "偏置的梯度", "x after one step": "走一步之后的 x",
     "the parameters after one step": "走一步之后的参数",
     "the parameter after two steps": "走两步之后的参数",
+    "the parameter after one step": "走一步之后的参数",
+    "the gradient d loss / d pred at p = 0.3": "p = 0.3 处的梯度 d loss / d pred",
     "the training features": "训练集特征", "the test features": "测试集特征",
     "the weights after the resumed epoch": "恢复训练后那个迭代周期结束时的权重",
     "the gradient d loss / d pred": "梯度 d loss / d pred",
     "the gradient d loss / d logits": "梯度 d loss / d logits",
     "the MSE": "MSE", "the RMSE": "RMSE", "the output in eval mode": "eval 模式下的输出",
+    "the second convolution's input": "第二个卷积层的输入",
+    "the first linear layer's input": "第一个线性层的输入",
+    "the second linear layer's input": "第二个线性层的输入",
+    "the last linear layer's input": "最后一个线性层的输入",
 }
 
 MESSAGES = {
@@ -3151,6 +3521,7 @@ MESSAGES = {
                       "  {name}：通过了这些检查（{stages}）"),
     "report.failed": ("  {name}: FAILED, at the check: {stage}",
                       "  {name}：未通过，出错的检查项：{stage}"),
+    "report.failed_unstaged": ("  {name}: FAILED", "  {name}：未通过"),
     "report.not_written": ("  {name}: not written yet (it still raises NotImplementedError)",
                            "  {name}：还没写（调用它仍然会抛出 NotImplementedError）"),
     "report.missing": ("  not in this file: {names}", "  文件里没有：{names}"),
@@ -3188,6 +3559,7 @@ MESSAGES = {
     "table.summary_one": ("{passed} of {files} file passed these checks.",
                           "{files} 个文件中有 {passed} 个通过了这些检查。"),
     "short.failed": ("wrong result", "结果不对"),
+    "short.failed_at": ("fails at {stage}", "“{stage}”这项出错"),
     "short.raised": ("raises an error", "抛出异常"),
     "short.not_written": ("not written yet", "还没写"),
     "short.timeout": ("did not finish in time", "没有在限定时间内结束"),
@@ -3236,9 +3608,10 @@ MESSAGES = {
         "The checker itself failed here ({error}). That is a bug in check.py, not in your "
         "code: please report it.",
         "检查程序自身在这里出错了（{error}）。这是 check.py 的缺陷，不是你代码的错，请把它报告出来。"),
-    # -- what passed
-    "stage.runs": ("runs", "能运行"),
-    "stage.returns": ("returns the right kind of value", "返回值的类型、形状和 dtype 正确"),
+    # -- the checks (the stages), named as things checked: each reads right in the list of
+    # those passed and as the one that failed
+    "stage.runs": ("a first call", "第一次调用"),
+    "stage.returns": ("the kind of value returned", "返回值的类型、形状和 dtype"),
     "stage.hand": ("cases worked by hand", "手算的例子"),
     "stage.random": ("random cases against float64 formulas", "随机输入，与 float64 的公式对比"),
     "stage.edge": ("edge cases", "边界情况"),
@@ -3250,32 +3623,37 @@ MESSAGES = {
     "stage.loss": ("the batch's loss", "这个小批量的损失"),
     "stage.update": ("the weights after the step", "这一步之后的权重"),
     "stage.update_epoch": ("the weights after the epoch", "这个迭代周期之后的权重"),
-    "stage.scratch": ("with a from-scratch model and optimizer",
-                      "配合从零实现的模型和优化器"),
-    "stage.batches": ("every batch, the last smaller one too", "遍历了所有小批量，包括最后不满的一个"),
+    "stage.scratch": ("a from-scratch model and optimizer", "从零实现的模型和优化器"),
+    "stage.batches": ("every batch, the last smaller one too", "每个小批量，包括最后不满的一个"),
     "stage.mode": ("train/eval mode and gradient recording", "训练/评估模式和梯度记录"),
     "stage.values": ("the numbers", "数值"),
     "stage.modes": ("train() and eval()", "train() 和 eval()"),
     "stage.init": ("the initial weights' scale", "初始权重的大小"),
     "stage.zero_grad": ("zero_grad", "zero_grad"),
+    "stage.two_steps": ("two steps in a row", "连续走两步"),
     "stage.generator": ("parameters given as a generator", "以生成器形式传入的参数"),
     "stage.activation": ("the activation after each hidden layer", "每个隐藏层之后的激活函数"),
-    "stage.dropout": ("dropout in training only", "dropout 只在训练时生效"),
-    "stage.loads": ("loads with weights_only=True", "能用 weights_only=True 加载"),
-    "stage.overwrite": ("a second save over the first", "第二次保存覆盖第一次"),
-    "stage.atomic": ("written whole or not at all", "要么完整写入，要么完全不写"),
-    "stage.safe": ("refuses a file holding other objects", "拒绝加载含有其他对象的文件"),
-    "stage.contents": ("holds everything a resume needs", "包含恢复训练所需的全部状态"),
-    "stage.restored": ("puts every state back", "每一项状态都恢复了"),
-    "stage.normal": ("P and Q drawn from N(0, 0.01²)", "P 和 Q 是从 N(0, 0.01²) 中抽取的"),
-    "stage.eval_same": ("the same output twice in eval mode", "eval 模式下两次输出相同"),
+    "stage.dropout": ("dropout", "dropout"),
+    "stage.loads": ("loading with weights_only=True", "用 weights_only=True 加载"),
+    "stage.overwrite": ("a second save over the first", "第二次保存，覆盖第一次的文件"),
+    "stage.atomic": ("a save that fails halfway", "保存到一半失败的情况"),
+    "stage.safe": ("a file holding other objects", "含有其他对象的文件"),
+    "stage.contents": ("what the state holds", "状态里保存的内容"),
+    "stage.restored": ("every state put back", "每一项状态的恢复"),
+    "stage.normal": ("P and Q's distribution, N(0, 0.01²)", "P 和 Q 的分布 N(0, 0.01²)"),
+    "stage.eval_same": ("two forward passes in eval mode", "eval 模式下的两次前向计算"),
     "stage.arithmetic": ("the output, against the network worked out in float64 with its own "
                          "weights",
                          "输出，与用它自己的权重在 float64 下算出的同一网络对比"),
-    "stage.train_same": ("training mode computes what eval mode does (no dropout)",
-                         "训练模式和 eval 模式算出的结果相同（没有 dropout）"),
-    "stage.resumed": ("a resumed run ends where the run straight through ends",
-                      "中断后恢复的训练和一口气跑完的训练结果一致"),
+    "stage.far_apart": ("scores far apart", "相差很大的得分"),
+    "stage.fitting_epoch": ("an epoch that changes the predictions and ends in a batch of one",
+                            "一个会改变预测、最后一个小批量只有一个样本的迭代周期"),
+    "stage.layer_inputs": ("each layer's input and the output, against the network worked "
+                           "out in float64 with its own weights",
+                           "每一层的输入和最终输出，与用它自己的权重在 float64 下算出的同一网络对比"),
+    "stage.train_same": ("training mode against eval mode", "训练模式与 eval 模式的对比"),
+    "stage.resumed": ("a resumed run against one straight through",
+                      "恢复后的训练与一口气跑完的对比"),
     # -- the inputs
     "case.bce_writeup": ("pred = sigmoid(0.8) = 0.6900 (shape (1, 1)), target 1.0: the "
                          "write-up's example, loss 0.37110066",
@@ -3292,6 +3670,20 @@ MESSAGES = {
     "case.bce_certain_wrong": ("pred [[0.0], [1.0]], targets [[1.0], [0.0]]: certain and wrong",
                                "pred 为 [[0.0], [1.0]]，target 为 [[1.0], [0.0]]：预测非常确定，但是错的"),
     "case.batch_of_one": ("a batch of one example", "只有一个样本的小批量"),
+    "case.bce_small": ("pred [[1e-4], [1e-5], [1 - 1e-4], [1 - 1e-5]] (float32), targets "
+                       "[[1], [1], [0], [0]]: wrong and very sure, but not certain; the loss is "
+                       "(9.21 + 11.51 + 9.21 + 11.51) / 4 = 10.36",
+                       "pred 为 [[1e-4], [1e-5], [1 - 1e-4], [1 - 1e-5]]（float32），target 为 "
+                       "[[1], [1], [0], [0]]：预测错了，而且很有把握，但并不是完全确定；"
+                       "损失是 (9.21 + 11.51 + 9.21 + 11.51) / 4 = 10.36"),
+    "case.bce_mixed": ("pred [[1.0], [0.3], [0.0]], targets [[1], [1], [0]]: two certain and "
+                       "right, one not; the loss is -log(0.3) / 3 = 0.4013",
+                       "pred 为 [[1.0], [0.3], [0.0]]，target 为 [[1], [1], [0]]：两个预测非常确定"
+                       "而且是对的，一个不是；损失是 -log(0.3) / 3 = 0.4013"),
+    "case.bce_grad_mixed": ("float64 pred [[1.0], [0.3], [0.0]] with requires_grad, targets "
+                            "[[1], [1], [0]]: the gradient at p = 0.3 is -1 / (0.3 × 3) = -1.111",
+                            "float64 的 pred 为 [[1.0], [0.3], [0.0]]（requires_grad=True），target "
+                            "为 [[1], [1], [0]]：p = 0.3 处的梯度是 -1 / (0.3 × 3) = -1.111"),
     "case.bce_grad": ("float64 pred of shape {shape} with requires_grad, random targets: the "
                       "loss's gradient with respect to pred",
                       "形状为 {shape} 的 float64 pred（requires_grad=True）和随机的 target："
@@ -3346,6 +3738,10 @@ MESSAGES = {
     "case.sgd_random": ("two random parameters, (3, 4) and (4,), with random gradients; "
                         "SGD([w, b], lr=0.05), one step",
                         "两个随机参数，形状为 (3, 4) 和 (4,)，梯度也是随机的；SGD([w, b], lr=0.05) 走一步"),
+    "case.sgd_two_steps": ("SGD([v], 0.1), two steps on (v²).sum() from v = [1, -2], "
+                           "zero_grad() before each: v becomes [0.8, -1.6], then [0.64, -1.28]",
+                           "SGD([v], 0.1)，从 v = [1, -2] 出发，对 (v²).sum() 走两步，每步之前先调用 "
+                           "zero_grad()：v 先变成 [0.8, -1.6]，再变成 [0.64, -1.28]"),
     "case.sgd_generator": ("SGD(params, 0.1) with params a generator (model.parameters() is "
                            "one), two steps on (v²).sum() from v = [1, -2]",
                            "SGD(params, 0.1)，params 以生成器传入（model.parameters() 返回的就是"
@@ -3363,6 +3759,11 @@ MESSAGES = {
                   "{lr}; the model starts in eval mode",
                   "在 {n} 个样本上训练一个迭代周期，小批量大小依次为 {sizes}（由 DataLoader 给出），"
                   "SGD 学习率 {lr}；模型一开始处于 eval 模式"),
+    "case.loop_fitting": ("one epoch over {n} examples in batches of {sizes} (a DataLoader), "
+                          "SGD lr {lr}: a rate so large that each step changes the model's "
+                          "predictions on its batch",
+                          "在 {n} 个样本上训练一个迭代周期，小批量大小依次为 {sizes}（由 DataLoader "
+                          "给出），SGD 学习率 {lr}：学习率大到每一步都会改变模型在这个小批量上的预测"),
     "case.evaluate": ("{n} examples in batches of {sizes} (a DataLoader); the model has "
                       "dropout and starts in train mode",
                       "{n} 个样本，小批量大小依次为 {sizes}（由 DataLoader 给出）；模型带 dropout，"
@@ -3382,6 +3783,10 @@ MESSAGES = {
     "case.wine": ("WineMLP({args})", "WineMLP({args})"),
     "case.wine_one": ("WineMLP({args}) on a batch of one example",
                       "WineMLP({args})，输入只有一个样本"),
+    "case.wine_train": ("WineMLP({args}) in training mode, on random inputs of shape (64, 11): "
+                        "what each linear layer gets",
+                        "WineMLP({args})，训练模式，输入是形状为 (64, 11) 的随机数据：看每个线性层"
+                        "收到的输入"),
     "case.mnist_net": ("MnistNet()", "MnistNet()"),
     "case.ckpt_save": ("save_checkpoint(path, state), path a pathlib.Path as the lab passes "
                        "it, the state holding weights, SGD's state "
@@ -3420,6 +3825,18 @@ MESSAGES = {
     "case.image_train": ("random inputs of shape {shape}, standard deviation 3, in training "
                          "mode",
                          "形状为 {shape} 的随机输入，标准差为 3，训练模式"),
+    "case.lenet_redrawn": ("random inputs of shape {shape}, standard deviation 3, in eval "
+                           "mode, with the model's weights redrawn larger (the same each time), "
+                           "so that each sigmoid works where it bends, not in its nearly "
+                           "straight middle",
+                           "形状为 {shape} 的随机输入，标准差为 3，eval 模式；模型的权重重新抽取、取得"
+                           "更大（每次都一样），让每个 sigmoid 都工作在弯曲的部分，而不是中间近乎直线的"
+                           "一段"),
+    "case.mnist_far_apart": ("random inputs of shape {shape}, standard deviation 3, in eval "
+                             "mode, with fc2's weights and bias multiplied by {scale}: in a "
+                             "row the scores lie up to about 800 apart",
+                             "形状为 {shape} 的随机输入，标准差为 3，eval 模式，fc2 的权重和偏置都乘以 "
+                             "{scale}：同一行的得分最多相差约 800"),
     "case.lab1": ("the function called with torch.device('cpu'); a dict with the keys {keys}",
                   "用 torch.device('cpu') 调用这个函数；应返回含有键 {keys} 的字典"),
     # -- what came back
@@ -3461,10 +3878,11 @@ MESSAGES = {
     "loss.sign": ("The sign is flipped: a cross-entropy is never negative. Look at the minus "
                   "sign in front of the log.",
                   "符号反了：交叉熵不会是负数。检查一下 log 前面的负号。"),
-    "loss.broadcast": ("The output (N, 1) and a target (N,) were broadcast to (N, N): every "
-                       "prediction was compared with every target. Keep the target (N, 1).",
-                       "输出 (N, 1) 和形状为 (N,) 的目标被广播成了 (N, N)：每个预测都和每个目标比较了"
-                       "一遍。目标要保持 (N, 1) 的形状。"),
+    "loss.broadcast": ("An (N, 1) and an (N,) were broadcast to (N, N) in the squared error: "
+                       "every prediction was compared with every target. The output and the "
+                       "target must have the same shape, (N, 1).",
+                       "平方误差里，一个 (N, 1) 和一个 (N,) 被广播成了 (N, N)：每个预测都和每个目标"
+                       "比较了一遍。输出和目标的形状必须相同，都是 (N, 1)。"),
     "bce.swapped": ("The two terms are swapped: which of log(p) and log(1 - p) goes with the "
                     "target t?",
                     "两项写反了：log(p) 和 log(1 - p) 哪一个该乘 target t？"),
@@ -3486,6 +3904,20 @@ MESSAGES = {
                        "least 4.6 (what a probability of 0.01 costs), got {got}.",
                        "非常确定却错误的预测，损失应该很大：至少 4.6（概率为 0.01 时的损失），实际是 "
                        "{got}。"),
+    "bce.clamp_wide": ("The guard for p = 0 and 1 reaches too far: probabilities of 1e-4 and "
+                       "1e-5 are small but not 0, and each should cost -log p in full (9.21 and "
+                       "11.51). A clamp of p (or of each log) cut them short: keep it to values "
+                       "(almost) exactly 0 or 1, as nn.BCELoss's -100 does.",
+                       "对 p = 0 和 1 的保护范围太大了：1e-4 和 1e-5 这样的概率虽然很小，但不是 0，"
+                       "损失应该是完整的 -log p（9.21 和 11.51）。对 p（或对每个 log）的截断把它们"
+                       "截小了：截断只应该碰到（几乎）恰好为 0 或 1 的值，就像 nn.BCELoss 截在 -100 那样。"),
+    "bce.nan_hidden": ("The certain examples' 0 × log(0) = nan was cleared only after the "
+                       "mean (nan_to_num or where on the whole loss): that throws away the "
+                       "other examples' losses, and their gradients, with it. Guard each "
+                       "example's log before taking the mean.",
+                       "确定样本的 0 × log(0) = nan 是在求平均之后才清掉的（对整个损失用了 nan_to_num "
+                       "或 where）：这样其他样本的损失和梯度也跟着一起丢掉了。应该在求平均之前，"
+                       "先处理好每个样本的 log。"),
     "ce.no_max_shift": ("exp() overflows: e^1000 is inf in float32, and inf / inf is nan. "
                         "log-sum-exp does not change when one number is subtracted from every "
                         "score of a row: which number keeps every exp() at most 1?",
@@ -3553,6 +3985,11 @@ MESSAGES = {
     "linear.not_from_params": ("The output is not computed from the tensors parameters() "
                                "returns: SGD would update tensors the layer does not use.",
                                "输出不是用 parameters() 返回的张量算出来的：SGD 更新的是这一层根本没用到的张量。"),
+    "linear.bias_no_grad": ("backward() gives the weight a gradient but leaves the bias's "
+                            ".grad empty: the output does not use the bias that parameters() "
+                            "returns. Is it added in the forward pass?",
+                            "backward() 之后权重有梯度，偏置的 .grad 却是空的：输出没有用到 "
+                            "parameters() 返回的那个偏置。前向计算里把它加上了吗？"),
     "linear.modes": ("Linear has no {name}(): the training loop calls model.train() and "
                      "model.eval() as on any nn.Module.",
                      "Linear 没有 {name}()：训练循环会像对任何 nn.Module 一样调用 model.train() 和 "
@@ -3571,6 +4008,16 @@ MESSAGES = {
                       "change the tensor itself.",
                       "参数没有变。重新给变量赋值（p = p - ...）只是创建了一个新张量，模型自己的张量"
                       "还是原样：更新必须改动那个张量本身。"),
+    "sgd.into_grad": ("The parameter did not change, but its gradient did, from 2 to 1.8: "
+                      "the update went into .grad instead of the parameter itself.",
+                      "参数没有变，它的梯度却从 2 变成了 1.8：更新写进了 .grad，而不是参数本身。"),
+    "sgd.carried": ("The first step was right and the second was not: the step carries "
+                    "something over from one call to the next (a momentum, a gradient kept "
+                    "from before, a changed learning rate). Plain SGD moves each parameter by "
+                    "-lr × its current gradient, and nothing else.",
+                    "第一步是对的，第二步不对：step 把什么东西从上一次调用带到了下一次（动量、之前留下"
+                    "的梯度、改过的学习率）。普通的 SGD 每一步只按 -lr × 当前梯度更新参数，别的什么都"
+                    "不用。"),
     "sgd.lr_ignored": ("The step ignores the learning rate.", "更新时没有用上学习率。"),
     "sgd.graph": ("After the step the parameter is no longer a leaf tensor that requires grad: "
                   "autograd recorded the update.",
@@ -3602,6 +4049,13 @@ MESSAGES = {
                                "applies log-softmax itself and expects raw scores (logits).",
                                "在交叉熵之前先做了 softmax：F.cross_entropy 自己会做 log-softmax，"
                                "它要的是原始得分（logits）。"),
+    "step.nll_on_logits": ("This is F.nll_loss of the raw scores: nll_loss expects "
+                           "log-probabilities and only picks each target's entry, with a minus "
+                           "sign, so on raw scores the loss can go below 0. The model here "
+                           "outputs raw scores (logits).",
+                           "这是直接对原始得分算的 F.nll_loss：nll_loss 要的是对数概率，它只是取出每个"
+                           "目标类别对应的那一项再加上负号，所以用在原始得分上，损失可能小于 0。这里的"
+                           "模型输出的是原始得分（logits）。"),
     "step.loss_not_tensor": ("train_step returned the loss as {got}, not a tensor: the labs' "
                              "train_epoch calls .detach() on it (a Python number has none), and "
                              "keeps it on the device without waiting for it.",
@@ -3615,6 +4069,18 @@ MESSAGES = {
     "step.loss_fn_ignored": ("The loss_fn argument is ignored: lab2's runs differ in their "
                              "loss and pass it in as loss_fn.",
                              "loss_fn 参数被忽略了：lab2 的几次运行用的损失函数不同，都是通过 loss_fn 传进来的。"),
+    "step.swapped": ("train_step returned {got}: the output and the loss came back swapped. "
+                     "The labs' train_epoch takes the loss first, then the output.",
+                     "train_step 返回的是 {got}：输出和损失的顺序反了。实验里的 train_epoch 要的是"
+                     "先损失、后输出。"),
+    "step.targets_changed": ("train_step handed loss_fn the targets as {got}, not the labels "
+                             "it was given ({expected}). F.cross_entropy happens to take both, "
+                             "but lab2's runs pass losses of their own (bce_loss takes float "
+                             "targets of shape (B, 1)): hand loss_fn y as it came.",
+                             "train_step 交给 loss_fn 的 target 是 {got}，而不是传进来的标签"
+                             "（{expected}）。F.cross_entropy 碰巧两种都接受，但 lab2 的运行会传入自己"
+                             "的损失函数（bce_loss 要的是形状为 (B, 1) 的浮点 target）：y 传进来是什么"
+                             "样，就原样交给 loss_fn。"),
     "loop.batches": ("The loop saw batches of sizes {got}; the loader gives {expected}.",
                      "循环处理的小批量大小依次是 {got}；数据加载器给出的是 {expected}。"),
     "loop.step_ignored": ("The step argument was never called: train_epoch trained the batches "
@@ -3628,6 +4094,11 @@ MESSAGES = {
                        "cross-entropy, and nothing says so.",
                        "lab2 的逻辑回归运行传进来的是绑定了 loss_fn=bce_loss 的 train_step：循环如果自己"
                        "调用 train_step，这些运行就会悄悄地用交叉熵来训练。"),
+    "loop.losses_not_tensor": ("lab2's fit works on the per-step losses as one tensor (it "
+                               "calls .cpu() and .double() on them, which a list has not): "
+                               "return them as a 1-D tensor, as the sheet asks.",
+                               "lab2 的 fit 把每一步的损失当作一个张量来用（会对它调用 .cpu() 和 "
+                               ".double()，列表没有这些方法）：按练习里的要求，把它们作为 1 维张量返回。"),
     "loop.loss_recomputed": ("These are cross-entropies computed in the loop, not the losses "
                              "the step returned: the step given trains on a loss of its own "
                              "(lab2's logistic runs pass bce_loss), and its losses are the ones "
@@ -3694,6 +4165,23 @@ MESSAGES = {
     "loop.rmse_of_batches": ("This is the mean of each batch's RMSE, which is not the RMSE of "
                              "all examples.",
                              "这是各小批量 RMSE 的平均值，不等于全部样本的 RMSE。"),
+    "loop.full_batches": ("This divides by the number of batches times the batch size, as "
+                          "though the last batch were full: it is smaller. Count the examples "
+                          "each batch really has.",
+                          "这里除以的是小批量个数乘以批量大小，好像最后一个小批量也是满的，其实它更小。"
+                          "应该数每个小批量实际有多少个样本。"),
+    "loop.acc_after_update": ("This is the accuracy of the model after each update, from a "
+                              "second forward pass: the epoch's accuracy comes from the outputs "
+                              "the step returned, those its loss was worked out on.",
+                              "这是每次更新之后的模型的精度，是另做一次前向计算得到的：这个迭代周期的"
+                              "精度应该来自 step 返回的输出，也就是算损失时用的那些输出。"),
+    "loop.batch_of_one": ("It goes wrong on a batch of one example, the loader's last: a "
+                          "squeeze() there also removes the batch dimension (an output of shape "
+                          "(1, C) becomes (C,)), and what follows meets other shapes. Keep the "
+                          "batch dimension, whatever the batch size.",
+                          "它在只有一个样本的小批量（数据加载器的最后一个）上出了问题：在那里 squeeze() "
+                          "会把批量那一维也去掉（形状为 (1, C) 的输出变成 (C,)），后面的代码拿到的形状"
+                          "就不一样了。不管小批量多大，都要保留批量那一维。"),
     # -- models
     "model.not_module": ("{what} should be an nn.Module; got {got}",
                          "{what} 应该是 nn.Module，实际得到的是 {got}"),
@@ -3719,19 +4207,31 @@ MESSAGES = {
                       "layer.",
                       "第一个卷积把 28×28 变成了 24×24：d2l 的 LeNet 在这里保持 28×28，这样到第一个"
                       "线性层时才正好是 16 × 5 × 5 = 400 个特征。"),
-    "lenet.arithmetic": ("The output is not the d2l LeNet's, worked out with the model's own "
-                         "weights: compare each layer and activation with the description.",
-                         "输出和用模型自己的权重算出的 d2l LeNet 不一致：请把每一层和每个激活函数都和描述"
-                         "对照一遍。"),
-    "lenet.relu": ("The output is the network's with ReLU activations: the d2l LeNet keeps "
+    "lenet.arithmetic": ("This is not what the d2l LeNet gives there, worked out with the "
+                         "model's own weights from what the layer before got: compare the "
+                         "layers and activations just before that point with the description.",
+                         "这里的数值和用模型自己的权重、从前一层拿到的输入算出的 d2l LeNet 不一致：请把"
+                         "这之前紧挨着的几层和激活函数与描述对照一遍。"),
+    "lenet.relu": ("These are the numbers with a ReLU activation: the d2l LeNet keeps "
                    "LeNet's own activation.",
-                   "这是用 ReLU 作激活函数时的输出：d2l 的 LeNet 用的是 LeNet 原来的激活函数。"),
-    "lenet.tanh": ("The output is the network's with tanh activations: the d2l LeNet uses "
+                   "这是用 ReLU 作激活函数时的数值：d2l 的 LeNet 用的是 LeNet 原来的激活函数。"),
+    "lenet.tanh": ("These are the numbers with a tanh activation: the d2l LeNet uses "
                    "another one.",
-                   "这是用 tanh 作激活函数时的输出：d2l 的 LeNet 用的是另一个激活函数。"),
-    "lenet.max_pool": ("The output is the network's with max pooling: the d2l LeNet pools "
+                   "这是用 tanh 作激活函数时的数值：d2l 的 LeNet 用的是另一个激活函数。"),
+    "lenet.max_pool": ("These are the numbers with max pooling: the d2l LeNet pools "
                        "another way.",
-                       "这是用最大池化时的输出：d2l 的 LeNet 用的是另一种池化方式。"),
+                       "这是用最大池化时的数值：d2l 的 LeNet 用的是另一种池化方式。"),
+    "lenet.activation_after_pool": ("These are the numbers with the activation after the "
+                                    "pooling: with average pooling the order matters, and the "
+                                    "d2l LeNet has them the other way round.",
+                                    "这是激活函数放在池化之后时的数值：用平均池化时两者的先后顺序会影响"
+                                    "结果，而 d2l 的 LeNet 里的顺序正好相反。"),
+    "lenet.log_probs_output": ("The network outputs log-probabilities (each row's logsumexp "
+                               "is 0): F.cross_entropy applies log-softmax itself, and the d2l "
+                               "LeNet ends with the last linear layer's raw scores.",
+                               "网络输出的是对数概率（每一行的 logsumexp 都是 0）：F.cross_entropy "
+                               "自己会做 log-softmax，而 d2l 的 LeNet 最后输出的是最后一个线性层的原始"
+                               "得分。"),
     "lenet.sigmoid_output": ("The output went through a sigmoid: the last layer gives raw "
                              "scores, which F.cross_entropy expects.",
                              "输出又经过了一次 sigmoid：最后一层应该给出原始得分，F.cross_entropy "
@@ -3763,6 +4263,16 @@ MESSAGES = {
                          "activation with the description.",
                          "eval 模式下的输出和用模型自己的权重算出的教程网络不一致：请把每一层、每次池化"
                          "和每个激活函数都和描述对照一遍。"),
+    "mnist.log_of_softmax": ("With scores far apart the output is no longer log-softmax: "
+                             "in float32 a probability below about 1e-45 (a score 104 below "
+                             "its row's largest) becomes 0, and its log -inf (and exp() of a "
+                             "score above 88 is inf). The log of a softmax, or exp() of the raw "
+                             "scores, breaks there: the log-probabilities can be worked out "
+                             "from the scores without ever forming the probabilities.",
+                             "得分相差很大时，输出就不再是 log-softmax 了：在 float32 里，小于约 1e-45 "
+                             "的概率（得分比这一行最大的小 104 以上）会变成 0，取对数就是 -inf（而大于 88 "
+                             "的得分取 exp() 会得到 inf）。先算 softmax 再取 log，或者直接对原始得分取 "
+                             "exp()，在这里都会出问题：对数概率可以直接从得分算出来，根本不用先算出概率。"),
     "mnist.no_channel_dropout": ("In training mode the features after the second convolution "
                                  "are those of eval mode: no channel is ever dropped. The "
                                  "tutorial's network has nn.Dropout2d there.",
@@ -3774,6 +4284,17 @@ MESSAGES = {
                                   "maps).",
                                   "训练模式下第二个卷积之后，通道里有单个的值被置零：这是逐个元素的 dropout，"
                                   "而教程在这里丢弃的是整个通道（特征图）。"),
+    "mnist.channel_dropout_before_conv2": (
+        "In training mode whole channels are dropped before the second convolution: the "
+        "channel dropout is in the wrong place. The tutorial's network drops channels of the "
+        "second convolution's output, not of its input.",
+        "训练模式下，在第二个卷积之前就有整个通道被丢弃了：按通道的 dropout 放错了位置。教程里的网络"
+        "丢弃的是第二个卷积输出的通道，而不是它输入的通道。"),
+    "mnist.dropout_before_conv2": (
+        "In training mode what reaches the second convolution is not what reaches it in eval "
+        "mode: something is dropped before conv2, where the tutorial's network drops nothing.",
+        "训练模式下第二个卷积收到的输入和 eval 模式下的不一样：在第二个卷积之前就丢弃了一些东西，"
+        "而教程里的网络在那之前什么都不丢弃。"),
     "mnist.dropout_place": ("In training mode what reaches the layer after {where} is not its "
                             "eval-mode input with some of it zeroed and the rest scaled alike: "
                             "the dropout is elsewhere than the description puts it.",
@@ -3810,6 +4331,45 @@ MESSAGES = {
                                        "activation=nn.Tanh 并且带 dropout 时，激活函数拿到的不是线性层的"
                                        "输出：dropout 放在了它前面。被置零的值还要经过激活函数（tanh(0) = 0，"
                                        "但 sigmoid(0) = 0.5）：实验里是在激活函数之后做 dropout。"),
+    "wine.dropout_input": ("In training mode the first linear layer does not get the features "
+                           "as they are: something (dropout?) changes them on the way in. The "
+                           "lab drops only after the hidden layers' activations, never the "
+                           "input features.",
+                           "训练模式下，第一个线性层拿到的不是原样的特征：有东西（dropout？）在输入时"
+                           "改动了它们。实验里只在隐藏层的激活函数之后做 dropout，从不丢弃输入特征。"),
+    "wine.dropout_missing": ("In training mode nothing after hidden layer {layer} is dropped: "
+                             "the lab has dropout after every hidden layer's activation.",
+                             "训练模式下，第 {layer} 个隐藏层之后没有任何值被丢弃：实验里每个隐藏层的"
+                             "激活函数之后都有 dropout。"),
+    "wine.dropout_unscaled": ("After hidden layer {layer} values are zeroed in training mode, "
+                              "but the others are not scaled up by 1 / (1 - p): in eval mode, "
+                              "with nothing dropped, the next layer gets larger inputs than it "
+                              "trained on.",
+                              "训练模式下，第 {layer} 个隐藏层之后有值被置零，但其余的值没有乘以 "
+                              "1 / (1 - p)：到了 eval 模式不再丢弃时，下一层拿到的输入会比训练时大。"),
+    "wine.dropout_place": ("In training mode what reaches the layer after hidden layer {layer} "
+                           "is not its eval-mode input with some values zeroed and the rest "
+                           "scaled alike: the dropout is not where the lab puts it, right after "
+                           "each hidden layer's activation.",
+                           "训练模式下，第 {layer} 个隐藏层后面那一层收到的输入，并不是 eval 模式下的"
+                           "输入中一部分置零、其余按同一比例放大的结果：dropout 的位置和实验里的不一样，"
+                           "实验里它紧跟在每个隐藏层的激活函数之后。"),
+    "wine.dropout_p": ("With dropout={rate} the dropout after hidden layer {layer} drops with "
+                       "p = {p}: the dropout argument is the probability that a value is "
+                       "zeroed.",
+                       "dropout={rate} 时，第 {layer} 个隐藏层之后的 dropout 的丢弃概率是 p = {p}："
+                       "dropout 参数就是一个值被置零的概率。"),
+    "wine.dropout_fixed": ("With dropout={rate} the dropout after hidden layer {layer} drops "
+                           "with p = {p}, nn.Dropout's default: the dropout argument does not "
+                           "reach it.",
+                           "dropout={rate} 时，第 {layer} 个隐藏层之后的 dropout 的丢弃概率是 "
+                           "p = {p}，也就是 nn.Dropout 的默认值：dropout 参数没有传到它那里。"),
+    "wine.dropout_keep": ("With dropout={rate} the dropout after hidden layer {layer} drops "
+                          "with p = {p}, 1 - dropout, as if dropout were the probability of "
+                          "keeping a value: in PyTorch p is the probability of zeroing it.",
+                          "dropout={rate} 时，第 {layer} 个隐藏层之后的 dropout 的丢弃概率是 "
+                          "p = {p}，也就是 1 - dropout，好像 dropout 是保留一个值的概率：在 PyTorch "
+                          "里，p 是把一个值置零的概率。"),
     "wine.dropout_default": ("With the default dropout=0.0, training mode gives different "
                              "outputs: something random is on that should be off.",
                              "默认 dropout=0.0 时，训练模式下两次输出却不同：有本该关掉的随机操作还开着。"),
@@ -3833,6 +4393,18 @@ MESSAGES = {
                             "Both splits take the training split's statistics.",
                             "测试集用的是它自己的均值和标准差：测试数据泄漏进了预处理，而且模型看到的测试"
                             "特征和训练时的尺度不一样。训练集和测试集都应该用训练集的统计量。"),
+    "std.test_mean": ("The test split was centred with its own mean: the test data leaks "
+                      "into the preprocessing, and its features are shifted otherwise than "
+                      "those the model trained on. Both splits take the training split's "
+                      "mean and standard deviation.",
+                      "测试集减去的是它自己的均值：测试数据泄漏进了预处理，而且测试特征平移的量和模型"
+                      "训练时的不一样。两个数据集都应该用训练集的均值和标准差。"),
+    "std.test_std": ("The test split was divided by its own standard deviation: the test data "
+                     "leaks into the preprocessing, and its features are on another scale than "
+                     "those the model trained on. Both splits take the training split's mean "
+                     "and standard deviation.",
+                     "测试集除以的是它自己的标准差：测试数据泄漏进了预处理，而且测试特征的尺度和模型"
+                     "训练时的不一样。两个数据集都应该用训练集的均值和标准差。"),
     "std.all_statistics": ("The statistics come from the training and test splits together: "
                            "the test data leaks into the preprocessing.",
                            "统计量是用训练集和测试集合在一起算的：测试数据泄漏进了预处理。"),
@@ -3964,9 +4536,33 @@ MESSAGES = {
                     "N(0, 0.01²), it lies between 0.003 and 0.025.",
                     "P 和 Q 所有元素的均方根是 {got}；如果从 N(0, 0.01²) 中抽样，它应该在 0.003 到 "
                     "0.025 之间。"),
+    "lab1.flat": ("Over {draws} calls ({count} entries), P's and Q's entries are spread too "
+                  "evenly for a normal distribution: their kurtosis E[x⁴] / E[x²]² is {got}, "
+                  "where a normal distribution gives 3 (over this many entries, at least 2.4) "
+                  "and a uniform one 1.8.",
+                  "调用 {draws} 次（共 {count} 个元素），P 和 Q 的元素分布得太均匀，不像正态分布："
+                  "它们的峰度 E[x⁴] / E[x²]² 是 {got}，正态分布是 3（这么多元素时至少为 2.4），"
+                  "均匀分布是 1.8。"),
+    "lab1.uniform_range": ("These look drawn uniformly over a range around 0 (torch.rand, "
+                           "shifted and scaled): no value ever falls outside it, where a normal "
+                           "distribution has tails. Which function draws from a normal one?",
+                           "这些数看起来是在 0 附近的一个区间上均匀抽取的（torch.rand 平移、缩放之后）："
+                           "没有一个值落在区间外面，而正态分布是有尾部的。哪个函数是从正态分布中抽样的？"),
+    "lab1.pooled_spread": ("Over {draws} calls ({count} entries), the standard deviation of "
+                           "P's and Q's entries is {got}; drawn from N(0, 0.01²), it lies "
+                           "between 0.0093 and 0.0107.",
+                           "调用 {draws} 次（共 {count} 个元素），P 和 Q 元素的标准差是 {got}；如果从 "
+                           "N(0, 0.01²) 中抽样，它应该在 0.0093 到 0.0107 之间。"),
     "lab1.inplace_error": ("inplace_error should hold the message of the error that M.sub_(N) "
                            "raises; got {got}",
                            "inplace_error 应该是 M.sub_(N) 抛出的异常信息，实际得到的是 {got}"),
+    "lab1.inplace_text": ("inplace_error is {got}; it should hold the text of the error that "
+                          "M.sub_(N) raises, which here says: {expected}",
+                          "inplace_error 是 {got}；它应该是 M.sub_(N) 抛出的异常的文字信息，这里是："
+                          "{expected}"),
+    "lab1.error_name": ("That is the name of the error's class, not its message: the message "
+                        "is the text that says what went wrong.",
+                        "这是异常类的名字，不是异常信息：异常信息是说明出了什么错的那段文字。"),
     "lab1.scale": ("{key}'s largest entry is {got}; drawn from N(0, 0.01²), the largest "
                    "absolute entry of a matrix this size lies between 0.001 and 0.06.",
                    "{key} 中绝对值最大的元素是 {got}；从 N(0, 0.01²) 抽样时，这么大的矩阵里绝对值最大的元素应该在 "

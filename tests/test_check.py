@@ -208,6 +208,18 @@ def test_the_summary_counts_one_function_and_one_file_in_the_singular():
     assert text[0] == "lab2: 1 file" and text[-1] == "0 of 1 file passed these checks."
 
 
+def test_a_failure_names_its_check_and_one_never_run_names_none():
+    """A failure with no mistake matched: the table names the check it failed at; a function
+    not checked (it needs others) is not said to fail at any check."""
+    grad = [check.Outcome("bce_loss", "failed", key="model.output", stage="stage.grad",
+                          passed=["stage.runs", "stage.returns"])]
+    assert check.first_problem(grad, "en") == "bce_loss: fails at gradients in float64"
+    assert check.first_problem(grad, "zh") == "bce_loss：“float64 下的梯度”这项出错"
+    assert check.outcome_lines(grad[0], "zh")[0] == "  bce_loss：未通过，出错的检查项：float64 下的梯度"
+    needs = check.Outcome("SGD", "needs", key="status.needs", fields={"names": "Linear"})
+    assert check.outcome_lines(needs, "en") == ["  SGD: Not checked: it needs Linear too."]
+
+
 @pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "soon"])
 def test_the_time_limit_must_be_a_positive_number(value, capsys):
     with pytest.raises(SystemExit) as stopped:

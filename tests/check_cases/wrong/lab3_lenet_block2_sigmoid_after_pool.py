@@ -1,0 +1,14 @@
+"""The second block pools before its sigmoid (conv -> avgpool -> sigmoid)."""
+from torch import nn
+
+LAB, CHECKS, EXPECT = "lab3", ["d2l_lenet"], "lenet.activation_after_pool"
+
+
+def d2l_lenet():
+    return nn.Sequential(
+        nn.Conv2d(1, 6, 5, padding=2), nn.Sigmoid(), nn.AvgPool2d(2, 2),
+        nn.Conv2d(6, 16, 5), nn.AvgPool2d(2, 2), nn.Sigmoid(),
+        nn.Flatten(),
+        nn.Linear(400, 120), nn.Sigmoid(),
+        nn.Linear(120, 84), nn.Sigmoid(),
+        nn.Linear(84, 10))
