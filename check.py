@@ -3559,7 +3559,7 @@ MESSAGES = {
     "table.summary_one": ("{passed} of {files} file passed these checks.",
                           "{files} 个文件中有 {passed} 个通过了这些检查。"),
     "short.failed": ("wrong result", "结果不对"),
-    "short.failed_at": ("fails at {stage}", "“{stage}”这项出错"),
+    "short.failed_at": ("fails at {stage}", "未通过“{stage}”这项检查"),
     "short.raised": ("raises an error", "抛出异常"),
     "short.not_written": ("not written yet", "还没写"),
     "short.timeout": ("did not finish in time", "没有在限定时间内结束"),
@@ -3829,8 +3829,8 @@ MESSAGES = {
                            "mode, with the model's weights redrawn larger (the same each time), "
                            "so that each sigmoid works where it bends, not in its nearly "
                            "straight middle",
-                           "形状为 {shape} 的随机输入，标准差为 3，eval 模式；模型的权重重新抽取、取得"
-                           "更大（每次都一样），让每个 sigmoid 都工作在弯曲的部分，而不是中间近乎直线的"
+                           "形状为 {shape} 的随机输入，标准差为 3，eval 模式；模型的权重重新抽取为"
+                           "更大的值（每次抽到的都一样），让每个 sigmoid 都工作在弯曲的部分，而不是中间近乎直线的"
                            "一段"),
     "case.mnist_far_apart": ("random inputs of shape {shape}, standard deviation 3, in eval "
                              "mode, with fc2's weights and bias multiplied by {scale}: in a "
@@ -3881,7 +3881,7 @@ MESSAGES = {
     "loss.broadcast": ("An (N, 1) and an (N,) were broadcast to (N, N) in the squared error: "
                        "every prediction was compared with every target. The output and the "
                        "target must have the same shape, (N, 1).",
-                       "平方误差里，一个 (N, 1) 和一个 (N,) 被广播成了 (N, N)：每个预测都和每个目标"
+                       "算平方误差时，形状为 (N, 1) 和 (N,) 的两个张量被广播成了 (N, N)：每个预测都和每个目标"
                        "比较了一遍。输出和目标的形状必须相同，都是 (N, 1)。"),
     "bce.swapped": ("The two terms are swapped: which of log(p) and log(1 - p) goes with the "
                     "target t?",
@@ -3908,14 +3908,14 @@ MESSAGES = {
                        "1e-5 are small but not 0, and each should cost -log p in full (9.21 and "
                        "11.51). A clamp of p (or of each log) cut them short: keep it to values "
                        "(almost) exactly 0 or 1, as nn.BCELoss's -100 does.",
-                       "对 p = 0 和 1 的保护范围太大了：1e-4 和 1e-5 这样的概率虽然很小，但不是 0，"
+                       "为 p = 0 和 1 加的保护范围太大了：1e-4 和 1e-5 这样的概率虽然很小，但不是 0，"
                        "损失应该是完整的 -log p（9.21 和 11.51）。对 p（或对每个 log）的截断把它们"
-                       "截小了：截断只应该碰到（几乎）恰好为 0 或 1 的值，就像 nn.BCELoss 截在 -100 那样。"),
+                       "截小了：截断只应该作用于（几乎）恰好为 0 或 1 的值，就像 nn.BCELoss 截在 -100 那样。"),
     "bce.nan_hidden": ("The certain examples' 0 × log(0) = nan was cleared only after the "
                        "mean (nan_to_num or where on the whole loss): that throws away the "
                        "other examples' losses, and their gradients, with it. Guard each "
                        "example's log before taking the mean.",
-                       "确定样本的 0 × log(0) = nan 是在求平均之后才清掉的（对整个损失用了 nan_to_num "
+                       "完全确定的样本算出的 0 × log(0) = nan 是在求平均之后才清掉的（对整个损失用了 nan_to_num "
                        "或 where）：这样其他样本的损失和梯度也跟着一起丢掉了。应该在求平均之前，"
                        "先处理好每个样本的 log。"),
     "ce.no_max_shift": ("exp() overflows: e^1000 is inf in float32, and inf / inf is nan. "
@@ -4015,9 +4015,9 @@ MESSAGES = {
                     "something over from one call to the next (a momentum, a gradient kept "
                     "from before, a changed learning rate). Plain SGD moves each parameter by "
                     "-lr × its current gradient, and nothing else.",
-                    "第一步是对的，第二步不对：step 把什么东西从上一次调用带到了下一次（动量、之前留下"
-                    "的梯度、改过的学习率）。普通的 SGD 每一步只按 -lr × 当前梯度更新参数，别的什么都"
-                    "不用。"),
+                    "第一步是对的，第二步不对：step 把某些东西从上一次调用带到了下一次（动量、之前留下"
+                    "的梯度、改过的学习率）。普通的 SGD 每一步只把参数移动 -lr × 当前梯度，不掺杂"
+                    "别的东西。"),
     "sgd.lr_ignored": ("The step ignores the learning rate.", "更新时没有用上学习率。"),
     "sgd.graph": ("After the step the parameter is no longer a leaf tensor that requires grad: "
                   "autograd recorded the update.",
@@ -4168,18 +4168,18 @@ MESSAGES = {
     "loop.full_batches": ("This divides by the number of batches times the batch size, as "
                           "though the last batch were full: it is smaller. Count the examples "
                           "each batch really has.",
-                          "这里除以的是小批量个数乘以批量大小，好像最后一个小批量也是满的，其实它更小。"
-                          "应该数每个小批量实际有多少个样本。"),
+                          "这里除以的是小批量个数乘以批量大小，相当于把最后一个小批量也当成满的，其实它更小。"
+                          "应该按每个小批量实际的样本数来算。"),
     "loop.acc_after_update": ("This is the accuracy of the model after each update, from a "
                               "second forward pass: the epoch's accuracy comes from the outputs "
                               "the step returned, those its loss was worked out on.",
-                              "这是每次更新之后的模型的精度，是另做一次前向计算得到的：这个迭代周期的"
+                              "这是模型每次更新之后另做一次前向计算得到的精度：这个迭代周期的"
                               "精度应该来自 step 返回的输出，也就是算损失时用的那些输出。"),
     "loop.batch_of_one": ("It goes wrong on a batch of one example, the loader's last: a "
                           "squeeze() there also removes the batch dimension (an output of shape "
                           "(1, C) becomes (C,)), and what follows meets other shapes. Keep the "
                           "batch dimension, whatever the batch size.",
-                          "它在只有一个样本的小批量（数据加载器的最后一个）上出了问题：在那里 squeeze() "
+                          "代码在只有一个样本的小批量（数据加载器给出的最后一个）上出错了：在那里 squeeze() "
                           "会把批量那一维也去掉（形状为 (1, C) 的输出变成 (C,)），后面的代码拿到的形状"
                           "就不一样了。不管小批量多大，都要保留批量那一维。"),
     # -- models
@@ -4210,8 +4210,8 @@ MESSAGES = {
     "lenet.arithmetic": ("This is not what the d2l LeNet gives there, worked out with the "
                          "model's own weights from what the layer before got: compare the "
                          "layers and activations just before that point with the description.",
-                         "这里的数值和用模型自己的权重、从前一层拿到的输入算出的 d2l LeNet 不一致：请把"
-                         "这之前紧挨着的几层和激活函数与描述对照一遍。"),
+                         "这里的数值和 d2l LeNet 应有的不一致（用模型自己的权重，从前一层收到的输入算起）："
+                         "请把这个位置之前紧挨着的几层和激活函数与描述对照一遍。"),
     "lenet.relu": ("These are the numbers with a ReLU activation: the d2l LeNet keeps "
                    "LeNet's own activation.",
                    "这是用 ReLU 作激活函数时的数值：d2l 的 LeNet 用的是 LeNet 原来的激活函数。"),
@@ -4230,8 +4230,8 @@ MESSAGES = {
                                "is 0): F.cross_entropy applies log-softmax itself, and the d2l "
                                "LeNet ends with the last linear layer's raw scores.",
                                "网络输出的是对数概率（每一行的 logsumexp 都是 0）：F.cross_entropy "
-                               "自己会做 log-softmax，而 d2l 的 LeNet 最后输出的是最后一个线性层的原始"
-                               "得分。"),
+                               "自己会做 log-softmax，而 d2l 的 LeNet 直接输出最后一个线性层给出的"
+                               "原始得分。"),
     "lenet.sigmoid_output": ("The output went through a sigmoid: the last layer gives raw "
                              "scores, which F.cross_entropy expects.",
                              "输出又经过了一次 sigmoid：最后一层应该给出原始得分，F.cross_entropy "
@@ -4335,8 +4335,8 @@ MESSAGES = {
                            "as they are: something (dropout?) changes them on the way in. The "
                            "lab drops only after the hidden layers' activations, never the "
                            "input features.",
-                           "训练模式下，第一个线性层拿到的不是原样的特征：有东西（dropout？）在输入时"
-                           "改动了它们。实验里只在隐藏层的激活函数之后做 dropout，从不丢弃输入特征。"),
+                           "训练模式下，第一个线性层拿到的不是原样的特征：它们在输入时就被什么东西"
+                           "（dropout？）改动了。实验里只在隐藏层的激活函数之后做 dropout，从不丢弃输入特征。"),
     "wine.dropout_missing": ("In training mode nothing after hidden layer {layer} is dropped: "
                              "the lab has dropout after every hidden layer's activation.",
                              "训练模式下，第 {layer} 个隐藏层之后没有任何值被丢弃：实验里每个隐藏层的"
@@ -4357,18 +4357,18 @@ MESSAGES = {
     "wine.dropout_p": ("With dropout={rate} the dropout after hidden layer {layer} drops with "
                        "p = {p}: the dropout argument is the probability that a value is "
                        "zeroed.",
-                       "dropout={rate} 时，第 {layer} 个隐藏层之后的 dropout 的丢弃概率是 p = {p}："
+                       "dropout={rate} 时，第 {layer} 个隐藏层之后那个 dropout 的丢弃概率是 p = {p}："
                        "dropout 参数就是一个值被置零的概率。"),
     "wine.dropout_fixed": ("With dropout={rate} the dropout after hidden layer {layer} drops "
                            "with p = {p}, nn.Dropout's default: the dropout argument does not "
                            "reach it.",
-                           "dropout={rate} 时，第 {layer} 个隐藏层之后的 dropout 的丢弃概率是 "
+                           "dropout={rate} 时，第 {layer} 个隐藏层之后那个 dropout 的丢弃概率是 "
                            "p = {p}，也就是 nn.Dropout 的默认值：dropout 参数没有传到它那里。"),
     "wine.dropout_keep": ("With dropout={rate} the dropout after hidden layer {layer} drops "
                           "with p = {p}, 1 - dropout, as if dropout were the probability of "
                           "keeping a value: in PyTorch p is the probability of zeroing it.",
-                          "dropout={rate} 时，第 {layer} 个隐藏层之后的 dropout 的丢弃概率是 "
-                          "p = {p}，也就是 1 - dropout，好像 dropout 是保留一个值的概率：在 PyTorch "
+                          "dropout={rate} 时，第 {layer} 个隐藏层之后那个 dropout 的丢弃概率是 "
+                          "p = {p}，也就是 1 - dropout，就好像 dropout 指的是保留一个值的概率：在 PyTorch "
                           "里，p 是把一个值置零的概率。"),
     "wine.dropout_default": ("With the default dropout=0.0, training mode gives different "
                              "outputs: something random is on that should be off.",
@@ -4547,7 +4547,7 @@ MESSAGES = {
                            "shifted and scaled): no value ever falls outside it, where a normal "
                            "distribution has tails. Which function draws from a normal one?",
                            "这些数看起来是在 0 附近的一个区间上均匀抽取的（torch.rand 平移、缩放之后）："
-                           "没有一个值落在区间外面，而正态分布是有尾部的。哪个函数是从正态分布中抽样的？"),
+                           "没有一个值落在区间外面，而正态分布有向两侧延伸的尾部。哪个函数是从正态分布中抽样的？"),
     "lab1.pooled_spread": ("Over {draws} calls ({count} entries), the standard deviation of "
                            "P's and Q's entries is {got}; drawn from N(0, 0.01²), it lies "
                            "between 0.0093 and 0.0107.",

@@ -214,7 +214,7 @@ def test_a_failure_names_its_check_and_one_never_run_names_none():
     grad = [check.Outcome("bce_loss", "failed", key="model.output", stage="stage.grad",
                           passed=["stage.runs", "stage.returns"])]
     assert check.first_problem(grad, "en") == "bce_loss: fails at gradients in float64"
-    assert check.first_problem(grad, "zh") == "bce_loss：“float64 下的梯度”这项出错"
+    assert check.first_problem(grad, "zh") == "bce_loss：未通过“float64 下的梯度”这项检查"
     assert check.outcome_lines(grad[0], "zh")[0] == "  bce_loss：未通过，出错的检查项：float64 下的梯度"
     needs = check.Outcome("SGD", "needs", key="status.needs", fields={"names": "Linear"})
     assert check.outcome_lines(needs, "en") == ["  SGD: Not checked: it needs Linear too."]
