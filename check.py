@@ -135,6 +135,11 @@ class Source:
     skipped: dict        # name -> line of a top-level statement that was not run
     failed: dict         # name -> (line, error) of an import or definition that failed
     defined: list        # every top-level name the file binds, in order
+    # name -> (cell, line of its def, line of the error, the error) of a def in a notebook
+    # cell that is not valid Python, and name -> (cell or None, line, block) of a def inside
+    # an if/for/with/try block, which the checker does not run
+    broken: dict = dataclasses.field(default_factory=dict)
+    nested: dict = dataclasses.field(default_factory=dict)
 
 
 # Calls a plain assignment may make: values, not work (a device, a loss object, a partial, a
@@ -346,6 +351,25 @@ def parse(path: Path) -> tuple[list[tuple[str, str, ast.Module]], list[list]]:
     return parsed, sorted(left_out)
 
 
+def broken_defs(path: Path) -> dict:
+    """The functions and classes whose def is in a notebook cell that is not valid Python:
+    name -> (cell, line of the def, line of the error, the error and its line of code)."""
+    found = {}
+    if Path(path).suffix.lower() != ".ipynb":
+        return found  # a .py file with a syntax error is unreadable as a whole
+    for name, source in cells_of(Path(path))[0]:
+        try:
+            ast.parse(source)
+        except SyntaxError as err:
+            cell = int(re.search(r"\[cell (\d+)\]$", name).group(1))
+            error = err.msg + (f" (`{err.text.strip()}`)" if (err.text or "").strip() else "")
+            for match in re.finditer(r"^[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]+(\w+)",
+                                     source, re.MULTILINE):
+                line = source.count("\n", 0, match.start()) + 1
+                found[match.group(1)] = (cell, line, err.lineno or 0, error)  # the last one
+    return found
+
+
 def names_in(path: Path) -> tuple[list[str], list[list]]:
     """Every top-level name a file binds, without running it, and the cells left out."""
     parsed, left_out = parse(path)
@@ -360,6 +384,7 @@ def load(path: Path) -> Source:
     path = Path(path)
     namespace = {"__name__": "student", "__file__": str(path)}
     skipped, failed, defined, aliases, flags = {}, {}, [], {}, 0
+    nested: dict = {}
     for name, source, tree in parse(path)[0]:
         linecache.cache[name] = (len(source), None, source.splitlines(True), name)
         for node in tree.body:
@@ -383,6 +408,14 @@ def load(path: Path) -> Source:
             if not keep:
                 for n in names:
                     skipped.setdefault(n, node.lineno)
+                if isinstance(node, (ast.For, ast.With, ast.If, ast.Try)):
+                    cell = re.search(r"\[cell (\d+)\]$", name)
+                    block = {ast.For: "for", ast.With: "with", ast.If: "if"}.get(type(node),
+                                                                                  "try")
+                    for child in ast.walk(node):
+                        if isinstance(child, (ast.FunctionDef, ast.ClassDef)):
+                            nested[child.name] = (int(cell.group(1)) if cell else None,
+                                                  child.lineno, block)
                 continue
             code = compile(ast.Module(body=[node], type_ignores=[]), name, "exec",
                            flags=flags, dont_inherit=True)
@@ -392,7 +425,7 @@ def load(path: Path) -> Source:
             except Exception as err:  # noqa: BLE001 -- an import that fails here, say
                 for n in names:
                     failed[n] = (node.lineno, f"{type(err).__name__}: {err}".strip())
-    return Source(str(path), namespace, skipped, failed, defined)
+    return Source(str(path), namespace, skipped, failed, defined, broken_defs(path), nested)
 
 
 # --------------------------------------------------------------------------- one function's check
@@ -479,8 +512,10 @@ class Ck:
             result = fn(*args, **kwargs)
         except (CheckTimeout, KeyboardInterrupt, Failure):
             raise
-        except NotImplementedError:
-            raise NotWritten() from None
+        except NotImplementedError as err:
+            if is_stub(err):
+                raise NotWritten() from None
+            raise StudentRaised(err) from None  # torch's (an op not made for that dtype)
         except BaseException as err:  # noqa: BLE001 -- SystemExit too: it is the student's
             raise StudentRaised(err) from None
         if torch.is_grad_enabled() != grad:
@@ -515,6 +550,17 @@ def is_students(filename: str) -> bool:
         return True
     path = os.path.abspath(filename)
     return path != HERE and not path.startswith(LIBRARY_DIRS)
+
+
+def is_stub(error: NotImplementedError) -> bool:
+    """The sheet's stub: its message ("write bce_loss here"), or a `raise
+    NotImplementedError` on the student's own line; not torch's NotImplementedError for an
+    op it has no kernel for (a Long tensor's log_softmax)."""
+    if re.fullmatch(r"write \w+ here", str(error).strip()):
+        return True
+    frames = traceback.extract_tb(error.__traceback__)
+    return bool(frames) and is_students(frames[-1].filename) and \
+        "NotImplementedError" in (frames[-1].line or "")
 
 
 def student_trace(error: BaseException) -> str:
@@ -572,8 +618,10 @@ ERROR_HINTS = [
     (r"doesn't match the broadcast shape", "hint.inplace_broadcast"),
     (r"mat1 and mat2 shapes cannot be multiplied", "hint.matmul_shapes"),
     (r"'ScratchModel' object has no attribute", "hint.scratch_model"),
-    (r"to be on the same device", "hint.device"),
+    (r"to be on the same device|Found no NVIDIA driver|Torch not compiled with CUDA",
+     "hint.device"),
     (r"[Ee]xpected .*(Long|Float|Double)|expected scalar type|found dtype", "hint.dtype"),
+    (r"not implemented for 'Long'", "hint.long_scores"),
 ]
 
 
@@ -588,6 +636,9 @@ def hint_for(err: StudentRaised, ck: Ck, exercise) -> tuple[str | None, dict]:
             return "hint.failed_line", {"name": name, "line": line, "error": why}
         if name in ck.source.skipped:
             return "hint.skipped_global", {"name": name, "line": ck.source.skipped[name]}
+    if isinstance(error, TypeError) and exercise.name == "train_epoch" and re.search(
+            r"step\(\) got an unexpected keyword argument 'loss_fn'", str(error)):
+        return "loop.step_given_loss_fn", {}
     if isinstance(error, TypeError) and re.search(
             r"positional argument|unexpected keyword|required (positional|keyword)|takes \d+",
             str(error)):
@@ -643,6 +694,14 @@ def run_one(exercise, namespace: dict, source: Source | None = None,
             mistake, fields = "hint.skipped_global", {"name": name, "line": source.skipped[name]}
         return Outcome(exercise.name, "raised", key="status.def_failed", mistake=mistake,
                        fields={"def_line": line, "def_error": why, **fields})
+    if exercise.name in missing and source is not None and exercise.name in source.broken:
+        cell, def_line, line, error = source.broken[exercise.name]  # its cell is not Python
+        return Outcome(exercise.name, "syntax", key="status.def_syntax", fields={
+            "cell": cell, "def_line": def_line, "line": line, "error": error})
+    if exercise.name in missing and source is not None and exercise.name in source.nested:
+        cell, line, block = source.nested[exercise.name]  # a def the checker does not run
+        return Outcome(exercise.name, "nested", key="status.nested_cell" if cell else
+                       "status.nested", fields={"cell": cell, "line": line, "block": block})
     if exercise.name in missing:  # not in this file, whatever else is missing
         return Outcome(exercise.name, "missing")
     if missing:  # the other functions it needs
@@ -901,11 +960,12 @@ def kit():
             super().__init__()
             self.dropout = nn.Dropout(dropout)
             self.linear = nn.Linear(n_in, n_out)
-            self.output, self.seen = output, []
+            self.output, self.seen, self.inner = output, [], []  # inner: the dropout's mode
             self.log = [] if log is None else log
 
         def forward(self, x):
             self.seen.append((self.training, torch.is_grad_enabled()))
+            self.inner.append(self.dropout.training)
             self.log.append("forward")
             z = self.linear(self.dropout(x.flatten(1)))
             return F.log_softmax(z, dim=1) if self.output == "log_probs" else z
@@ -991,6 +1051,7 @@ LESSONS = {
     "mnist": Lesson("log_probs", "loss", False, "loss", "loss_acc"),
 }
 N_IN, N_CLASSES, LR = 6, 3, 0.1
+STEP_LR = 0.0731  # train_step's: a rate no one hard-codes, so the optimizer's must be used
 
 
 def lesson_data(lesson: Lesson, n: int = 10, seed: int = 1):
@@ -1115,14 +1176,15 @@ def check_train_step(ck: Ck, train_step, lesson: Lesson) -> None:
 
     log = []
     model = lesson_model(lesson, log)
-    expected = expected_steps(model, steps, lesson, LR)
+    expected = expected_steps(model, steps, lesson, STEP_LR)
     watch_backward(model.parameters(), log)
-    optimizer = K.SpySGD(model.parameters(), LR, log)
+    optimizer = K.SpySGD(model.parameters(), STEP_LR, log)
     model.train()
     ck.stage("stage.runs")
     for k, ((xb, yb), (loss0, out0, after)) in enumerate(zip(steps, expected), 1):
         ck.given("case.step", k=k, n=len(xb), model=f"Linear({N_IN}, {out0.shape[1]})",
-                 lr=LR)
+                 lr=STEP_LR)
+        before = torch.cat([p.detach().flatten() for p in model.parameters()])
         handed = len(calls)
         result = ck.call(train_step, model, xb, yb, optimizer,
                          **({"loss_fn": loss_fn} if lesson.loss_fn else {}))
@@ -1153,6 +1215,7 @@ def check_train_step(ck: Ck, train_step, lesson: Lesson) -> None:
             expect_close(ck, out, out0, "the output")
         if k == 1:
             ck.stage("stage.update")
+        expect_optimizer_used(ck, log, before, model)
         expect_close(ck, torch.cat([p.detach().flatten() for p in model.parameters()]), after,
                      "the weights after the step", mistake=order_mistake(log))
     if not lesson.loss_fn:
@@ -1162,16 +1225,27 @@ def check_train_step(ck: Ck, train_step, lesson: Lesson) -> None:
     ck.stage("stage.scratch")
     log = []
     scratch = K.ScratchModel(N_IN, N_CLASSES, log)
-    expected = expected_steps(scratch, steps, lesson, LR)
+    expected = expected_steps(scratch, steps, lesson, STEP_LR)
     watch_backward(scratch.parameters(), log)
-    optimizer = K.ScratchSGD(scratch.parameters(), LR, log)
+    optimizer = K.ScratchSGD(scratch.parameters(), STEP_LR, log)
     scratch.train()
     for k, ((xb, yb), (_, _, after)) in enumerate(zip(steps, expected), 1):
-        ck.given("case.step_scratch", k=k, n=len(xb), lr=LR)
+        ck.given("case.step_scratch", k=k, n=len(xb), lr=STEP_LR)
+        before = torch.cat([p.detach().flatten() for p in scratch.parameters()])
         ck.call(train_step, scratch, xb, yb, optimizer, loss_fn=F.cross_entropy)
         expect_training(ck, scratch)
+        expect_optimizer_used(ck, log, before, scratch)
         expect_close(ck, torch.cat([p.detach().flatten() for p in scratch.parameters()]), after,
                      "the weights after the step", mistake=order_mistake(log))
+
+
+def expect_optimizer_used(ck: Ck, log: list, before, model) -> None:
+    """The weights moved, but not through the optimizer handed in: an update by hand."""
+    import torch  # noqa: PLC0415
+
+    now = torch.cat([p.detach().flatten() for p in model.parameters()])
+    if "step" not in log and not torch.equal(now, before):
+        ck.fail("step.optimizer_unused")
 
 
 def expect_training(ck: Ck, model) -> None:
@@ -1215,7 +1289,9 @@ def epoch_expected(lesson: Lesson, records: list) -> dict:
              "loss_alts": [("loop.mean_of_batch_means", losses.mean()),
                            ("loop.sum_not_mean", (losses * sizes).sum()),
                            ("loop.sum_not_mean", losses.sum()),
-                           ("loop.full_batches", (losses * sizes).sum() / full)]}
+                           ("loop.sum_of_means", losses.sum() / n),
+                           ("loop.full_batches", (losses * sizes).sum() / full),
+                           ("loop.last_batch_full", losses.sum() * sizes.max() / n)]}
     if lesson.output != "regression":
         hits = torch.stack([(r[1].argmax(1) == r[2]).sum().double() for r in records])
         found["acc"] = hits.sum() / n
@@ -1299,6 +1375,33 @@ def check_train_epoch(ck: Ck, train_epoch, lesson: Lesson) -> None:
         expect_close(ck, torch.tensor(loss), expected["loss"], "the mean loss",
                      alternatives=expected["loss_alts"], **tol)
     check_fitting_epoch(ck, train_epoch, lesson, takes_step, loss_fn, tol)
+    if lesson.loss_fn and takes_step:  # lab2's scratch runs train models of their own
+        check_scratch_epoch(ck, train_epoch, lesson, tol)
+
+
+def check_scratch_epoch(ck: Ck, train_epoch, lesson: Lesson, tol: dict) -> None:
+    """lab2's epoch on a from-scratch model and SGD (no nn.Module: parameters() is a list)."""
+    import torch  # noqa: PLC0415
+
+    K = kit()
+    x, y = lesson_data(lesson)
+    log, given = [], []
+    scratch = K.ScratchModel(N_IN, N_CLASSES, log)
+    scratch.eval()
+    ck.stage("stage.scratch_model")
+    ck.given("case.loop_scratch", n=len(x), sizes="4, 4, 2", lr=LR)
+    ck.hints.insert(0, (r".", "hint.scratch_loop"))
+    result = ck.call(train_epoch, scratch, batches(x, y), K.ScratchSGD(scratch.parameters(), LR,
+                                                                        log),
+                     step=recording_step(lesson, given, own_loss))
+    if [len(r[2]) for r in given] != [4, 4, 2]:
+        ck.fail("loop.batches", got=", ".join(str(len(r[2])) for r in given) or "-",
+                expected="4, 4, 2")
+    expect_trained_in_train_mode(ck, scratch.seen)
+    losses, outputs, targets = parts(ck, result, 3, "train_epoch")
+    expect_close(ck, losses, torch.stack([r[0] for r in given]), "the per-step losses", **tol)
+    expect_close(ck, outputs, torch.cat([r[1] for r in given]), "the outputs", **tol)
+    expect_close(ck, targets, torch.cat([r[2] for r in given]), "the targets")
 
 
 def check_fitting_epoch(ck: Ck, train_epoch, lesson: Lesson, takes_step: bool, loss_fn,
@@ -1425,6 +1528,9 @@ def check_evaluate(ck: Ck, evaluate, lesson: Lesson) -> None:
     count = sum(training for training, _ in model.seen)
     if count:
         ck.fail("loop.evaluated_in_train", "loop.eval_missing", count=count, total=total)
+    count = sum(model.inner)
+    if count:  # model.training = False by hand: the submodules keep theirs
+        ck.fail("loop.evaluated_in_train", "loop.children_training", count=count, total=total)
     count = sum(grad for _, grad in model.seen)
     if count:
         ck.fail("loop.evaluated_recording", "loop.no_grad_missing", count=count, total=total)
@@ -1448,8 +1554,9 @@ def check_evaluate(ck: Ck, evaluate, lesson: Lesson) -> None:
             pairs = [((o.view(-1) - b.view(-1, 1).double()) ** 2).mean() for o, b in zip(outs, ys)]
             every = (torch.cat(outs).view(-1) - torch.cat(ys).view(-1, 1).double()) ** 2
             alts = [("loop.mean_of_batch_means", (sums / sizes).mean()),
+                    ("loop.last_batch_full", (sums / sizes).sum() * sizes.max() / sizes.sum()),
                     ("loss.broadcast", (torch.stack(pairs) * sizes).sum() / sizes.sum()),
-                    ("loss.broadcast", every.mean())]
+                    ("loss.broadcast", every.mean()), ("loop.mse_rmse_swapped", mean.sqrt())]
             expect_close(ck, torch.tensor(first), mean, "the MSE", alternatives=alts)
             expect_close(ck, torch.tensor(second), mean.sqrt(), "the RMSE", alternatives=[
                 ("loop.rmse_of_batches", (sums / sizes).sqrt().mean())])
@@ -1457,7 +1564,9 @@ def check_evaluate(ck: Ck, evaluate, lesson: Lesson) -> None:
             return
         hits = torch.stack([(o.argmax(1) == b).sum().double() for o, b in zip(outs, ys)])
         alts = [("loop.mean_of_batch_means", (sums / sizes).mean()),
-                ("loop.sum_not_mean", sums.sum())]
+                ("loop.sum_not_mean", sums.sum()),
+                ("loop.last_batch_full", (sums / sizes).sum() * sizes.max() / sizes.sum()),
+                ("loop.full_batches", sums.sum() / (len(sizes) * sizes.max()))]
         if lesson.output == "logits":
             alts.append(("step.softmax_before_ce", sum(
                 F.cross_entropy(F.softmax(o, 1), b, reduction="sum") for o, b in zip(outs, ys))
@@ -1469,6 +1578,29 @@ def check_evaluate(ck: Ck, evaluate, lesson: Lesson) -> None:
                                    ("loop.mean_of_batch_means", (hits / sizes).mean()),
                                    ("loop.accuracy_percent", 100 * hits.sum() / sizes.sum())])
     check_evaluate_one(ck, evaluate, lesson, extra)
+    if lesson.loss_fn:  # lab2's scratch runs evaluate models of their own
+        check_evaluate_scratch(ck, evaluate, lesson)
+
+
+def check_evaluate_scratch(ck: Ck, evaluate, lesson: Lesson) -> None:
+    """lab2's evaluation of a from-scratch model (no nn.Module: parameters() is a list)."""
+    import torch  # noqa: PLC0415
+    import torch.nn.functional as F  # noqa: PLC0415
+
+    x, y = lesson_data(lesson, seed=8)
+    scratch = kit().ScratchModel(N_IN, N_CLASSES, [])
+    ck.stage("stage.scratch_model")
+    ck.given("case.evaluate_scratch", n=len(x), sizes="4, 4, 2")
+    ck.hints.insert(0, (r".", "hint.scratch_loop"))
+    result = ck.call(evaluate, scratch, batches(x, y), loss_fn=F.cross_entropy)
+    first, second = parts(ck, result, 2, "evaluate")
+    first, second = as_number(ck, first, "the first value"), as_number(ck, second,
+                                                                       "the second value")
+    with torch.no_grad():
+        out = x.double() @ scratch.weight.double() + scratch.bias.double()
+        mean = oracle_loss(lesson, out, y)
+    expect_close(ck, torch.tensor(first), mean, "the mean loss")
+    expect_close(ck, torch.tensor(second), (out.argmax(1) == y).double().mean(), "the accuracy")
 
 
 def check_evaluate_one(ck: Ck, evaluate, lesson: Lesson, extra: dict) -> None:
@@ -1506,6 +1638,21 @@ def check_evaluate_one(ck: Ck, evaluate, lesson: Lesson, extra: dict) -> None:
 def random_generator(seed: int):
     import torch  # noqa: PLC0415
     return torch.Generator().manual_seed(seed)
+
+
+def call_keeping(ck: Ck, name: str, fn, *args, names: tuple):
+    """``fn(*args)``, failing if it changed a tensor it was given (its shape, dtype or
+    values): the caller still uses it."""
+    import torch  # noqa: PLC0415
+
+    kept = [a.detach().clone() for a in args[:len(names)]]
+    result = ck.call(fn, *args)
+    for arg, before, what in zip(args, kept, names):
+        if arg.shape != before.shape or arg.dtype != before.dtype or \
+                not torch.equal(arg.detach(), before):
+            ck.fail("input.changed", fn=name, what=what, expected=describe(before),
+                    got=describe(arg))
+    return result
 
 
 def bce_terms(p, t):
@@ -1547,7 +1694,8 @@ def check_bce_loss(ck: Ck, bce_loss) -> None:
         t = (t > 0.5).float() if trial % 2 else t
         ck.given("case.bce_random", shape=shape_text(p.shape),
                  targets="0/1" if trial % 2 else "[0, 1]")
-        got = expect_loss_value(ck, ck.call(bce_loss, p, t), "the loss")
+        got = expect_loss_value(ck, call_keeping(ck, "bce_loss", bce_loss, p, t,
+                                                 names=("pred", "target")), "the loss")
         expect_close(ck, got, bce_terms(p.double(), t.double()).mean(), "the loss",
                      alternatives=bce_alternatives(p, t))
     ck.stage("stage.edge")
@@ -1696,7 +1844,8 @@ def check_cross_entropy(ck: Ck, cross_entropy) -> None:
         logits = torch.randn(b, c, generator=g) * 3
         target = F.one_hot(torch.randint(0, c, (b,), generator=g), c).float()
         ck.given("case.ce_random", shape=shape_text(logits.shape))
-        got = expect_loss_value(ck, ck.call(cross_entropy, logits, target), "the loss")
+        got = expect_loss_value(ck, call_keeping(ck, "cross_entropy", cross_entropy, logits,
+                                                 target, names=("logits", "target")), "the loss")
         expect_close(ck, got, ce_oracle(logits, target), "the loss",
                      alternatives=ce_alternatives(logits, target), atol=float32_atol(logits))
     ck.stage("stage.edge")
@@ -1754,7 +1903,7 @@ def check_one_hot(ck: Ck, one_hot) -> None:
             2 + int(torch.randint(0, 12, (1,), generator=g))
         labels = torch.randint(0, c, (n,), generator=g)
         ck.given("case.one_hot_random", n=n, c=c)
-        got = ck.call(one_hot, labels, c)
+        got = call_keeping(ck, "one_hot", one_hot, labels, c, names=("labels",))
         expect_tensor(ck, got, "the result", shape=(n, c),
                       shape_mistake=one_hot_shape_mistake(got, n))
         expect_close(ck, got, F.one_hot(labels, c).double(), "the result", rtol=0, atol=0)
@@ -1833,8 +1982,13 @@ def check_linear(ck: Ck, Linear) -> None:
     ck.stage("stage.init")
     ck.given("case.linear", n_in=784, n_out=10, shape="(1, 784)")
     big = ck.call(Linear, 784, 10)
-    big_weight = next((p for p in ck.call(lambda: list(big.parameters())) if p.numel() == 7840),
-                      None)
+    big_params = ck.call(lambda: list(big.parameters()))
+    count = sum(p.numel() for p in big_params if isinstance(p, torch.Tensor))
+    if count != 784 * 10 + 10:  # a second layer's parameters are its own
+        shared = any(q is p for q in big_params for p in params)
+        ck.fail("linear.count_second", "linear.shared_list" if shared else None,
+                expected=7850, got=count)
+    big_weight = next((p for p in big_params if p.numel() == 7840), None)
     # standard deviation 1 (the write-up's randn) fails; 0.1 (randn * 0.1) and below pass
     if big_weight is not None and float(big_weight.detach().double().std()) > 0.25:
         ck.fail("linear.init", "linear.large_init",
@@ -2119,14 +2273,36 @@ def check_xavier_init(ck: Ck, xavier_init) -> None:
             nn.Conv2d(6, 16, 5), nn.Sigmoid(), nn.AvgPool2d(2, 2), nn.Flatten(),
             nn.Linear(400, 120), nn.Sigmoid(), nn.Linear(120, 84), nn.Sigmoid(),
             nn.Linear(84, 10))
-    layers = [m for m in model if isinstance(m, (nn.Conv2d, nn.Linear))]
-    before = [m.weight.detach().clone() for m in layers]
+        # another layout, never run: the layers at other places than in the LeNet
+        other = nn.Sequential(
+            nn.Linear(20, 30), nn.Linear(30, 24), nn.ReLU(), nn.Linear(24, 40), nn.Tanh(),
+            nn.Conv2d(3, 12, 3), nn.ReLU(), nn.Linear(40, 25), nn.Conv2d(12, 8, 2),
+            nn.Linear(25, 36), nn.Sigmoid(), nn.Linear(36, 16), nn.Linear(16, 28))
     ck.stage("stage.runs")
     ck.given("case.xavier")
     torch.manual_seed(1)
+    expect_xavier(ck, xavier_init, model, "stage.values")
+    ck.given("case.xavier_other")
+    expect_xavier(ck, xavier_init, other, None)
+
+
+def expect_xavier(ck: Ck, xavier_init, model, stage: str | None) -> None:
+    """xavier_init(model) run: every Conv2d's and Linear's weight changed, in place (the same
+    Parameter objects, which an optimizer built before holds), Xavier-uniform."""
+    import torch  # noqa: PLC0415
+    from torch import nn  # noqa: PLC0415
+
+    layers = [m for m in model if isinstance(m, (nn.Conv2d, nn.Linear))]
+    before = [(m.weight, m.weight.detach().clone()) for m in layers]
     ck.call(xavier_init, model)
-    ck.stage("stage.values")
-    for m, old in zip(layers, before):
+    if stage:
+        ck.stage(stage)
+    if all(torch.equal(m.weight.detach(), old) for m, (_, old) in zip(layers, before)):
+        ck.fail("xavier.none_changed")
+    for m, (param, _) in zip(layers, before):
+        if m.weight is not param:
+            ck.fail("xavier.replaced_parameter")
+    for m, (_, old) in zip(layers, before):
         w = m.weight.detach().double()
         receptive = w[0, 0].numel()
         fan_in, fan_out = w.shape[1] * receptive, w.shape[0] * receptive
@@ -2252,15 +2428,22 @@ def activation_sees_linear(model, x, kind) -> bool:
 def activation_used(ck: Ck, WineMLP, hidden, args: dict, x) -> bool:
     """Whether WineMLP(11, hidden, **args) computes something else than the same network
     with no activation (nn.Identity), from the same initial weights."""
-    import torch  # noqa: PLC0415
     from torch import nn  # noqa: PLC0415
 
+    return not activation_same(ck, WineMLP, hidden, args, {"activation": nn.Identity}, x)
+
+
+def activation_same(ck: Ck, WineMLP, hidden, args: dict, other: dict, x) -> bool:
+    """Whether WineMLP(11, hidden, **args) and WineMLP(11, hidden, **other) compute the same
+    from the same initial weights."""
+    import torch  # noqa: PLC0415
+
     outs = []
-    for kwargs in (args, {"activation": nn.Identity}):
+    for kwargs in (args, other):
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(5)
             outs.append(ck.call(ck.call(WineMLP, 11, hidden, **kwargs).eval(), x))
-    return not torch.allclose(outs[0], outs[1])
+    return torch.allclose(outs[0], outs[1])
 
 
 def linear_inputs(model, x) -> list:
@@ -2319,6 +2502,8 @@ def check_wine_mlp(ck: Ck, WineMLP) -> None:
     expect_tensor(ck, out, "the output", shape=(5, 1), dtype=torch.float32,
                   shape_mistake="wine.output_shape")
     ck.stage("stage.shapes")
+    if not trace and not list(model.parameters()):  # it computed an output: with what?
+        ck.fail("model.linears", "wine.unregistered", expected="11->64, 64->32, 32->1", got="-")
     expect_layers(ck, trace, [], [(11, 64), (64, 32), (32, 1)])
     expect_count(ck, model, 11 * 64 + 64 + 64 * 32 + 32 + 32 + 1)
     ck.stage("stage.activation")
@@ -2331,6 +2516,10 @@ def check_wine_mlp(ck: Ck, WineMLP) -> None:
         expect_module(ck, model, "WineMLP")
         model.eval()
         calls = ck.call(activation_calls, model, x, kind)
+        if calls == 0 and not named and activation_used(ck, WineMLP, hidden, {}, x) and \
+                not activation_same(ck, WineMLP, hidden, {}, {"activation": nn.ReLU}, x):
+            ck.fail("wine.activation", "wine.activation_default", kind=kind.__name__,
+                    expected=len(hidden), got=calls)
         if calls == 0 and activation_used(ck, WineMLP, hidden, args, x):
             continue  # an activation built inside forward: used, but its calls not countable
         if calls != len(hidden):
@@ -2363,17 +2552,17 @@ def check_wine_mlp(ck: Ck, WineMLP) -> None:
     # The lab's own rate, 0.2: the first linear layer gets the features as they are, and each
     # later one its eval-mode input (worked out in float64 from what the layer before it got)
     # with some values zeroed and the rest scaled by 1 / (1 - 0.2).
-    ck.given("case.wine_train", args="11, [32, 16], dropout=0.2")
-    model = ck.call(WineMLP, 11, [32, 16], dropout=0.2)
+    ck.given("case.wine_train", args="11, [32, 16, 8], dropout=0.2")
+    model = ck.call(WineMLP, 11, [32, 16, 8], dropout=0.2)
     model.train()
     torch.manual_seed(42)
     seen = ck.call(linear_inputs, model, xs)
-    if len(seen) != 3:
-        ck.fail("model.count", kind="Linear", expected=3, got=len(seen))
+    if len(seen) != 4:
+        ck.fail("model.count", kind="Linear", expected=4, got=len(seen))
     if not torch.equal(seen[0][1], xs):
         ck.fail("model.dropout", "wine.dropout_input")
     with torch.no_grad():
-        for k in (1, 2):
+        for k in (1, 2, 3):
             layer, given = seen[k - 1]
             kept = torch.relu(torch.nn.functional.linear(given.double(),
                                                          *float64_weights(layer)))
@@ -2686,7 +2875,17 @@ def check_save_checkpoint(ck: Ck, save_checkpoint) -> None:
             ck.fail("ckpt.atomic", "ckpt.not_atomic")
         if not any(event == "os.rename" and same_path(dst, path) for event, _, dst in events):
             ck.fail("ckpt.atomic", "ckpt.in_place")
-        left = sorted(set(os.listdir(folder)) - {"run.pt"})
+        left = sorted(set(os.listdir(folder)) - {"run.pt"})  # before a save that may tidy up
+        ck.stage("stage.str_path")  # the sheet: a pathlib.Path or a str
+        ck.given("case.ckpt_str")
+        try:
+            with quiet():
+                save_checkpoint(str(path), state)
+            loaded = torch.load(path, map_location="cpu", weights_only=True)
+        except Exception as err:  # noqa: BLE001 -- whatever it was, say it
+            ck.fail("ckpt.str_path", function="save_checkpoint", error=error_text(err))
+        if not same(loaded, state):
+            ck.fail("ckpt.contents", got=describe(loaded))
         if left:
             ck.note("note.ckpt_leftover", files=", ".join(left))
         with contextlib.suppress(OSError, TypeError):
@@ -2716,11 +2915,23 @@ def check_load_checkpoint(ck: Ck, load_checkpoint) -> None:
         ck.stage("stage.safe")
         ck.given("case.ckpt_foreign")
         try:
-            got = load_checkpoint(foreign)
+            with quiet():
+                got = load_checkpoint(foreign)
         except Exception:  # noqa: BLE001 -- refusing it is right
-            got = None
-        if got is not None:
+            pass
+        else:  # the refusal was caught and something else returned, or it was loaded
+            if got is None or (isinstance(got, (dict, list, tuple)) and not got):
+                ck.fail("ckpt.swallowed", "ckpt.let_through", got=describe(got))
             ck.fail("ckpt.unsafe", "ckpt.load_unsafe")
+        ck.stage("stage.str_path")  # the sheet: a pathlib.Path or a str
+        ck.given("case.ckpt_load_str")
+        try:
+            with quiet():
+                loaded = load_checkpoint(str(path))
+        except Exception as err:  # noqa: BLE001 -- whatever it was, say it
+            ck.fail("ckpt.str_path", function="load_checkpoint", error=error_text(err))
+        if not same(loaded, state):
+            ck.fail("ckpt.load_contents", got=describe(loaded))
     finally:
         import shutil  # noqa: PLC0415
         shutil.rmtree(folder, ignore_errors=True)
@@ -2988,6 +3199,7 @@ def expect_normal(ck: Ck, small_matmul, out: dict) -> None:
     if draws < MATMUL_DRAWS:
         if not 0.003 < float(square.sqrt()) < 0.025:
             ck.fail("lab1.spread", "lab1.std", got=fmt(float(square.sqrt())))
+        ck.note("note.one_draw", count=values.numel())  # passed, but say how little that says
         return
     kurtosis = float(values.pow(4).mean() / square ** 2)
     if kurtosis < 2.4:
@@ -3422,7 +3634,8 @@ def check_file(lab: str, path: str, limit: float, alarm: bool = True):
         defined, left_out = names_in(Path(path))
     except Unreadable as err:
         return None, (err.key, err.fields), []
-    wanted = [e.name for e in EXERCISES[lab] if e.name in set(defined)]
+    defined = set(defined) | set(broken_defs(Path(path)))  # a def in a cell that cannot run
+    wanted = [e.name for e in EXERCISES[lab] if e.name in defined]
     if not wanted:
         return None, ("file.none", {"path": path, "lab": lab,
                                      "names": [e.name for e in EXERCISES[lab]]}), \
@@ -3566,6 +3779,8 @@ MESSAGES = {
     "short.interrupted": ("interrupted", "被中断"),
     "short.crashed": ("its check's process ended", "检查它的进程意外结束"),
     "short.needs": ("not checked", "未检查"),
+    "short.syntax": ("its cell has a syntax error: not checked", "所在单元格有语法错误，未检查"),
+    "short.nested": ("defined inside a block: not checked", "定义在代码块里，未检查"),
     "short.checker_bug": ("the checker failed", "检查程序自身出错"),
     "notebook.no_alarm": (
         "(Checks are not stopped automatically on this system: if one runs much longer than "
@@ -3602,6 +3817,23 @@ MESSAGES = {
                              "os._exit()，还是某个库在内部崩溃了？"),
     "status.def_failed": ("Its definition failed on line {def_line}: {def_error}",
                           "它的定义在第 {def_line} 行运行出错：{def_error}"),
+    "status.def_syntax": (
+        "Its def (line {def_line} of cell {cell}) is in a cell with a syntax error, on line "
+        "{line}: {error}. The cell cannot run, so the function does not exist and was not "
+        "checked.",
+        "它的 def（第 {cell} 个单元格第 {def_line} 行）所在的单元格有语法错误，在第 {line} 行："
+        "{error}。这个单元格无法运行，函数并没有定义，所以没有检查。"),
+    "status.nested": (
+        "It is defined inside an `{block}` block (line {line}): the checker runs only "
+        "top-level definitions, so it was not checked. Define it at the top level of the file.",
+        "它定义在 `{block}` 代码块里（第 {line} 行）：检查程序只运行顶层的定义，所以没有检查它。"
+        "请把它定义在文件的顶层。"),
+    "status.nested_cell": (
+        "It is defined inside an `{block}` block (line {line} of cell {cell}): the checker "
+        "runs only top-level definitions, so it was not checked. Define it at the top level "
+        "of a cell.",
+        "它定义在 `{block}` 代码块里（第 {cell} 个单元格第 {line} 行）：检查程序只运行顶层的定义，"
+        "所以没有检查它。请把它定义在单元格的顶层。"),
     "status.load_failed": ("The file could not be loaded: {error}", "无法加载这个文件：{error}"),
     "status.needs": ("Not checked: it needs {names} too.", "未检查：它还依赖 {names}。"),
     "status.checker_bug": (
@@ -3624,6 +3856,7 @@ MESSAGES = {
     "stage.update": ("the weights after the step", "这一步之后的权重"),
     "stage.update_epoch": ("the weights after the epoch", "这个迭代周期之后的权重"),
     "stage.scratch": ("a from-scratch model and optimizer", "从零实现的模型和优化器"),
+    "stage.scratch_model": ("a from-scratch model", "从零实现的模型"),
     "stage.batches": ("every batch, the last smaller one too", "每个小批量，包括最后不满的一个"),
     "stage.mode": ("train/eval mode and gradient recording", "训练/评估模式和梯度记录"),
     "stage.values": ("the numbers", "数值"),
@@ -3638,6 +3871,7 @@ MESSAGES = {
     "stage.overwrite": ("a second save over the first", "第二次保存，覆盖第一次的文件"),
     "stage.atomic": ("a save that fails halfway", "保存到一半失败的情况"),
     "stage.safe": ("a file holding other objects", "含有其他对象的文件"),
+    "stage.str_path": ("a path given as a str", "以 str 给出的路径"),
     "stage.contents": ("what the state holds", "状态里保存的内容"),
     "stage.restored": ("every state put back", "每一项状态的恢复"),
     "stage.normal": ("P and Q's distribution, N(0, 0.01²)", "P 和 Q 的分布 N(0, 0.01²)"),
@@ -3764,6 +3998,17 @@ MESSAGES = {
                           "predictions on its batch",
                           "在 {n} 个样本上训练一个迭代周期，小批量大小依次为 {sizes}（由 DataLoader "
                           "给出），SGD 学习率 {lr}：学习率大到每一步都会改变模型在这个小批量上的预测"),
+    "case.evaluate_scratch": ("{n} examples in batches of {sizes} (a DataLoader), with a "
+                              "from-scratch model (no nn.Module: __call__, parameters() giving a "
+                              "list, train, eval)",
+                              "{n} 个样本，小批量大小依次为 {sizes}（由 DataLoader 给出），模型是从零实现的"
+                              "（不是 nn.Module，只有 __call__、返回列表的 parameters()、train、eval）"),
+    "case.loop_scratch": ("one epoch over {n} examples in batches of {sizes} (a DataLoader), "
+                          "with a from-scratch model (no nn.Module: __call__, parameters() giving "
+                          "a list, train, eval) and a from-scratch SGD, lr {lr}",
+                          "在 {n} 个样本上训练一个迭代周期，小批量大小依次为 {sizes}（由 DataLoader "
+                          "给出），模型是从零实现的（不是 nn.Module，只有 __call__、返回列表的 "
+                          "parameters()、train、eval），SGD 也是从零实现的，学习率 {lr}"),
     "case.evaluate": ("{n} examples in batches of {sizes} (a DataLoader); the model has "
                       "dropout and starts in train mode",
                       "{n} 个样本，小批量大小依次为 {sizes}（由 DataLoader 给出）；模型带 dropout，"
@@ -3773,6 +4018,10 @@ MESSAGES = {
     "case.xavier": ("xavier_init on a d2l LeNet the checker builds (2 Conv2d and 3 Linear "
                     "layers)",
                     "对检查程序自己搭的 d2l LeNet（2 个 Conv2d、3 个 Linear 层）调用 xavier_init"),
+    "case.xavier_other": ("xavier_init on another nn.Sequential the checker builds: 7 Linear "
+                          "and 2 Conv2d layers at other places than in the LeNet",
+                          "对检查程序搭的另一个 nn.Sequential 调用 xavier_init：7 个 Linear、"
+                          "2 个 Conv2d 层，位置和 LeNet 里的不一样"),
     "case.std_hand": ("x_tr = [[1, 10], [3, 30]], x_te = [[2, 40], [4, 0]]: the training "
                       "split's means are 2 and 20",
                       "x_tr = [[1, 10], [3, 30]]，x_te = [[2, 40], [4, 0]]：训练集两列的均值是 2 和 20"),
@@ -3802,6 +4051,10 @@ MESSAGES = {
                         "磁盘写满）"),
     "case.ckpt_load": ("load_checkpoint(path) of a file torch.save wrote",
                        "用 load_checkpoint(path) 读取 torch.save 写出的文件"),
+    "case.ckpt_str": ("save_checkpoint(path, state) with path a str, not a pathlib.Path",
+                      "save_checkpoint(path, state)，path 是 str 而不是 pathlib.Path"),
+    "case.ckpt_load_str": ("load_checkpoint(path) with path a str, not a pathlib.Path",
+                           "load_checkpoint(path)，path 是 str 而不是 pathlib.Path"),
     "case.ckpt_foreign": ("load_checkpoint of a file holding a Python object that is not a "
                           "tensor or a plain container (a fractions.Fraction)",
                           "用 load_checkpoint 读取一个含有普通 Python 对象（一个 fractions.Fraction，"
@@ -4030,8 +4283,33 @@ MESSAGES = {
                       "只有第一步起了作用：params 是以生成器传进来的（model.parameters() 就是生成器），"
                       "而生成器只能遍历一次。"),
     # -- the training step and loop
-    "step.no_step": ("optimizer.step() was never called: the weights cannot change.",
-                     "从来没有调用 optimizer.step()：权重不可能改变。"),
+    "step.no_step": ("optimizer.step() was never called: the weights cannot change. (Does "
+                     "your code step a global optimizer, or use a global model, instead of "
+                     "the ones passed in as arguments?)",
+                     "从来没有调用 optimizer.step()：权重不可能改变。（是不是用了全局的优化器或模型，"
+                     "而不是作为参数传进来的那个？）"),
+    "input.changed": ("{fn} changed the {what} it was given, in place: it was {expected}, and "
+                      "is now {got}. The caller still uses that tensor: leave it as it came "
+                      "(an in-place method, one ending in _, changes the caller's tensor).",
+                      "{fn} 原地修改了传进来的 {what}：原来是 {expected}，现在变成了 {got}。调用者"
+                      "之后还要用这个张量：应该保持原样（以 _ 结尾的原地方法会改掉调用者的张量）。"),
+    "linear.count_second": ("A second layer, Linear(784, 10), made after the first, has {got} "
+                            "numbers in its parameters(); it needs {expected}: a 784×10 weight "
+                            "and 10 biases.",
+                            "在第一个层之后再建一个 Linear(784, 10)，它的 parameters() 里一共有 {got} "
+                            "个数；应该是 {expected} 个：一个 784×10 的权重和 10 个偏置。"),
+    "linear.shared_list": ("A second Linear's parameters() also holds the first one's tensors: "
+                           "the list is shared by every instance (a class attribute, or a "
+                           "default argument). Make the list in __init__, on self.",
+                           "第二个 Linear 的 parameters() 里也有第一个的张量：这个列表被所有实例共用了"
+                           "（类属性，或者默认参数）。应该在 __init__ 里新建列表，放在 self 上。"),
+    "step.optimizer_unused": ("The weights changed, but the optimizer passed in never made a "
+                              "step: they were updated by hand. The optimizer passed in must do "
+                              "the update: a run sets its learning rate, momentum or schedule "
+                              "there.",
+                              "权重变了，但传进来的 optimizer 一次 step 都没有做：参数是手动更新的。"
+                              "更新必须交给传进来的 optimizer 来做：一次运行的学习率、动量和学习率"
+                              "调度都是在它那里设置的。"),
     "step.no_backward": ("loss.backward() never ran: there is no gradient to step with.",
                          "从来没有运行 loss.backward()：没有梯度可以用来更新参数。"),
     "step.step_before_backward": ("optimizer.step() ran before loss.backward(): it stepped "
@@ -4089,6 +4367,18 @@ MESSAGES = {
                           "step 参数从来没有被调用：train_epoch 自己训练了这些小批量。每个小批量都应该交给"
                           "传进来的 step 处理，因为一次运行可能会换掉它（换成编译过的 step，或者换一个"
                           "损失函数）。"),
+    "loop.children_training": ("The model itself says eval mode, but its submodules (its "
+                               "dropout) are still in training mode: setting model.training "
+                               "by hand changes only the top module. model.eval() sets every "
+                               "submodule.",
+                               "模型本身显示是 eval 模式，但它的子模块（dropout）仍处在训练模式：手动设置 "
+                               "model.training 只改了最外层的模块。model.eval() 会把每个子模块都设置好。"),
+    "loop.step_given_loss_fn": ("train_epoch passed loss_fn to the step: call the step as "
+                                "step(model, x, y, optimizer). The step already carries the "
+                                "run's loss (a run binds it in, as with bce_loss).",
+                                "train_epoch 把 loss_fn 传给了 step：应该这样调用：step(model, x, y, "
+                                "optimizer)。step 已经带着这次运行的损失函数了（运行时会把它绑定进去，"
+                                "比如 bce_loss）。"),
     "loop.step_loss": ("lab2's logistic-regression runs pass train_step with loss_fn=bce_loss "
                        "bound in: a loop that calls train_step itself trains them on "
                        "cross-entropy, and nothing says so.",
@@ -4153,6 +4443,11 @@ MESSAGES = {
                                  "Each example should count once.",
                                  "这是各小批量平均值的平均：最后一个小批量更小（2 个样本而不是 4 个），却和"
                                  "完整的小批量占一样的权重。应该让每个样本都只算一次。"),
+    "loop.sum_of_means": ("This adds up each batch's loss and divides by the number of "
+                          "examples, but each batch's loss is already a mean over its batch "
+                          "(d2l's float(l.sum()) expects one loss per example).",
+                          "这是把每个小批量的损失加起来再除以样本数，可每个小批量的损失本来就已经是"
+                          "这个小批量上的平均值了（d2l 的 float(l.sum()) 假定 l 是每个样本一个损失）。"),
     "loop.sum_not_mean": ("This is a sum, not a mean per example.", "这是总和，不是每个样本的平均值。"),
     "loop.order": ("It returned {got}: the accuracy first. The labs return (mean loss, accuracy): "
                    "{expected}.",
@@ -4162,9 +4457,17 @@ MESSAGES = {
                               "这是百分数；实验里的精度是 0 到 1 之间的比例。"),
     "loop.accuracy_count": ("This is the number of right predictions, not the fraction.",
                             "这是预测正确的个数，不是比例。"),
+    "loop.mse_rmse_swapped": ("The first value is the RMSE: evaluate returns (MSE, RMSE), in "
+                              "that order.",
+                              "第一个值是 RMSE：evaluate 要按 (MSE, RMSE) 的顺序返回。"),
     "loop.rmse_of_batches": ("This is the mean of each batch's RMSE, which is not the RMSE of "
                              "all examples.",
                              "这是各小批量 RMSE 的平均值，不等于全部样本的 RMSE。"),
+    "loop.last_batch_full": ("The last, smaller batch was weighted as a full one (by the "
+                             "loader's batch_size): weight each batch's mean by the examples "
+                             "it really has.",
+                             "最后那个不满的小批量被当成满批量来加权了（乘的是数据加载器的 batch_size）："
+                             "每个小批量的平均值应该按它实际的样本数来加权。"),
     "loop.full_batches": ("This divides by the number of batches times the batch size, as "
                           "though the last batch were full: it is smaller. Count the examples "
                           "each batch really has.",
@@ -4312,6 +4615,18 @@ MESSAGES = {
                         "一次前向计算中激活函数 {kind} 运行了 {got} 次，应该是 {expected} 次，每个隐藏层"
                         "之后一次。"),
     "wine.activation_ignored": ("The activation argument is ignored.", "activation 参数被忽略了。"),
+    "wine.unregistered": ("The output was computed, yet the model has no parameters: layers "
+                          "kept in a plain Python list are not registered with the nn.Module "
+                          "(see nn.ModuleList or nn.Sequential), so parameters(), the "
+                          "optimizer, .to(device) and state_dict() do not see them.",
+                          "输出算出来了，模型却一个参数都没有：放在普通 Python 列表里的层不会注册到 "
+                          "nn.Module 上（看看 nn.ModuleList 或 nn.Sequential），所以 parameters()、"
+                          "优化器、.to(device) 和 state_dict() 都看不到它们。"),
+    "wine.activation_default": ("With no activation argument the network computes something "
+                                "else than with activation=nn.ReLU: the sheet's signature has "
+                                "activation=nn.ReLU as the default.",
+                                "不传 activation 参数时，网络算出的结果和传 activation=nn.ReLU "
+                                "时不一样：练习里的函数签名默认是 activation=nn.ReLU。"),
     "wine.activation_on_output": ("The activation also runs after the last layer: a regression "
                                   "output must be free (after a ReLU it can never go below 0, "
                                   "after a Tanh never above 1).",
@@ -4374,6 +4689,15 @@ MESSAGES = {
                              "outputs: something random is on that should be off.",
                              "默认 dropout=0.0 时，训练模式下两次输出却不同：有本该关掉的随机操作还开着。"),
     "xavier.layer": ("{layer}'s weights are not initialised.", "{layer} 的权重没有初始化。"),
+    "xavier.none_changed": ("None of the given model's weights changed: was another model "
+                            "initialised, not the one passed to xavier_init?",
+                            "传给 xavier_init 的模型，权重一个都没有变：是不是初始化了另一个模型，"
+                            "而不是传进来的这个？"),
+    "xavier.replaced_parameter": ("A layer's weight is a new Parameter object after xavier_init: "
+                             "the weights must be filled in place. An optimizer built before "
+                             "holds the old tensors and would go on training those.",
+                             "调用 xavier_init 之后，某一层的 weight 变成了一个新的 Parameter "
+                             "对象：权重应该原地填充。之前建好的优化器拿着的是旧张量，会继续训练旧的那些。"),
     "xavier.skipped": ("{layer}'s weights were not changed: xavier_init must reach every Conv2d "
                        "and Linear layer.",
                        "{layer} 的权重没有变：xavier_init 要处理每一个 Conv2d 和 Linear 层。"),
@@ -4467,6 +4791,18 @@ MESSAGES = {
                       "完整写好之后，才让它用上这个名字。"),
     "ckpt.load_contents": ("load_checkpoint returned {got}, not the state saved.",
                            "load_checkpoint 返回的是 {got}，不是保存进去的 state。"),
+    "ckpt.str_path": ("{function} fails when path is a str: {error}. The sheet says path is a "
+                      "pathlib.Path or a str.",
+                      "path 是 str 时 {function} 出错：{error}。练习说明里写的是：path 可以是 "
+                      "pathlib.Path，也可以是 str。"),
+    "ckpt.swallowed": ("load_checkpoint returned {got} for a file that weights_only=True "
+                       "refuses: the error was caught and not passed on.",
+                       "对一个 weights_only=True 会拒绝的文件，load_checkpoint 返回了 {got}："
+                       "错误被捕获后吞掉了，没有传出来。"),
+    "ckpt.let_through": ("A caller cannot tell such a result from a real checkpoint (a resumed "
+                         "run would quietly start over): let the error through.",
+                         "调用方分不清这个结果和真正的检查点（恢复训练时会悄悄从头开始）：应该让错误"
+                         "直接抛出来。"),
     "ckpt.unsafe": ("load_checkpoint loaded a file holding an arbitrary Python object.",
                     "load_checkpoint 加载了一个含有任意 Python 对象的文件。"),
     "ckpt.load_unsafe": ("Unpickling such a file can run any code it carries; loading with "
@@ -4609,6 +4945,13 @@ MESSAGES = {
                            "zero_grad() for every model.",
                            "lab2 从零实现的模型不是 nn.Module：它们只有 __call__、parameters()、train() "
                            "和 eval()。不管是哪种模型，优化器都有 zero_grad()。"),
+    "hint.scratch_loop": ("It works on an nn.Module but not on a from-scratch model, as lab2's "
+                          "scratch runs pass in: such a model has only __call__, parameters() "
+                          "(a list, not an iterator) and train()/eval(); no .to(), no "
+                          "named_parameters(), no buffers.",
+                          "在 nn.Module 上没问题，但换成 lab2 从零实现的模型（从零实现的那几次运行传进来的"
+                          "就是它）就出错了：这种模型只有 __call__、parameters()（返回的是列表，不是"
+                          "迭代器）和 train()/eval()；没有 .to()、named_parameters()，也没有 buffer。"),
     "hint.device": ("Your code moved tensors to another device than the model's (a global "
                     "device, cuda here?): the checker's model is on the CPU. A lesson function "
                     "works on whatever device its model and batches are on.",
@@ -4626,6 +4969,12 @@ MESSAGES = {
     "hint.dtype": ("A dtype mismatch: losses want float scores, and class labels as int64 "
                    "(long).",
                    "dtype 不匹配：损失函数要的得分是浮点数，类别标签是 int64（long）。"),
+    "hint.long_scores": ("An integer (Long) tensor reached an operation that needs float "
+                         "scores (a softmax, a log): are the scores and the targets swapped "
+                         "(the loss takes the scores first), or was a tensor cast with .long()?",
+                         "一个整数（Long）张量被送进了需要浮点得分的运算（softmax、log）：是不是把"
+                         "得分和目标的位置写反了（损失函数的第一个参数是得分），或者用 .long() "
+                         "转换了某个张量？"),
     "hint.failed_line": ("{name} comes from line {line}, which failed here: {error}",
                          "{name} 来自第 {line} 行，但这一行在检查时运行出错：{error}"),
     "hint.skipped_global": ("{name} is set on line {line} by top-level code that the checker "
@@ -4666,6 +5015,14 @@ MESSAGES = {
                             "both.",
                             "在这里 os.rename 能覆盖已经存在的文件，但在 Windows 上不行，一次训练的第二个"
                             "检查点会保存失败：os.replace 在两种系统上都能用。"),
+    "note.one_draw": ("small_matmul gives the same P and Q on every call (a seed inside it?), "
+                      "so only one draw of {count} numbers could be checked: their signs and "
+                      "rough scale, not the spread of 0.01 or the normal shape. Without the seed "
+                      "the checker pools many draws and checks both.",
+                      "small_matmul 每次调用都给出同样的 P 和 Q（函数里设了随机种子？），"
+                      "所以只能检查一次抽样的 {count} 个数：正负号和大致的量级，"
+                      "查不了标准差是否为 0.01、分布是否为正态。去掉种子，检查程序就会把多次抽样"
+                      "合在一起，把这两项都查一遍。"),
     "note.ckpt_leftover": ("files left in the folder after the failed save: {files}",
                            "保存失败后文件夹里留下了这些文件：{files}"),
 }

@@ -451,6 +451,45 @@ def test_a_notebooks_magics_and_broken_cells_are_left_out(tmp_path):
         in text.splitlines()
 
 
+def test_a_function_in_a_broken_cell_or_a_block_is_not_passed_over(tmp_path):
+    """A def in a cell with a syntax error, or inside an `if` block, is named and fails: it
+    was not checked (not 'not in this file')."""
+    def notebook(name, *sources):
+        path = tmp_path / name
+        path.write_text(json.dumps({"cells": [{"cell_type": "code", "source": s}
+                                              for s in sources], "metadata": {},
+                                    "nbformat": 4, "nbformat_minor": 5}), encoding="utf-8")
+        return path
+    step = ("def train_step(model, x, y, optimizer):\n"
+            "    loss = F.mse_loss(model(x), y)\n"
+            "    optimizer.zero_grad()\n    loss.backward()\n    optimizer.step(\n"
+            "    return loss\n")
+    path = notebook("broken.ipynb", "import torch\nimport torch.nn.functional as F\n", step)
+    source = check.load(path)
+    [outcome] = check.run_checks("lab4", source.namespace, ["train_step"], source=source)
+    assert (outcome.status, outcome.message_id) == ("syntax", "status.def_syntax")
+    assert outcome.fields == {"cell": 2, "def_line": 1, "line": 5,
+                              "error": "'(' was never closed (`optimizer.step(`)"}
+    outcomes, problem, left_out = check.check_file("lab4", str(path), check.TIME_LIMIT)
+    assert problem is None and check.file_status(outcomes) == 1
+    assert "train_step: its cell has a syntax error: not checked" == \
+        check.first_problem(outcomes, "en")
+    lenet = ("if True:\n    def d2l_lenet():\n        return nn.Sequential(nn.Flatten(), "
+             "nn.Linear(784, 10))\n")
+    path = notebook("block.ipynb", "from torch import nn\n", lenet)
+    source = check.load(path)
+    [outcome] = check.run_checks("lab3", source.namespace, ["d2l_lenet"], source=source)
+    assert (outcome.status, outcome.message_id) == ("nested", "status.nested_cell")
+    assert outcome.fields == {"cell": 2, "line": 2, "block": "if"}
+    assert check.file_status([outcome]) == 1
+    path = tmp_path / "block.py"
+    path.write_text("from torch import nn\n" + lenet.replace("if True:", "for _ in [0]:"),
+                    encoding="utf-8")
+    source = check.load(path)
+    [outcome] = check.run_checks("lab3", source.namespace, ["d2l_lenet"], source=source)
+    assert (outcome.message_id, outcome.fields["block"]) == ("status.nested", "for")
+
+
 @pytest.mark.parametrize("content, key", [
     (None, "file.missing"), (b"\xff\xfe\x00bad", "file.not_utf8"),
     (b"def f(:\n", "file.syntax"), (b"{not json", "file.not_notebook")])
@@ -566,3 +605,19 @@ def test_the_help_needs_no_torch():
                           env={**os.environ, "PYTHONIOENCODING": "utf-8"})
     assert proc.returncode == 0 and "python check.py lab2 my_work.ipynb" in proc.stdout
     assert "| torch" not in proc.stderr
+
+
+def test_a_seeded_small_matmul_passes_with_a_note_on_what_one_draw_cannot_show():
+    """A seed inside small_matmul leaves one draw of 14 numbers: its spread and shape cannot be
+    checked, and the report says so; drawing anew each call, the pooled checks run, no note."""
+    code = ("import torch\n"
+            "def small_matmul(device):\n"
+            "    {seed}P = torch.randn(3, 2, device=device) * 0.01\n"
+            "    Q = torch.randn(4, 2, device=device) * 0.01\n"
+            "    return {{'p': P, 'q': Q, 'qt': Q.T, 'pqt': P @ Q.T}}\n")
+    for seed, noted in (("torch.manual_seed(3); ", True), ("", False)):
+        namespace = {}
+        exec(code.format(seed=seed), namespace)
+        [outcome] = check.run_checks("lab1", namespace, ["small_matmul"])
+        assert outcome.ok, report([outcome])
+        assert ("note.one_draw" in [key for key, _ in outcome.notes]) == noted, report([outcome])
