@@ -4296,7 +4296,7 @@ MESSAGES = {
     "linear.count_second": ("A second layer, Linear(784, 10), made after the first, has {got} "
                             "numbers in its parameters(); it needs {expected}: a 784×10 weight "
                             "and 10 biases.",
-                            "在第一个层之后再建一个 Linear(784, 10)，它的 parameters() 里一共有 {got} "
+                            "建好第一个层之后，再建一个 Linear(784, 10)，它的 parameters() 里一共有 {got} "
                             "个数；应该是 {expected} 个：一个 784×10 的权重和 10 个偏置。"),
     "linear.shared_list": ("A second Linear's parameters() also holds the first one's tensors: "
                            "the list is shared by every instance (a class attribute, or a "
@@ -4371,13 +4371,13 @@ MESSAGES = {
                                "dropout) are still in training mode: setting model.training "
                                "by hand changes only the top module. model.eval() sets every "
                                "submodule.",
-                               "模型本身显示是 eval 模式，但它的子模块（dropout）仍处在训练模式：手动设置 "
+                               "模型本身处于 eval 模式，但它的子模块（dropout）仍处在训练模式：手动设置 "
                                "model.training 只改了最外层的模块。model.eval() 会把每个子模块都设置好。"),
     "loop.step_given_loss_fn": ("train_epoch passed loss_fn to the step: call the step as "
                                 "step(model, x, y, optimizer). The step already carries the "
                                 "run's loss (a run binds it in, as with bce_loss).",
-                                "train_epoch 把 loss_fn 传给了 step：应该这样调用：step(model, x, y, "
-                                "optimizer)。step 已经带着这次运行的损失函数了（运行时会把它绑定进去，"
+                                "train_epoch 把 loss_fn 传给了 step。应该这样调用：step(model, x, y, "
+                                "optimizer)，step 已经带着这次运行的损失函数了（运行时会把它绑定进去，"
                                 "比如 bce_loss）。"),
     "loop.step_loss": ("lab2's logistic-regression runs pass train_step with loss_fn=bce_loss "
                        "bound in: a loop that calls train_step itself trains them on "
