@@ -1326,6 +1326,16 @@ def check_train_epoch(ck: Ck, train_epoch, lesson: Lesson) -> None:
     model.eval()  # a loop that forgets model.train() leaves it so
     watch_backward(model.parameters(), log)
     extra = {"step": recording_step(lesson, given, loss_fn)} if takes_step else {}
+    watched = []  # lab2's on_step: what each call was given, as the call saw it
+
+    def on_step(*args, **kwargs):
+        if len(args) == 3 and not kwargs and all(isinstance(a, list) for a in args):
+            watched.append("lists of " + ", ".join(str(len(a)) for a in args))
+        else:
+            watched.append(", ".join([describe(a) for a in args] +
+                                     [f"{k}={describe(v)}" for k, v in kwargs.items()]))
+    if lesson.epoch_returns == "record" and accepts(train_epoch, "on_step"):
+        extra["on_step"] = on_step
     ck.stage("stage.runs")
     ck.given("case.loop", n=len(x), sizes="4, 4, 2", lr=LR)
     result = ck.call(train_epoch, model, batches(x, y), optimizer, **extra)
@@ -1336,6 +1346,9 @@ def check_train_epoch(ck: Ck, train_epoch, lesson: Lesson) -> None:
         ck.fail("loop.batches", got=", ".join(str(len(r[2])) for r in given), expected="4, 4, 2")
     if not model.seen:
         ck.fail("loop.batches", got="-", expected="4, 4, 2")
+    if watched and watched != [f"lists of {n}, {n}, {n}" for n in (1, 2, 3)]:  # or unused
+        ck.stage("stage.on_step")
+        ck.fail("loop.on_step", got="; ".join(map(str, watched)))
     records = given if takes_step else replayed
     ck.stage("stage.mode")
     expect_trained_in_train_mode(ck, model.seen)
@@ -3871,6 +3884,7 @@ MESSAGES = {
     "stage.overwrite": ("a second save over the first", "第二次保存，覆盖第一次的文件"),
     "stage.atomic": ("a save that fails halfway", "保存到一半失败的情况"),
     "stage.safe": ("a file holding other objects", "含有其他对象的文件"),
+    "stage.on_step": ("the calls of on_step", "对 on_step 的调用"),
     "stage.str_path": ("a path given as a str", "以 str 给出的路径"),
     "stage.contents": ("what the state holds", "状态里保存的内容"),
     "stage.restored": ("every state put back", "每一项状态的恢复"),
@@ -5015,6 +5029,13 @@ MESSAGES = {
                             "both.",
                             "在这里 os.rename 能覆盖已经存在的文件，但在 Windows 上不行，一次训练的第二个"
                             "检查点会保存失败：os.replace 在两种系统上都能用。"),
+    "loop.on_step": ("on_step was called with: {got}. When train_epoch calls it, it calls it "
+                     "once after each step, as on_step(losses, outputs, targets): the three "
+                     "lists so far (here 1, then 2, then 3 entries each), the way the lab's "
+                     "divergence check reads them.",
+                     "on_step 收到的是：{got}。train_epoch 如果调用它，就要在每一步之后各调用一次，"
+                     "写成 on_step(losses, outputs, targets)：到目前为止的三个列表（这里依次各有 1、2、3 "
+                     "个元素），实验里检查训练是否发散的代码就是这样读取它们的。"),
     "note.one_draw": ("small_matmul gives the same P and Q on every call (a seed inside it?), "
                       "so only one draw of {count} numbers could be checked: their signs and "
                       "rough scale, not the spread of 0.01 or the normal shape. Without the seed "

@@ -563,7 +563,7 @@ def test_the_command_line_checks_each_file_in_a_child_and_stops_one_that_never_e
     (tmp_path / "other.py").write_text("def unrelated():\n    pass\n", encoding="utf-8")
     files = ["good.ipynb", "slow.py", "broken.py", "other.py"]
     proc = subprocess.run([sys.executable, str(ROOT / "check.py"), "lab3", *files, "--json",
-                           "--time-limit", "1", "--no-alarm", "--lang", "en"], cwd=tmp_path,
+                           "--time-limit", "4", "--no-alarm", "--lang", "en"], cwd=tmp_path,
                           capture_output=True, text=True, encoding="utf-8", timeout=240)
     assert proc.returncode == 2, proc.stderr
     data = json.loads(proc.stdout)
