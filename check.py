@@ -1342,8 +1342,8 @@ def check_train_epoch(ck: Ck, train_epoch, lesson: Lesson) -> None:
     ck.stage("stage.batches")
     if takes_step and not given and model.seen:
         ck.fail("loop.step_ignored", "loop.step_loss" if lesson.loss_fn else None)
-    if given and [len(r[2]) for r in given] != [4, 4, 2]:
-        ck.fail("loop.batches", got=", ".join(str(len(r[2])) for r in given), expected="4, 4, 2")
+    if given:
+        expect_batches(ck, given, [4, 4, 2])
     if not model.seen:
         ck.fail("loop.batches", got="-", expected="4, 4, 2")
     if watched and watched != [f"lists of {n}, {n}, {n}" for n in (1, 2, 3)]:  # or unused
@@ -1392,6 +1392,15 @@ def check_train_epoch(ck: Ck, train_epoch, lesson: Lesson) -> None:
         check_scratch_epoch(ck, train_epoch, lesson, tol)
 
 
+def expect_batches(ck: Ck, given: list, expected: list[int]) -> None:
+    """Every batch went through the step the loop was given, in order: ``given`` holds what
+    recording_step saw, one record per call."""
+    sizes = [len(r[2]) for r in given]
+    if sizes != expected:
+        ck.fail("loop.batches", got=", ".join(map(str, sizes)) or "-",
+                expected=", ".join(map(str, expected)))
+
+
 def check_scratch_epoch(ck: Ck, train_epoch, lesson: Lesson, tol: dict) -> None:
     """lab2's epoch on a from-scratch model and SGD (no nn.Module: parameters() is a list)."""
     import torch  # noqa: PLC0415
@@ -1407,9 +1416,7 @@ def check_scratch_epoch(ck: Ck, train_epoch, lesson: Lesson, tol: dict) -> None:
     result = ck.call(train_epoch, scratch, batches(x, y), K.ScratchSGD(scratch.parameters(), LR,
                                                                         log),
                      step=recording_step(lesson, given, own_loss))
-    if [len(r[2]) for r in given] != [4, 4, 2]:
-        ck.fail("loop.batches", got=", ".join(str(len(r[2])) for r in given) or "-",
-                expected="4, 4, 2")
+    expect_batches(ck, given, [4, 4, 2])
     expect_trained_in_train_mode(ck, scratch.seen)
     losses, outputs, targets = parts(ck, result, 3, "train_epoch")
     expect_close(ck, losses, torch.stack([r[0] for r in given]), "the per-step losses", **tol)
@@ -1452,9 +1459,8 @@ def check_fitting_epoch(ck: Ck, train_epoch, lesson: Lesson, takes_step: bool, l
     model.train()
     result = ck.call(train_epoch, model, batches(x, y),
                      torch.optim.SGD(model.parameters(), lr=lr), **extra)
-    if takes_step and [len(r[2]) for r in given] != [4, 4, 1]:
-        ck.fail("loop.batches", got=", ".join(str(len(r[2])) for r in given) or "-",
-                expected="4, 4, 1")
+    if takes_step:
+        expect_batches(ck, given, [4, 4, 1])
     records = given if takes_step else replayed
     expected = epoch_expected(lesson, records)
     no_graph(ck, result, "train_epoch")
